@@ -1,0 +1,93 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Flatline.Tests;
+
+/// <summary>The real app, in-process, on 127.0.0.1 with a port of its own and a fresh SQLite file.</summary>
+public sealed class FlatlineServer : IAsyncDisposable
+{
+    readonly TempFolder? ownedFolder;
+    WebApplication app = null!;
+
+    FlatlineServer(Settings settings, TempFolder? folder, TimeProvider? time)
+    {
+        Settings = settings;
+        ownedFolder = folder;
+        Time = time;
+    }
+
+    public Settings Settings { get; }
+    public TimeProvider? Time { get; }
+    public Uri BaseAddress { get; private set; } = null!;
+    public IServiceProvider Services => app.Services;
+    public Database Database => Services.GetRequiredService<Database>();
+
+    public static Settings DefaultSettings(string databasePath) => new()
+    {
+        DatabasePath = databasePath,
+        Address = new ListenAddress(System.Net.IPAddress.Loopback, 0),
+        LogLevel = LogLevel.Warning,
+    };
+
+    public static Task<FlatlineServer> StartAsync(Func<Settings, Settings>? configure = null, TimeProvider? time = null)
+    {
+        var folder = new TempFolder();
+        var settings = DefaultSettings(folder.File("flatline.db"));
+        return StartAsync(configure is null ? settings : configure(settings), folder, time);
+    }
+
+    /// <summary>Starts on an existing database file (for restart tests); the caller owns the file.</summary>
+    public static Task<FlatlineServer> StartOnAsync(string databasePath, TimeProvider? time = null) =>
+        StartAsync(DefaultSettings(databasePath), null, time);
+
+    static async Task<FlatlineServer> StartAsync(Settings settings, TempFolder? folder, TimeProvider? time)
+    {
+        var server = new FlatlineServer(settings, folder, time);
+        server.app = FlatlineApp.Build(settings, time);
+        await server.app.StartAsync();
+        var address = server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseAddress = new Uri(address);
+        return server;
+    }
+
+    /// <summary>A client with a fresh read-write API token.</summary>
+    public HttpClient CreateClient(bool readOnly = false)
+    {
+        var client = CreateAnonymousClient();
+        var token = Services.GetRequiredService<ApiTokenStore>().Create("test", readOnly).Token;
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public HttpClient CreateAnonymousClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        ownedFolder?.Dispose();
+    }
+}
+
+public static class HttpJson
+{
+    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, string json) =>
+        client.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+    public static Task<HttpResponseMessage> PatchJsonAsync(this HttpClient client, string path, string json) =>
+        client.PatchAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+}

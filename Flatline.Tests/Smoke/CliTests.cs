@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.Data.Sqlite;
+
+namespace Flatline.Tests.Smoke;
+
+/// <summary>The published Native-AOT executable, run as a user would.</summary>
+public class CliTests
+{
+    [Test]
+    public async Task Version_and_help_print_and_exit_zero()
+    {
+        using var folder = new TempFolder();
+        var version = await PublishedBinary.RunAsync(folder.Path, null, "--version");
+        await Assert.That(version.ExitCode).IsEqualTo(0);
+        await Assert.That(version.Stdout.Trim()).IsEqualTo($"flatline {FlatlineApp.Version}");
+
+        var help = await PublishedBinary.RunAsync(folder.Path, null, "--help");
+        await Assert.That(help.ExitCode).IsEqualTo(0);
+        await Assert.That(help.Stdout).Contains("flatline token create --name NAME [--read-only]");
+        await Assert.That(help.Stdout).Contains("flatline backup FILE");
+    }
+
+    [Test]
+    public async Task Bad_configuration_exits_2_with_one_line_per_problem_and_no_stack_trace()
+    {
+        using var folder = new TempFolder();
+        var result = await PublishedBinary.RunAsync(folder.Path,
+            new Dictionary<string, string> { ["JWT_SECRET"] = "short", ["LOG_LEVEL"] = "chatty" });
+        await Assert.That(result.ExitCode).IsEqualTo(2);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        await Assert.That(lines.Length).IsEqualTo(2);
+        await Assert.That(lines).Contains("error: JWT_SECRET must be at least 32 bytes");
+        await Assert.That(result.Stderr).DoesNotContain("   at ");
+        await Assert.That(File.Exists(folder.File("flatline.db"))).IsFalse();
+    }
+
+    [Test]
+    public async Task Bad_configuration_in_the_dotenv_file_is_reported_the_same_way()
+    {
+        using var folder = new TempFolder();
+        await File.WriteAllTextAsync(folder.File(".env"), "MONITOR_CHECKS_RETENTION_DAYS=forever\n");
+        var result = await PublishedBinary.RunAsync(folder.Path, null);
+        await Assert.That(result.ExitCode).IsEqualTo(2);
+        await Assert.That(result.Stderr.Trim()).StartsWith("error: MONITOR_CHECKS_RETENTION_DAYS must be a whole number");
+    }
+
+    [Test]
+    public async Task An_unknown_command_exits_2()
+    {
+        using var folder = new TempFolder();
+        var result = await PublishedBinary.RunAsync(folder.Path, null, "frobnicate");
+        await Assert.That(result.ExitCode).IsEqualTo(2);
+        await Assert.That(result.Stderr).Contains("unknown command 'frobnicate'");
+    }
+
+    [Test]
+    public async Task Token_create_list_and_revoke_work_against_the_served_api()
+    {
+        using var folder = new TempFolder();
+        var created = await PublishedBinary.RunAsync(folder.Path, null, "token", "create", "--name", "ci");
+        await Assert.That(created.ExitCode).IsEqualTo(0);
+        var token = created.Stdout.TrimEnd().Split('\n')[^1];
+        await Assert.That(token).StartsWith("flt_");
+
+        var readOnly = await PublishedBinary.RunAsync(folder.Path, null, "token", "create", "--name", "dashboards", "--read-only");
+        await Assert.That(readOnly.ExitCode).IsEqualTo(0);
+
+        var list = await PublishedBinary.RunAsync(folder.Path, null, "token", "list");
+        await Assert.That(list.ExitCode).IsEqualTo(0);
+        await Assert.That(list.Stdout).Contains("ci");
+        await Assert.That(list.Stdout).Contains("read-only");
+        await Assert.That(list.Stdout).DoesNotContain(token);
+        var id = list.Stdout.Split('\n').First(l => l.EndsWith("  ci", StringComparison.Ordinal)).Split(' ')[0];
+
+        await using (var server = await RunningBinary.StartAsync(folder.Path))
+        {
+            using var client = new HttpClient { BaseAddress = server.BaseAddress };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var monitors = await client.GetAsync("/api/v1/monitors");
+            await Assert.That(monitors.StatusCode).IsEqualTo(HttpStatusCode.OK);
+            await Assert.That(await monitors.Content.ReadAsStringAsync()).IsEqualTo("[]");
+
+            // Revoked from the command line while the server runs: refused at once.
+            var revoke = await PublishedBinary.RunAsync(folder.Path, null, "token", "revoke", id);
+            await Assert.That(revoke.ExitCode).IsEqualTo(0);
+            using var after = await client.GetAsync("/api/v1/monitors");
+            await Assert.That(after.StatusCode).IsEqualTo(HttpStatusCode.Unauthorized);
+        }
+
+        var missing = await PublishedBinary.RunAsync(folder.Path, null, "token", "revoke", id);
+        await Assert.That(missing.ExitCode).IsEqualTo(1);
+        var noName = await PublishedBinary.RunAsync(folder.Path, null, "token", "create");
+        await Assert.That(noName.ExitCode).IsEqualTo(2);
+    }
+
+    [Test]
+    public async Task Backup_writes_a_consistent_copy_and_refuses_to_overwrite()
+    {
+        using var folder = new TempFolder();
+        await PublishedBinary.RunAsync(folder.Path, null, "token", "create", "--name", "in-backup");
+        var backup = await PublishedBinary.RunAsync(folder.Path, null, "backup", "copy.db");
+        await Assert.That(backup.ExitCode).IsEqualTo(0);
+
+        using (var connection = new SqliteConnection($"Data Source={folder.File("copy.db")};Mode=ReadOnly;Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA integrity_check";
+            await Assert.That((string)command.ExecuteScalar()!).IsEqualTo("ok");
+            command.CommandText = "SELECT name FROM api_tokens";
+            await Assert.That((string)command.ExecuteScalar()!).IsEqualTo("in-backup");
+        }
+
+        var again = await PublishedBinary.RunAsync(folder.Path, null, "backup", "copy.db");
+        await Assert.That(again.ExitCode).IsEqualTo(1);
+        await Assert.That(again.Stderr).Contains("already exists");
+    }
+
+    [Test]
+    public async Task Starts_with_no_configuration_serves_healthz_and_the_page_and_stops_cleanly_on_sigterm()
+    {
+        using var folder = new TempFolder();
+        await using var server = await RunningBinary.StartAsync(folder.Path);
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        await Assert.That(await client.GetStringAsync("/healthz")).IsEqualTo("""{"status":"ok"}""");
+        await Assert.That(await client.GetStringAsync("/")).Contains("<div id=\"app\">");
+        await Assert.That(File.Exists(folder.File("flatline.db"))).IsTrue();
+
+        server.Signal(15);
+        await Assert.That(await server.WaitForExitAsync(TimeSpan.FromSeconds(10))).IsEqualTo(0);
+    }
+
+    [Test]
+    public async Task A_port_in_use_stops_start_up_with_a_clear_line()
+    {
+        using var folder = new TempFolder();
+        using var blocker = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        blocker.Start();
+        var port = ((IPEndPoint)blocker.LocalEndpoint).Port;
+        var result = await PublishedBinary.RunAsync(folder.Path, null, "--address", $"127.0.0.1:{port}");
+        await Assert.That(result.ExitCode).IsEqualTo(2);
+        await Assert.That(result.Stderr).Contains($"cannot listen on 127.0.0.1:{port}");
+    }
+}

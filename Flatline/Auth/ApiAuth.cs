@@ -1,0 +1,64 @@
+namespace Flatline;
+
+/// <summary>Who is calling the API: an API token now, a signed-in user once sessions exist.</summary>
+public sealed record Caller(string Kind, string Id, string Name, bool ReadOnly);
+
+/// <summary>Guards every <c>/api/v1/*</c> route: 401 without valid credentials, 403 for a
+/// read-only token on an unsafe method.</summary>
+public static class ApiAuth
+{
+    static readonly PathString ApiPrefix = new("/api/v1");
+    static readonly PathString PublicDocument = new("/api/v1/openapi.json");
+    const string CallerKey = "flatline.caller";
+
+    public static Caller? GetCaller(this HttpContext context) => context.Items[CallerKey] as Caller;
+
+    public static IApplicationBuilder UseApiAuth(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var path = context.Request.Path;
+        if (!path.StartsWithSegments(ApiPrefix) || path.Equals(PublicDocument))
+        {
+            await next(context);
+            return;
+        }
+
+        var caller = Authenticate(context);
+        if (caller is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await WriteProblem(context, 401, "Unauthorized", "sign in, or send an API token as 'Authorization: Bearer <token>'");
+            return;
+        }
+        if (caller.ReadOnly && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
+            && !HttpMethods.IsOptions(context.Request.Method))
+        {
+            await WriteProblem(context, 403, "Forbidden", "this API token is read-only");
+            return;
+        }
+        context.Items[CallerKey] = caller;
+        await next(context);
+    });
+
+    static Caller? Authenticate(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var tokens = context.RequestServices.GetRequiredService<ApiTokenStore>();
+            var token = tokens.Authenticate(header[7..].Trim());
+            return token is null ? null : new Caller("token", token.Id, token.Name, token.ReadOnly);
+        }
+        return null;
+    }
+
+    static async Task WriteProblem(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}

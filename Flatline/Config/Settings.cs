@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Flatline;
+
+public sealed record OAuthSettings(Uri IssuerUrl, string ClientId, string ClientSecret, Uri RedirectUrl);
+
+public sealed record ListenAddress(IPAddress Ip, int Port)
+{
+    public override string ToString() => Ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+        ? $"[{Ip}]:{Port}" : $"{Ip}:{Port}";
+
+    public static bool TryParse(string text, out ListenAddress? address)
+    {
+        address = null;
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || colon == text.Length - 1) return false;
+        var host = text[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
+        if (!int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+            return false;
+        IPAddress? ip = host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out var parsed) ? parsed : null;
+        if (ip is null) return false;
+        address = new ListenAddress(ip, port);
+        return true;
+    }
+}
+
+/// <summary>Everything Flatline reads from its environment, parsed and validated by hand.</summary>
+public sealed record Settings
+{
+    public required string DatabasePath { get; init; }
+    public required ListenAddress Address { get; init; }
+    public Uri? PublicUrl { get; init; }
+    public OAuthSettings? OAuth { get; init; }
+    public byte[]? JwtSecret { get; init; }
+    public int RetentionDays { get; init; } = 90;
+    public int SweepIntervalSeconds { get; init; } = 60;
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    public static readonly string[] Variables =
+    [
+        "DATABASE_URL", "FLATLINE_ADDRESS", "PUBLIC_URL", "OAUTH_ISSUER_URL", "OAUTH_CLIENT_ID",
+        "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URL", "JWT_SECRET", "MONITOR_CHECKS_RETENTION_DAYS",
+        "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL",
+    ];
+
+    /// <summary>Parses the settings; <paramref name="errors"/> gets one line per problem, naming the variable.</summary>
+    public static Settings? Parse(IReadOnlyDictionary<string, string> env, string? addressFlag, out List<string> errors)
+    {
+        var problems = new List<string>();
+        string? Get(string key) => env.TryGetValue(key, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
+
+        var databasePath = ParseDatabaseUrl(Get("DATABASE_URL") ?? "sqlite:flatline.db", problems);
+
+        var addressText = addressFlag ?? Get("FLATLINE_ADDRESS") ?? "0.0.0.0:3000";
+        var addressName = addressFlag is null ? "FLATLINE_ADDRESS" : "--address";
+        if (!ListenAddress.TryParse(addressText, out var address))
+            problems.Add($"{addressName} must be HOST:PORT with an IP address or localhost and a port 0-65535 (got \"{addressText}\")");
+
+        Uri? publicUrl = null;
+        if (Get("PUBLIC_URL") is { } publicText)
+        {
+            if (!Uri.TryCreate(publicText, UriKind.Absolute, out publicUrl) || publicUrl.Scheme is not ("http" or "https")
+                || publicUrl.Query.Length > 0 || publicUrl.Fragment.Length > 0)
+            {
+                problems.Add($"PUBLIC_URL must be an absolute http or https URL without query or fragment (got \"{publicText}\")");
+                publicUrl = null;
+            }
+        }
+
+        var oauth = ParseOAuth(Get, publicUrl, problems);
+
+        byte[]? jwtSecret = null;
+        if (env.TryGetValue("JWT_SECRET", out var secretText) && secretText.Length > 0)
+        {
+            jwtSecret = Encoding.UTF8.GetBytes(secretText);
+            if (jwtSecret.Length < 32) problems.Add("JWT_SECRET must be at least 32 bytes");
+        }
+
+        var retention = ParseInt(Get, "MONITOR_CHECKS_RETENTION_DAYS", 90, 1, 3650, problems);
+        var sweep = ParseInt(Get, "SWEEP_INTERVAL_SECONDS", 60, 1, 86400, problems);
+
+        var logLevel = LogLevel.Information;
+        if (Get("LOG_LEVEL") is { } levelText && !TryParseLogLevel(levelText, out logLevel))
+            problems.Add($"LOG_LEVEL must be one of trace, debug, information, warning, error, critical, none (got \"{levelText}\")");
+
+        errors = problems;
+        if (problems.Count > 0) return null;
+        return new Settings
+        {
+            DatabasePath = databasePath!,
+            Address = address!,
+            PublicUrl = publicUrl,
+            OAuth = oauth,
+            JwtSecret = jwtSecret,
+            RetentionDays = retention,
+            SweepIntervalSeconds = sweep,
+            LogLevel = logLevel,
+        };
+    }
+
+    static string? ParseDatabaseUrl(string url, List<string> problems)
+    {
+        string path;
+        if (url.StartsWith("sqlite://", StringComparison.Ordinal)) path = url[9..];
+        else if (url.StartsWith("sqlite:", StringComparison.Ordinal)) path = url[7..];
+        else if (url.Contains("://", StringComparison.Ordinal))
+        {
+            problems.Add($"DATABASE_URL must be sqlite:PATH, sqlite://PATH or a file path (got a \"{url[..url.IndexOf(':')]}\" URL)");
+            return null;
+        }
+        else path = url;
+
+        // sqlx-style options such as ?mode=rwc are accepted and ignored: the file is always created if missing.
+        var query = path.IndexOf('?');
+        if (query >= 0) path = path[..query];
+        if (path.Length == 0 || path == ":memory:")
+        {
+            problems.Add("DATABASE_URL must name a database file (in-memory databases lose every check on restart)");
+            return null;
+        }
+        return path;
+    }
+
+    static OAuthSettings? ParseOAuth(Func<string, string?> get, Uri? publicUrl, List<string> problems)
+    {
+        string[] names = ["OAUTH_ISSUER_URL", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URL"];
+        var present = names.Where(n => get(n) is not null).ToList();
+        if (present.Count == 0) return null;
+
+        // The redirect URL may be derived from PUBLIC_URL; the other three are required together.
+        var missing = names.Where(n => get(n) is null && !(n == "OAUTH_REDIRECT_URL" && publicUrl is not null)).ToList();
+        if (missing.Count > 0)
+        {
+            foreach (var name in missing)
+                problems.Add($"{name} must be set when {string.Join(", ", present)} {(present.Count == 1 ? "is" : "are")} set (set all OAUTH_* variables or none)");
+            return null;
+        }
+
+        var ok = true;
+        if (!Uri.TryCreate(get("OAUTH_ISSUER_URL"), UriKind.Absolute, out var issuer) || issuer.Scheme is not ("http" or "https"))
+        {
+            problems.Add("OAUTH_ISSUER_URL must be an absolute http or https URL");
+            ok = false;
+        }
+        Uri? redirect;
+        if (get("OAUTH_REDIRECT_URL") is { } redirectText)
+        {
+            if (!Uri.TryCreate(redirectText, UriKind.Absolute, out redirect) || redirect.Scheme is not ("http" or "https"))
+            {
+                problems.Add("OAUTH_REDIRECT_URL must be an absolute http or https URL");
+                ok = false;
+            }
+        }
+        else redirect = new Uri(publicUrl!, "auth/callback");
+        return ok ? new OAuthSettings(issuer!, get("OAUTH_CLIENT_ID")!, get("OAUTH_CLIENT_SECRET")!, redirect!) : null;
+    }
+
+    static int ParseInt(Func<string, string?> get, string name, int fallback, int min, int max, List<string> problems)
+    {
+        if (get(name) is not { } text) return fallback;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            return value;
+        problems.Add($"{name} must be a whole number from {min} to {max} (got \"{text}\")");
+        return fallback;
+    }
+
+    static bool TryParseLogLevel(string text, out LogLevel level)
+    {
+        level = text.ToLowerInvariant() switch
+        {
+            "trace" => LogLevel.Trace,
+            "debug" => LogLevel.Debug,
+            "info" or "information" => LogLevel.Information,
+            "warn" or "warning" => LogLevel.Warning,
+            "error" => LogLevel.Error,
+            "critical" => LogLevel.Critical,
+            "none" or "off" => LogLevel.None,
+            _ => (LogLevel)(-1),
+        };
+        return level >= 0;
+    }
+}

@@ -1,0 +1,66 @@
+using Microsoft.Data.Sqlite;
+
+namespace Flatline;
+
+/// <summary>Opens connections to the one SQLite file with the pragmas every connection needs.</summary>
+public sealed class Database
+{
+    static Database() => SQLitePCL.raw.SetProvider(new SQLitePCL.SQLite3Provider_sqlite3());
+
+    // Debian's SQLite defaults to foreign_keys=0, synchronous=FULL and SECURE_DELETE, so every
+    // connection sets them. secure_delete=FAST still zeroes freed content when that costs no I/O.
+    const string ConnectionPragmas =
+        "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA secure_delete=FAST;";
+
+    readonly string connectionString;
+
+    public Database(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 5,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var pragmas = connection.CreateCommand();
+        pragmas.CommandText = ConnectionPragmas;
+        pragmas.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>Creates the file (and its folder) if missing, switches it to WAL and applies migrations.</summary>
+    public void Initialize()
+    {
+        var folder = System.IO.Path.GetDirectoryName(Path);
+        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        using var connection = Open();
+        using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode=WAL;";
+            wal.ExecuteNonQuery();
+        }
+        Migrator.Apply(connection);
+    }
+
+    /// <summary>A consistent online copy of the database, safe while Flatline runs.</summary>
+    public void BackupTo(string file)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "VACUUM INTO $file";
+        command.Parameters.AddWithValue("$file", System.IO.Path.GetFullPath(file));
+        command.ExecuteNonQuery();
+    }
+
+    public static long Now(TimeProvider time) => time.GetUtcNow().ToUnixTimeMilliseconds();
+}

@@ -1,0 +1,191 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace Flatline;
+
+public sealed class StartupException(string message) : Exception(message);
+
+/// <summary>The composition root: the command line, and the one web application that the CLI,
+/// the tests and the benchmarks all build.</summary>
+public static class FlatlineApp
+{
+    public static string Version { get; } = ReadVersion();
+
+    public const string Help = """
+        Flatline — a self-hosted uptime monitor in one executable.
+
+        usage: flatline [serve] [-a|--address HOST:PORT]
+               flatline token create --name NAME [--read-only]
+               flatline token list
+               flatline token revoke ID
+               flatline backup FILE
+               flatline --version | --help
+
+        Configuration comes from the environment, or a .env file in the working directory
+        (the real environment wins): DATABASE_URL, FLATLINE_ADDRESS, PUBLIC_URL, OAUTH_ISSUER_URL,
+        OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_REDIRECT_URL, JWT_SECRET,
+        MONITOR_CHECKS_RETENTION_DAYS, SWEEP_INTERVAL_SECONDS, LOG_LEVEL. See .env.example.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        string? address = null;
+        var positional = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "-h" or "--help" or "help":
+                    stdout.WriteLine(Help);
+                    return 0;
+                case "-V" or "--version" or "version":
+                    stdout.WriteLine($"flatline {Version}");
+                    return 0;
+                case "-a" or "--address":
+                    if (i + 1 >= args.Length) return Usage(stderr, $"{args[i]} needs HOST:PORT");
+                    address = args[++i];
+                    break;
+                default:
+                    if (args[i].StartsWith("--address=", StringComparison.Ordinal)) address = args[i][10..];
+                    else positional.Add(args[i]);
+                    break;
+            }
+        }
+
+        var command = positional.Count > 0 ? positional[0] : "serve";
+        if (command is not ("serve" or "token" or "backup")) return Usage(stderr, $"unknown command '{command}'");
+        if (command == "serve" && positional.Count > 1) return Usage(stderr, $"unexpected argument '{positional[1]}'");
+
+        var environment = DotEnv.Load(Directory.GetCurrentDirectory(), Environment.GetEnvironmentVariables());
+        var settings = Settings.Parse(environment, address, out var errors);
+        if (settings is null)
+        {
+            foreach (var error in errors) stderr.WriteLine($"error: {error}");
+            return 2;
+        }
+
+        try
+        {
+            if (command == "serve") return await ServeAsync(settings, stderr);
+            var database = OpenDatabase(settings);
+            return command == "token"
+                ? TokenCommand.Run(positional[1..], new ApiTokenStore(database, TimeProvider.System), stdout, stderr)
+                : BackupCommand.Run(positional[1..], database, stdout, stderr);
+        }
+        catch (StartupException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+
+    static async Task<int> ServeAsync(Settings settings, TextWriter stderr)
+    {
+        await using var app = Build(settings);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException e)
+        {
+            stderr.WriteLine($"error: cannot listen on {settings.Address}: {e.Message}");
+            return 2;
+        }
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    static int Usage(TextWriter stderr, string message)
+    {
+        stderr.WriteLine($"error: {message}");
+        stderr.WriteLine("Run 'flatline --help' for usage.");
+        return 2;
+    }
+
+    public static Database OpenDatabase(Settings settings)
+    {
+        var database = new Database(settings.DatabasePath);
+        try
+        {
+            database.Initialize();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new StartupException($"DATABASE_URL: cannot open {database.Path}: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new StartupException($"DATABASE_URL: cannot open {database.Path}: {e.Message}");
+        }
+        catch (SchemaTooNewException e)
+        {
+            throw new StartupException($"DATABASE_URL: {e.Message}");
+        }
+        return database;
+    }
+
+    public static WebApplication Build(Settings settings, TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        var database = OpenDatabase(settings);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Logging.SetMinimumLevel(settings.LogLevel);
+        if (settings.LogLevel > LogLevel.Debug) builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+            kestrel.Listen(settings.Address.Ip, settings.Address.Port);
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.ConfigureHttpJsonOptions(o => FlatlineJson.Apply(o.SerializerOptions));
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<FlatlineExceptionHandler>();
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(database);
+        builder.Services.AddSingleton<UiAssets>();
+        builder.Services.AddSingleton<HealthProbe>();
+        builder.Services.AddApiTokens();
+        builder.Services.AddMonitors();
+        builder.Services.AddEngine();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSecurityHeaders();
+        app.UseApiAuth();
+
+        app.MapHealth();
+        app.MapApiTokens();
+        app.MapMonitors();
+        app.MapUi();
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var url = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                .Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? settings.Address.ToString();
+            ServerLog.Listening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flatline"), Version, url, database.Path);
+        });
+        return app;
+    }
+
+    static string ReadVersion()
+    {
+        var informational = typeof(FlatlineApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        var plus = informational.IndexOf('+');
+        return plus < 0 ? informational : informational[..plus];
+    }
+}

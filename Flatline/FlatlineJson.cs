@@ -1,0 +1,32 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Flatline;
+
+/// <summary>The one JSON context: every body, response and parameter type, in alphabetical order.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(ApiToken))]
+[JsonSerializable(typeof(bool?))]
+[JsonSerializable(typeof(CreateApiTokenRequest))]
+[JsonSerializable(typeof(CreatedApiToken))]
+[JsonSerializable(typeof(DateTimeOffset?))]
+[JsonSerializable(typeof(HealthStatus))]
+[JsonSerializable(typeof(HttpValidationProblemDetails))]
+[JsonSerializable(typeof(int?))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(List<ApiToken>))]
+[JsonSerializable(typeof(List<MonitorView>))]
+[JsonSerializable(typeof(MonitorView))]
+[JsonSerializable(typeof(ProblemDetails))]
+public sealed partial class FlatlineJson : JsonSerializerContext
+{
+    /// <summary>The same options for the HTTP pipeline, which the attribute does not reach.</summary>
+    public static void Apply(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.TypeInfoResolverChain.Insert(0, Default);
+    }
+}

@@ -1,0 +1,3 @@
+using Flatline;
+
+return await FlatlineApp.RunAsync(args, Console.Out, Console.Error);

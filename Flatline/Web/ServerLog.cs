@@ -1,0 +1,13 @@
+namespace Flatline;
+
+static partial class ServerLog
+{
+    [LoggerMessage(1, LogLevel.Error, "Unhandled error in {Method} {Path}")]
+    public static partial void UnhandledError(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Information, "Flatline {Version} listening on {Url} (database {Database})")]
+    public static partial void Listening(ILogger logger, string version, string url, string database);
+
+    [LoggerMessage(3, LogLevel.Warning, "Health check failed: {Reason}")]
+    public static partial void Unhealthy(ILogger logger, string reason);
+}
