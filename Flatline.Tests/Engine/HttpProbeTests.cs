@@ -121,6 +121,22 @@ public class HttpProbeTests
     }
 
     [Test]
+    public async Task A_user_agent_header_replaces_the_default_one()
+    {
+        await using var target = await TargetServer.StartAsync();
+        await CheckAsync(Spec(target.Url("/echo")) with { Headers = [new("User-Agent", "curl/8.0")] });
+        await Assert.That(target.Echoes.Single().GetProperty("headers").GetProperty("user-agent").GetString()).IsEqualTo("curl/8.0");
+    }
+
+    [Test]
+    public async Task A_content_header_without_a_body_still_arrives()
+    {
+        await using var target = await TargetServer.StartAsync();
+        await CheckAsync(Spec(target.Url("/echo")) with { Headers = [new("Content-Language", "fr")] });
+        await Assert.That(target.Echoes.Single().GetProperty("headers").GetProperty("content-language").GetString()).IsEqualTo("fr");
+    }
+
+    [Test]
     public async Task No_cookies_and_no_compression_are_asked_for()
     {
         await using var target = await TargetServer.StartAsync();
@@ -202,6 +218,30 @@ public class HttpProbeTests
         await Assert.That(outcome.Ok).IsFalse();
         await Assert.That(outcome.Error).IsEqualTo("too many redirects");
         await Assert.That(took).IsLessThan(TimeSpan.FromSeconds(2));
+    }
+
+    [Test]
+    public async Task A_redirect_from_https_down_to_http_is_not_followed()
+    {
+        using var certificate = TestCertificates.Valid();
+        await using var secure = await TargetServer.StartAsync(certificate);
+        await using var plain = await TargetServer.StartAsync();
+        var spec = Spec(secure.Url("/to?url=" + Uri.EscapeDataString(plain.Url("/ok").ToString()))) with { VerifyTls = false };
+        var (outcome, _) = await CheckAsync(spec);
+        await Assert.That(outcome.Error).IsEqualTo("redirect from https to http not followed");
+        await Assert.That(outcome.StatusCode).IsEqualTo(302);
+    }
+
+    [Test]
+    public async Task After_a_redirect_up_to_https_the_expiry_is_that_of_the_server_that_answered()
+    {
+        using var certificate = TestCertificates.Valid(days: 12);
+        await using var secure = await TargetServer.StartAsync(certificate);
+        await using var plain = await TargetServer.StartAsync();
+        var spec = Spec(plain.Url("/to?url=" + Uri.EscapeDataString(secure.Url("/ok").ToString()))) with { VerifyTls = false };
+        var (outcome, _) = await CheckAsync(spec);
+        await Assert.That(outcome.Error).IsNull();
+        await Assert.That(outcome.TlsExpiresAt).IsEqualTo(Utc(certificate.NotAfter));
     }
 
     // ---- keyword and body

@@ -20,7 +20,7 @@ namespace Flatline.Tests;
 /// own, whose routes misbehave on demand.</summary>
 /// <remarks>
 /// /ok · /status/{code} · /slow/{ms} · /hang · /trickle · /endless · /gzip-bomb · /redirect/{n} ·
-/// /loop · /echo · /keyword?at={offset}&amp;word={word} · /huge-headers
+/// /loop · /to?url={location} · /echo · /keyword?at={offset}&amp;word={word} · /huge-headers
 /// </remarks>
 public sealed class TargetServer : IAsyncDisposable
 {
@@ -70,6 +70,7 @@ public sealed class TargetServer : IAsyncDisposable
             "gzip-bomb" => Until(context, ct => GzipBombAsync(context, ct)),
             "redirect" => RedirectAsync(context, argument <= 1 ? "/ok" : $"/redirect/{argument - 1}"),
             "loop" => RedirectAsync(context, "/loop"),
+            "to" => RedirectAsync(context, context.Request.Query["url"].ToString()),
             "echo" => EchoAsync(context),
             "keyword" => Until(context, ct => KeywordAsync(context, ct)),
             "huge-headers" => HugeHeadersAsync(context),

@@ -39,13 +39,13 @@ public sealed class HttpProbe : IDisposable
         var handler = handlers[(spec.FollowRedirects ? 2 : 0) + (spec.VerifyTls ? 1 : 0)];
         using var timeout = new CancellationTokenSource(spec.Timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        using var request = CreateRequest(spec);
-        var started = time.GetTimestamp();
         int? status = null;
         long? latencyUs = null;
         DateTimeOffset? tlsExpiresAt = null;
         try
         {
+            using var request = CreateRequest(spec);
+            var started = time.GetTimestamp();
             using var response = await handler.Invoker.SendAsync(request, linked.Token);
             latencyUs = (long)time.GetElapsedTime(started).TotalMicroseconds;
             status = (int)response.StatusCode;
@@ -53,16 +53,8 @@ public sealed class HttpProbe : IDisposable
             var answered = response.RequestMessage ?? request;
             tlsExpiresAt = handler.Certificates.ExpiryFor(answered);
 
-            if (spec.FollowRedirects && IsRedirect(status.Value) && response.Headers.Location is { } location)
-            {
-                // The handler hands back the last 3xx when it gives up: past the limit, or when it
-                // refuses to go from https to http.
-                var target = location.IsAbsoluteUri ? location : new Uri(answered.RequestUri!, location);
-                var error = answered.RequestUri!.Scheme == Uri.UriSchemeHttps && target.Scheme == Uri.UriSchemeHttp
-                    ? "redirect from https to http not followed"
-                    : "too many redirects";
+            if (spec.FollowRedirects && UnfollowedRedirect(answered.RequestUri!, status.Value, response.Headers.Location) is { } error)
                 return ProbeOutcome.Failure(error, status, latencyUs, tlsExpiresAt);
-            }
             if (!spec.ExpectedStatus.Matches(status.Value))
                 return ProbeOutcome.Failure($"unexpected status {status} (expected {spec.ExpectedStatus})", status, latencyUs, tlsExpiresAt);
             if (spec.Keyword is { Length: > 0 } keyword && !await ContainsAsync(response.Content, Encoding.UTF8.GetBytes(keyword), linked.Token))
@@ -99,14 +91,25 @@ public sealed class HttpProbe : IDisposable
         foreach (var (name, value) in spec.Headers)
         {
             if (request.Headers.TryAddWithoutValidation(name, value)) continue;
-            // A content header (Content-Type, Content-Language, ...) belongs on the content.
-            request.Content ??= new ByteArrayContent([]);
-            request.Content.Headers.TryAddWithoutValidation(name, value);
+            // A content header (Content-Type, Content-Language, ...) belongs on the content; a
+            // request without a body gets an empty one only if the header really is one.
+            var content = request.Content ?? new ByteArrayContent([]);
+            if (content.Headers.TryAddWithoutValidation(name, value)) request.Content = content;
+            else if (content != request.Content) content.Dispose();
         }
         return request;
     }
 
-    static bool IsRedirect(int status) => status is 300 or 301 or 302 or 303 or 307 or 308;
+    /// <summary>Why a redirect came back when the handler follows them: it hands back the last 3xx
+    /// when it gives up, past the limit or rather than go from https to http. A Location the
+    /// handler never follows (another scheme) is left to the status check.</summary>
+    static string? UnfollowedRedirect(Uri from, int status, Uri? location)
+    {
+        if (status is not (300 or 301 or 302 or 303 or 307 or 308) || location is null) return null;
+        var to = location.IsAbsoluteUri ? location : new Uri(from, location);
+        if (to.Scheme == Uri.UriSchemeHttp && from.Scheme == Uri.UriSchemeHttps) return "redirect from https to http not followed";
+        return to.Scheme == Uri.UriSchemeHttp || to.Scheme == Uri.UriSchemeHttps ? "too many redirects" : null;
+    }
 
     /// <summary>Reads at most <see cref="KeywordWindow"/> bytes, stopping as soon as the keyword
     /// shows up. Searching the UTF-8 bytes is the same as an ordinal search of the decoded text.</summary>
