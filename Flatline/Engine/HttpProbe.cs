@@ -1,0 +1,306 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace Flatline;
+
+/// <summary>Runs HTTP checks. Failures of the target become a failed <see cref="ProbeOutcome"/>
+/// with a short message; only the caller's cancellation escapes as an exception.</summary>
+/// <remarks>Four shared handlers (follow redirects × verify TLS) keep connections pooled across
+/// checks. <see cref="ProbeOutcome.LatencyUs"/> runs from sending the request to receiving the
+/// response headers, so it includes DNS, connect and the TLS handshake only when the check had to
+/// open a new connection; over a pooled connection it is the time to first byte alone.</remarks>
+public sealed class HttpProbe : IDisposable
+{
+    public const int MaxRedirects = 10;
+
+    /// <summary>How much of the body a keyword check reads at most.</summary>
+    public const int KeywordWindow = 1024 * 1024;
+
+    readonly TimeProvider time;
+    readonly string userAgent;
+    readonly Handler[] handlers;
+
+    public HttpProbe(TimeProvider time)
+    {
+        this.time = time;
+        userAgent = "Flatline/" + FlatlineApp.Version;
+        handlers = [new(false, false, time), new(false, true, time), new(true, false, time), new(true, true, time)];
+    }
+
+    public async Task<ProbeOutcome> CheckAsync(HttpCheckSpec spec, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var handler = handlers[(spec.FollowRedirects ? 2 : 0) + (spec.VerifyTls ? 1 : 0)];
+        using var timeout = new CancellationTokenSource(spec.Timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        int? status = null;
+        long? latencyUs = null;
+        DateTimeOffset? tlsExpiresAt = null;
+        try
+        {
+            using var request = CreateRequest(spec);
+            var started = time.GetTimestamp();
+            using var response = await handler.Invoker.SendAsync(request, linked.Token);
+            latencyUs = (long)time.GetElapsedTime(started).TotalMicroseconds;
+            status = (int)response.StatusCode;
+            // RequestUri is the last hop's after redirects, so the expiry is that of the server that answered.
+            var answered = response.RequestMessage ?? request;
+            tlsExpiresAt = handler.Certificates.ExpiryFor(answered);
+
+            if (spec.FollowRedirects && UnfollowedRedirect(answered.RequestUri!, status.Value, response.Headers.Location) is { } error)
+                return ProbeOutcome.Failure(error, status, latencyUs, tlsExpiresAt);
+            if (!spec.ExpectedStatus.Matches(status.Value))
+                return ProbeOutcome.Failure($"unexpected status {status} (expected {spec.ExpectedStatus})", status, latencyUs, tlsExpiresAt);
+            if (spec.Keyword is { Length: > 0 } keyword && !await ContainsAsync(response.Content, Encoding.UTF8.GetBytes(keyword), linked.Token))
+                return ProbeOutcome.Failure($"keyword \"{keyword}\" not found", status, latencyUs, tlsExpiresAt);
+            return new ProbeOutcome(true, status, latencyUs, null, tlsExpiresAt);
+        }
+        catch (Exception e)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            tlsExpiresAt ??= Find<CertificateRejectedException>(e)?.NotAfter;
+            var error = timeout.IsCancellationRequested
+                ? $"timeout after {Math.Max(1, (long)Math.Round(spec.Timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)} s"
+                : Describe(e);
+            return ProbeOutcome.Failure(error, status, latencyUs, tlsExpiresAt);
+        }
+    }
+
+    HttpRequestMessage CreateRequest(HttpCheckSpec spec)
+    {
+        var request = new HttpRequestMessage(spec.Method, spec.Url);
+        var userSetAgent = false;
+        var userSetContentType = false;
+        foreach (var (name, _) in spec.Headers)
+        {
+            userSetAgent |= name.Equals("User-Agent", StringComparison.OrdinalIgnoreCase);
+            userSetContentType |= name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase);
+        }
+        if (spec.Body is { } body)
+        {
+            request.Content = new ByteArrayContent(body.Content);
+            if (!userSetContentType) request.Content.Headers.TryAddWithoutValidation("Content-Type", body.ContentType);
+        }
+        if (!userSetAgent) request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
+        foreach (var (name, value) in spec.Headers)
+        {
+            if (request.Headers.TryAddWithoutValidation(name, value)) continue;
+            // A content header (Content-Type, Content-Language, ...) belongs on the content; a
+            // request without a body gets an empty one only if the header really is one.
+            var content = request.Content ?? new ByteArrayContent([]);
+            if (content.Headers.TryAddWithoutValidation(name, value)) request.Content = content;
+            else if (content != request.Content) content.Dispose();
+        }
+        return request;
+    }
+
+    /// <summary>Why a redirect came back when the handler follows them: it hands back the last 3xx
+    /// when it gives up, past the limit or rather than go from https to http. A Location the
+    /// handler never follows (another scheme) is left to the status check.</summary>
+    static string? UnfollowedRedirect(Uri from, int status, Uri? location)
+    {
+        if (status is not (300 or 301 or 302 or 303 or 307 or 308) || location is null) return null;
+        var to = location.IsAbsoluteUri ? location : new Uri(from, location);
+        if (to.Scheme == Uri.UriSchemeHttp && from.Scheme == Uri.UriSchemeHttps) return "redirect from https to http not followed";
+        return to.Scheme == Uri.UriSchemeHttp || to.Scheme == Uri.UriSchemeHttps ? "too many redirects" : null;
+    }
+
+    /// <summary>Reads at most <see cref="KeywordWindow"/> bytes, stopping as soon as the keyword
+    /// shows up. Searching the UTF-8 bytes is the same as an ordinal search of the decoded text.</summary>
+    static async Task<bool> ContainsAsync(HttpContent content, byte[] keyword, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var buffer = ArrayPool<byte>.Shared.Rent(KeywordWindow);
+        try
+        {
+            var length = 0;
+            // Each pass adds at least one byte, so this ends by the window at the latest.
+            while (length < KeywordWindow)
+            {
+                var read = await stream.ReadAsync(buffer.AsMemory(length, KeywordWindow - length), cancellationToken);
+                if (read == 0) return false;
+                var from = Math.Max(0, length - keyword.Length + 1);
+                length += read;
+                if (buffer.AsSpan(from, length - from).IndexOf(keyword) >= 0) return true;
+            }
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    static string Describe(Exception e)
+    {
+        var requestError = (e as HttpRequestException)?.HttpRequestError;
+        switch (requestError)
+        {
+            case HttpRequestError.NameResolutionError:
+                return "DNS lookup failed";
+            case HttpRequestError.SecureConnectionError:
+                return Find<CertificateRejectedException>(e)?.Message ?? "TLS: handshake failed";
+            case HttpRequestError.InvalidResponse:
+                return "invalid response";
+            case HttpRequestError.ConfigurationLimitExceeded:
+                return "response headers too large";
+            case HttpRequestError.HttpProtocolError:
+                return "protocol error";
+        }
+        switch (FindSocketError(e))
+        {
+            case SocketError.ConnectionRefused:
+                return "connection refused";
+            case SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown:
+                return "connection reset";
+            case SocketError.HostUnreachable or SocketError.HostDown:
+                return "host unreachable";
+            case SocketError.NetworkUnreachable or SocketError.NetworkDown:
+                return "network unreachable";
+            case SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData:
+                return "DNS lookup failed";
+        }
+        return requestError switch
+        {
+            HttpRequestError.ResponseEnded => "connection closed",
+            HttpRequestError.ConnectionError => "connection failed",
+            _ when e is IOException => "connection closed",
+            _ => "request failed",
+        };
+    }
+
+    static SocketError? FindSocketError(Exception e) => Find<SocketException>(e)?.SocketErrorCode;
+
+    static T? Find<T>(Exception? e) where T : Exception
+    {
+        // Exception chains are short; the depth cap keeps this bounded whatever they hold.
+        for (var depth = 0; e is not null && depth < 8; depth++, e = e.InnerException)
+            if (e is T found) return found;
+        return null;
+    }
+
+    public void Dispose()
+    {
+        foreach (var handler in handlers) handler.Invoker.Dispose();
+    }
+
+    sealed class Handler
+    {
+        public Handler(bool followRedirects, bool verifyTls, TimeProvider time)
+        {
+            var sockets = new SocketsHttpHandler
+            {
+                AllowAutoRedirect = followRedirects,
+                MaxAutomaticRedirections = MaxRedirects,
+                // Never inflate: a small gzip body must not become gigabytes in memory.
+                AutomaticDecompression = DecompressionMethods.None,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                // Each check's own deadline cancels its connect, and a pending connection is torn
+                // down when the request that started it ends; this is only the backstop, at the
+                // longest timeout a monitor may have.
+                ConnectTimeout = TimeSpan.FromSeconds(300),
+                MaxResponseHeadersLength = 64, // KiB
+                UseCookies = false,
+                // A monitor measures the target itself, not a proxy named in the environment.
+                UseProxy = false,
+                SslOptions = new()
+                {
+                    // The handshake fails with the reason itself, so that the failing check (and
+                    // only it) can report it; see CertificateRejectedException.
+                    RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+                        errors == SslPolicyErrors.None || !verifyTls
+                            ? true
+                            : throw new CertificateRejectedException(Reason(certificate, chain, errors, time.GetUtcNow()), NotAfter(certificate)),
+                },
+                PlaintextStreamFilter = (context, _) =>
+                {
+                    if (context.PlaintextStream is SslStream ssl) Certificates.Record(ssl, context.InitialRequestMessage);
+                    return ValueTask.FromResult(context.PlaintextStream);
+                },
+            };
+            // HttpMessageInvoker rather than HttpClient: no client-wide timeout or buffering to
+            // get in the way; each check brings its own deadline.
+            Invoker = new HttpMessageInvoker(sockets, disposeHandler: true);
+        }
+
+        public HttpMessageInvoker Invoker { get; }
+        public ServerCertificates Certificates { get; } = new();
+    }
+
+    static DateTimeOffset? NotAfter(X509Certificate? certificate) =>
+        certificate is X509Certificate2 cert ? new DateTimeOffset(cert.NotAfter.ToUniversalTime(), TimeSpan.Zero) : null;
+
+    /// <summary>Why a server's certificate is refused, most specific first: an expired certificate
+    /// is usually also untrusted, and a wrong name matters more than a missing trust anchor.</summary>
+    static string Reason(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, DateTimeOffset now)
+    {
+        if (certificate is not X509Certificate2 cert || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+            return "TLS: no certificate";
+        if (cert.NotBefore.ToUniversalTime() > now.UtcDateTime)
+            return "TLS: certificate not yet valid";
+        if (cert.NotAfter.ToUniversalTime() < now.UtcDateTime
+            || (chain is not null && chain.ChainStatus.Any(s => s.Status.HasFlag(X509ChainStatusFlags.NotTimeValid))))
+            return "TLS: certificate expired";
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+            return "TLS: certificate name mismatch";
+        return "TLS: certificate not trusted";
+    }
+
+    /// <summary>Thrown from the validation callback; it travels inside the handshake's exception to
+    /// the very request that opened the connection, so concurrent checks never mix up reasons.</summary>
+    sealed class CertificateRejectedException(string reason, DateTimeOffset? notAfter) : Exception(reason)
+    {
+        public DateTimeOffset? NotAfter { get; } = notAfter;
+    }
+
+    /// <summary>The certificate expiry of each HTTPS server (TLS host name and port) as the latest
+    /// new connection to it saw, per handler.</summary>
+    /// <remarks>
+    /// TLS happens once per connection, inside the connection pool rather than in any one check's
+    /// flow: the pool may give a new connection to another waiting request than the one that
+    /// caused it, and a pooled connection serves later checks with no handshake at all. An
+    /// AsyncLocal would therefore credit a certificate to the wrong check, or to none. All
+    /// connections of one pool go to the same TLS host name and port (the pool's own key), so
+    /// each new connection records its certificate under that key, and a check reads the entry
+    /// for the server that answered it once its response is in. Concurrent checks of one server
+    /// read the same entry; checks of different servers never share one. The key comes from the
+    /// connection's initiating request, checked against the TLS host name in case a redirect has
+    /// already moved that request elsewhere.
+    /// </remarks>
+    sealed class ServerCertificates
+    {
+        const int MaxServers = 4096;
+        readonly ConcurrentDictionary<string, DateTimeOffset> notAfter = new(StringComparer.OrdinalIgnoreCase);
+
+        public void Record(SslStream ssl, HttpRequestMessage initiatingRequest)
+        {
+            if (NotAfter(ssl.RemoteCertificate) is not { } expiry) return;
+            if (Key(initiatingRequest) is not { } key || !key.StartsWith(ssl.TargetHostName + ":", StringComparison.OrdinalIgnoreCase)) return;
+            if (notAfter.Count >= MaxServers) notAfter.Clear();
+            notAfter[key] = expiry;
+        }
+
+        public DateTimeOffset? ExpiryFor(HttpRequestMessage request) =>
+            Key(request) is { } key && notAfter.TryGetValue(key, out var expiry) ? expiry : null;
+
+        static string? Key(HttpRequestMessage request)
+        {
+            if (request.RequestUri is not { Scheme: "https" } uri) return null;
+            // Like the pool, name the TLS host after an explicit Host header when there is one.
+            var host = request.Headers.Host is { } header ? HostOf(header) : uri.IdnHost;
+            return host + ":" + uri.Port.ToString(CultureInfo.InvariantCulture);
+        }
+
+        static string HostOf(string hostHeader)
+        {
+            var colon = hostHeader.LastIndexOf(':');
+            return colon > hostHeader.LastIndexOf(']') ? hostHeader[..colon] : hostHeader;
+        }
+    }
+}
