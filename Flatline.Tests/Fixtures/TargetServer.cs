@@ -19,19 +19,27 @@ namespace Flatline.Tests;
 /// <summary>A real HTTP (or, given a certificate, HTTPS) target on 127.0.0.1 with a port of its
 /// own, whose routes misbehave on demand.</summary>
 /// <remarks>
-/// /ok · /status/{code} · /slow/{ms} · /hang · /trickle · /endless · /gzip-bomb · /redirect/{n} ·
+/// /ok · /health (answers <see cref="HealthStatus"/>, switchable by the test) · /status/{code} · /slow/{ms} · /hang · /trickle · /endless · /gzip-bomb · /redirect/{n} ·
 /// /loop · /to?url={location} · /echo · /keyword?at={offset}&amp;word={word} · /huge-headers
 /// </remarks>
 public sealed class TargetServer : IAsyncDisposable
 {
     readonly ConcurrentQueue<JsonElement> echoes = new();
     WebApplication app = null!;
+    int healthStatus = 200;
+    int requests;
 
     TargetServer()
     {
     }
 
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>What /health answers; tests flip it to make a monitor fail and recover.</summary>
+    public int HealthStatus { get => Volatile.Read(ref healthStatus); set => Volatile.Write(ref healthStatus, value); }
+
+    /// <summary>How many requests arrived, on any route.</summary>
+    public int Requests => Volatile.Read(ref requests);
 
     /// <summary>Every request /echo received, oldest first, as the JSON it answered with.</summary>
     public IReadOnlyList<JsonElement> Echoes => [.. echoes];
@@ -57,11 +65,13 @@ public sealed class TargetServer : IAsyncDisposable
 
     Task HandleAsync(HttpContext context)
     {
+        Interlocked.Increment(ref requests);
         var segments = (context.Request.Path.Value ?? "/").Trim('/').Split('/');
         var argument = segments.Length > 1 && int.TryParse(segments[1], out var n) ? n : 0;
         return segments[0] switch
         {
             "ok" => TextAsync(context, "all ok"),
+            "health" => StatusAsync(context, HealthStatus),
             "status" => StatusAsync(context, argument),
             "slow" => SlowAsync(context, argument),
             "hang" => Until(context, ct => Task.Delay(Timeout.Infinite, ct)),

@@ -200,7 +200,10 @@ public sealed class HttpProbe : IDisposable
                 MaxAutomaticRedirections = MaxRedirects,
                 // Never inflate: a small gzip body must not become gigabytes in memory.
                 AutomaticDecompression = DecompressionMethods.None,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                // Every check opens its own connection: response time then always includes DNS,
+                // connect and TLS, checks stay comparable whatever the interval, a dead keep-alive
+                // connection can never fake an outage, and each HTTPS check sees the certificate.
+                PooledConnectionLifetime = TimeSpan.Zero,
                 // Each check's own deadline cancels its connect, and a pending connection is torn
                 // down when the request that started it ends; this is only the backstop, at the
                 // longest timeout a monitor may have.

@@ -1,34 +1,163 @@
 namespace Flatline;
 
-/// <summary>The one scheduler: a <see cref="PeriodicTimer"/> whose ticks coalesce, so an overrun
-/// never bursts.</summary>
-public sealed class Scheduler(SchedulerHeartbeat heartbeat, TimeProvider time) : BackgroundService
+/// <summary>A due check on its way to the probe pool.</summary>
+public sealed record ProbeJob(ScheduledMonitor Monitor, int Revision, HttpCheckSpec Spec, long DueMs);
+
+/// <summary>The scheduler's view of one enabled monitor. Mutated only on the scheduler's loop,
+/// except <see cref="InFlight"/>, which the probe pool clears.</summary>
+public sealed class ScheduledMonitor(long key, string uid)
+{
+    public long Key { get; } = key;
+    public string Uid { get; } = uid;
+    public int Revision { get; set; }
+    public int IntervalMs { get; set; }
+    public HttpCheckSpec Spec { get; set; } = null!;
+    public long NextDueMs { get; set; }
+    int inFlight;
+
+    public bool InFlight => Volatile.Read(ref inFlight) == 1;
+    public bool TryStart() => Interlocked.CompareExchange(ref inFlight, 1, 0) == 0;
+    public void Finish() => Volatile.Write(ref inFlight, 0);
+}
+
+/// <summary>One scheduler for every monitor: a heap of due times ticked by a
+/// <see cref="PeriodicTimer"/>. Ticks coalesce and missed slots are skipped, so an overrun never
+/// bursts; a monitor whose previous check still runs skips a slot rather than queueing up.</summary>
+public sealed class Scheduler(MonitorStore monitors, SchedulerHeartbeat heartbeat, TimeProvider time, ILogger<Scheduler> logger)
 {
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    readonly Dictionary<long, ScheduledMonitor> scheduled = [];
+    // Lazy deletion: an entry whose due time no longer matches its monitor's is stale and skipped.
+    readonly PriorityQueue<ScheduledMonitor, long> heap = new();
+    readonly System.Collections.Concurrent.ConcurrentQueue<long> changes = new();
+
+    public int Count => scheduled.Count;
+    public long SkippedSlots { get; private set; }
+
+    /// <summary>Called by the API after a create, update or delete commits; applied on the next tick.</summary>
+    public void MonitorChanged(long key) => changes.Enqueue(key);
+
+    public async Task RunAsync(Func<ProbeJob, bool> dispatch, CancellationToken stoppingToken)
     {
+        LoadAll(Database.Now(time));
         using var timer = new PeriodicTimer(Tick, time);
         heartbeat.Beat(Database.Now(time));
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            do
             {
-                heartbeat.Beat(Database.Now(time));
+                var now = Database.Now(time);
+                heartbeat.Beat(now);
+                ApplyChanges(now);
+                DispatchDue(now, dispatch);
             }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
     }
+
+    /// <summary>At start-up each monitor's first check falls on its own phase within its interval
+    /// (stable across restarts), so thousands of monitors never start at once.</summary>
+    void LoadAll(long now)
+    {
+        monitors.ReconcileWithIncidents();
+        foreach (var monitor in monitors.List())
+        {
+            if (!monitor.View.Enabled) continue;
+            var entry = Upsert(monitor);
+            var interval = entry.IntervalMs;
+            var phase = (long)(StablePhase(entry.Uid) % (ulong)interval);
+            var due = now - (now % interval) + phase;
+            if (due < now) due += interval;
+            Enqueue(entry, due);
+        }
+        SchedulerLog.Loaded(logger, scheduled.Count);
+    }
+
+    void ApplyChanges(long now)
+    {
+        while (changes.TryDequeue(out var key))
+        {
+            var monitor = monitors.Get(key);
+            if (monitor is null || !monitor.View.Enabled)
+            {
+                scheduled.Remove(key);
+                continue;
+            }
+            var known = scheduled.TryGetValue(key, out var existing);
+            var previousRevision = existing?.Revision;
+            var entry = Upsert(monitor);
+            // New, re-enabled or re-configured: check now. A rename keeps the schedule as it is.
+            if (!known || previousRevision != entry.Revision) Enqueue(entry, now);
+        }
+    }
+
+    ScheduledMonitor Upsert(StoredMonitor monitor)
+    {
+        if (!scheduled.TryGetValue(monitor.Key, out var entry))
+        {
+            entry = new ScheduledMonitor(monitor.Key, monitor.View.Id);
+            scheduled[monitor.Key] = entry;
+        }
+        entry.Revision = monitor.Revision;
+        entry.IntervalMs = monitor.View.Interval * 1000;
+        entry.Spec = monitor.View.Config.ToSpec(monitor.View.Timeout);
+        return entry;
+    }
+
+    void Enqueue(ScheduledMonitor entry, long due)
+    {
+        entry.NextDueMs = due;
+        heap.Enqueue(entry, due);
+    }
+
+    void DispatchDue(long now, Func<ProbeJob, bool> dispatch)
+    {
+        while (heap.TryPeek(out var entry, out var due) && due <= now)
+        {
+            heap.Dequeue();
+            if (!scheduled.TryGetValue(entry.Key, out var current) || !ReferenceEquals(current, entry) || entry.NextDueMs != due)
+                continue;
+            if (entry.TryStart())
+            {
+                if (!dispatch(new ProbeJob(entry, entry.Revision, entry.Spec, due)))
+                {
+                    entry.Finish();
+                    SkippedSlots++;
+                }
+            }
+            else SkippedSlots++;
+            Enqueue(entry, NextSlot(due, entry.IntervalMs, now));
+        }
+    }
+
+    /// <summary>The first slot after <paramref name="now"/> on this monitor's grid: slots missed
+    /// during an overrun are skipped, never caught up.</summary>
+    public static long NextSlot(long due, long interval, long now)
+    {
+        var next = due + interval;
+        if (next <= now) next += ((now - next) / interval + 1) * interval;
+        return next;
+    }
+
+    // FNV-1a: string.GetHashCode is randomised per process and would move phases on every restart.
+    static ulong StablePhase(string uid)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in uid)
+        {
+            hash ^= c;
+            hash *= 1099511628211UL;
+        }
+        return hash;
+    }
 }
 
-public static class EngineServices
+static partial class SchedulerLog
 {
-    public static IServiceCollection AddEngine(this IServiceCollection services)
-    {
-        services.AddSingleton<SchedulerHeartbeat>();
-        services.AddHostedService<Scheduler>();
-        return services;
-    }
+    [LoggerMessage(10, LogLevel.Information, "Scheduler started with {Count} enabled monitors")]
+    public static partial void Loaded(ILogger logger, int count);
 }

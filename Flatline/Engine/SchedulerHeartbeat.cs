@@ -7,6 +7,8 @@ public sealed class SchedulerHeartbeat
 
     public void Beat(long nowMs) => Interlocked.Exchange(ref lastTickMs, nowMs);
 
+    public long LastTickMs => Interlocked.Read(ref lastTickMs);
+
     /// <summary>Null when alive, else why not.</summary>
     public string? Problem(long nowMs)
     {

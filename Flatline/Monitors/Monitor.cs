@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Flatline;
@@ -12,11 +11,12 @@ public enum MonitorStatus
     [JsonStringEnumMemberName("paused")] Paused = 3,
 }
 
-/// <summary>A monitor as the API shows it. <see cref="Config"/> is the type-tagged object as stored.</summary>
+/// <summary>A monitor as the API shows it; <c>status</c>, <c>last_checked_at</c> and
+/// <c>tls_expires_at</c> are read-only.</summary>
 public sealed record MonitorView(
     string Id,
     string Name,
-    JsonElement Config,
+    HttpMonitorConfig Config,
     int Interval,
     int Timeout,
     int Retries,
@@ -26,3 +26,27 @@ public sealed record MonitorView(
     MonitorStatus Status,
     DateTime? LastCheckedAt,
     DateTime? TlsExpiresAt);
+
+/// <summary>One stored check. <c>response_time_ms</c> is the time to the response headers.</summary>
+public sealed record CheckView(
+    string MonitorId,
+    DateTime CheckedAt,
+    MonitorStatus Status,
+    int? StatusCode,
+    double? ResponseTimeMs,
+    string? Error);
+
+public sealed record IncidentView(
+    string Id,
+    string MonitorId,
+    DateTime StartedAt,
+    DateTime? ResolvedAt,
+    string? Cause,
+    string? Resolution,
+    long? DurationSeconds);
+
+/// <summary>A monitor with the internal key and revision the engine works with.</summary>
+public sealed record StoredMonitor(long Key, int Revision, MonitorView View)
+{
+    public MonitorDraft Draft => new(View.Name, View.Config, View.Interval, View.Timeout, View.Retries, View.Enabled);
+}

@@ -3,42 +3,214 @@ using Microsoft.Data.Sqlite;
 
 namespace Flatline;
 
-public sealed class MonitorStore(Database database)
+/// <summary>Monitors, their checks and incidents in SQLite. Every write is one transaction.</summary>
+public sealed class MonitorStore(Database database, TimeProvider time)
 {
-    const string Columns = "uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, status, last_checked_at, tls_expires_at";
+    const string Columns = "id, revision, uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, status, last_checked_at, tls_expires_at";
 
-    public List<MonitorView> List()
+    public List<StoredMonitor> List()
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM monitors ORDER BY id";
         using var reader = command.ExecuteReader();
-        var monitors = new List<MonitorView>();
+        var monitors = new List<StoredMonitor>();
         while (reader.Read()) monitors.Add(Read(reader));
         return monitors;
     }
 
-    public MonitorView? Get(string id)
+    public StoredMonitor? Get(string id)
     {
         using var connection = database.Open();
+        return Get(connection, null, "uid = $key", id);
+    }
+
+    public StoredMonitor? Get(long key)
+    {
+        using var connection = database.Open();
+        return Get(connection, null, "id = $key", key);
+    }
+
+    static StoredMonitor? Get(SqliteConnection connection, SqliteTransaction? transaction, string where, object key)
+    {
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM monitors WHERE uid = $uid";
-        command.Parameters.AddWithValue("$uid", id);
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {Columns} FROM monitors WHERE {where}";
+        command.Parameters.AddWithValue("$key", key);
         using var reader = command.ExecuteReader();
         return reader.Read() ? Read(reader) : null;
     }
 
-    internal static MonitorView Read(SqliteDataReader reader)
+    public StoredMonitor Create(MonitorDraft draft)
     {
-        var enabled = reader.GetBoolean(6);
-        using var config = JsonDocument.Parse(reader.GetString(2));
-        return new MonitorView(
-            reader.GetString(0), reader.GetString(1), config.RootElement.Clone(),
-            reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5), enabled,
-            Timestamps.FromMs(reader.GetInt64(7)), Timestamps.FromMs(reader.GetInt64(8)),
-            enabled ? (MonitorStatus)reader.GetInt32(9) : MonitorStatus.Paused,
-            reader.IsDBNull(10) ? null : Timestamps.FromMs(reader.GetInt64(10)),
-            reader.IsDBNull(11) ? null : Timestamps.FromMs(reader.GetInt64(11)));
+        var now = Database.Now(time);
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO monitors (uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, enabled_at)
+            VALUES ($uid, $name, $config, $interval, $timeout, $retries, $enabled, $now, $now, CASE WHEN $enabled THEN $now END)
+            RETURNING id
+            """;
+        command.Parameters.AddWithValue("$uid", Guid.CreateVersion7().ToString());
+        BindDraft(command, draft);
+        command.Parameters.AddWithValue("$now", now);
+        var key = (long)command.ExecuteScalar()!;
+        return Get(connection, null, "id = $key", key)!;
+    }
+
+    /// <summary>Applies a validated draft. Pausing resolves an open incident (no recovery alert);
+    /// resuming starts from unknown; a change to what the check does bumps the revision so that
+    /// results of the old check are dropped. A rename changes nothing else.</summary>
+    public StoredMonitor? Update(string id, MonitorDraft draft)
+    {
+        var now = Database.Now(time);
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var current = Get(connection, transaction, "uid = $key", id);
+        if (current is null) return null;
+        var old = current.Draft;
+        var checkChanged = old.Interval != draft.Interval || old.Timeout != draft.Timeout || old.Retries != draft.Retries
+            || ConfigJson(old.Config) != ConfigJson(draft.Config);
+
+        if (old.Enabled && !draft.Enabled)
+        {
+            using var resolve = connection.CreateCommand();
+            resolve.Transaction = transaction;
+            resolve.CommandText = "UPDATE incidents SET resolved_at = $now, resolution = 'paused' WHERE monitor_id = $key AND resolved_at IS NULL";
+            resolve.Parameters.AddWithValue("$now", now);
+            resolve.Parameters.AddWithValue("$key", current.Key);
+            resolve.ExecuteNonQuery();
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            UPDATE monitors SET name = $name, config = $config, interval_s = $interval, timeout_s = $timeout,
+                retries = $retries, enabled = $enabled, updated_at = $now, revision = revision + $bump,
+                status = CASE WHEN $enabled = enabled THEN status ELSE 0 END,
+                consecutive_failures = CASE WHEN $enabled = enabled THEN consecutive_failures ELSE 0 END,
+                enabled_at = CASE WHEN $enabled = enabled THEN enabled_at WHEN $enabled THEN $now END
+            WHERE id = $key
+            """;
+        BindDraft(command, draft);
+        command.Parameters.AddWithValue("$now", now);
+        command.Parameters.AddWithValue("$bump", checkChanged || old.Enabled != draft.Enabled ? 1 : 0);
+        command.Parameters.AddWithValue("$key", current.Key);
+        command.ExecuteNonQuery();
+        var updated = Get(connection, transaction, "id = $key", current.Key)!;
+        transaction.Commit();
+        return updated;
+    }
+
+    /// <summary>Restart keeps the truth: a monitor with an open incident is down, whatever else
+    /// the row says.</summary>
+    public void ReconcileWithIncidents()
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE monitors SET status = 2
+            WHERE enabled = 1 AND status != 2 AND id IN (SELECT monitor_id FROM incidents WHERE resolved_at IS NULL)
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Deletes the monitor with its checks, incidents and links. Returns its key, or null.</summary>
+    public long? Delete(string id)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM monitors WHERE uid = $uid RETURNING id";
+        command.Parameters.AddWithValue("$uid", id);
+        return command.ExecuteScalar() is long key ? key : null;
+    }
+
+    /// <summary>Newest first; null when the monitor does not exist.</summary>
+    public List<CheckView>? ListChecks(string id, int limit, DateTimeOffset? before)
+    {
+        using var connection = database.Open();
+        if (KeyOf(connection, id) is not { } key) return null;
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT checked_at, ok, status_code, latency_us, error FROM checks
+            WHERE monitor_id = $key AND checked_at < $before
+            ORDER BY checked_at DESC LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.AddWithValue("$before", before?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var checks = new List<CheckView>();
+        while (reader.Read())
+            checks.Add(new CheckView(id, Timestamps.FromMs(reader.GetInt64(0)),
+                reader.GetBoolean(1) ? MonitorStatus.Up : MonitorStatus.Down,
+                reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : Math.Round(reader.GetInt64(3) / 1000.0, 3),
+                reader.IsDBNull(4) ? null : reader.GetString(4)));
+        return checks;
+    }
+
+    /// <summary>Newest first by start; null when the monitor does not exist.</summary>
+    public List<IncidentView>? ListIncidents(string id, int limit, DateTimeOffset? before)
+    {
+        using var connection = database.Open();
+        if (KeyOf(connection, id) is not { } key) return null;
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT uid, started_at, resolved_at, cause, resolution FROM incidents
+            WHERE monitor_id = $key AND started_at < $before
+            ORDER BY started_at DESC LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.AddWithValue("$before", before?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var incidents = new List<IncidentView>();
+        while (reader.Read()) incidents.Add(ReadIncident(reader, id));
+        return incidents;
+    }
+
+    internal static IncidentView ReadIncident(SqliteDataReader reader, string monitorId)
+    {
+        var started = reader.GetInt64(1);
+        long? resolved = reader.IsDBNull(2) ? null : reader.GetInt64(2);
+        return new IncidentView(reader.GetString(0), monitorId, Timestamps.FromMs(started), Timestamps.FromMs(resolved),
+            reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+            resolved is { } r ? (r - started) / 1000 : null);
+    }
+
+    static long? KeyOf(SqliteConnection connection, string id)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id FROM monitors WHERE uid = $uid";
+        command.Parameters.AddWithValue("$uid", id);
+        return command.ExecuteScalar() as long?;
+    }
+
+    static void BindDraft(SqliteCommand command, MonitorDraft draft)
+    {
+        command.Parameters.AddWithValue("$name", draft.Name);
+        command.Parameters.AddWithValue("$config", ConfigJson(draft.Config));
+        command.Parameters.AddWithValue("$interval", draft.Interval);
+        command.Parameters.AddWithValue("$timeout", draft.Timeout);
+        command.Parameters.AddWithValue("$retries", draft.Retries);
+        command.Parameters.AddWithValue("$enabled", draft.Enabled);
+    }
+
+    static string ConfigJson(HttpMonitorConfig config) => JsonSerializer.Serialize(config, FlatlineJson.Default.HttpMonitorConfig);
+
+    static StoredMonitor Read(SqliteDataReader reader)
+    {
+        var enabled = reader.GetBoolean(8);
+        var config = JsonSerializer.Deserialize(reader.GetString(4), FlatlineJson.Default.HttpMonitorConfig)!;
+        var view = new MonitorView(
+            reader.GetString(2), reader.GetString(3), config,
+            reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7), enabled,
+            Timestamps.FromMs(reader.GetInt64(9)), Timestamps.FromMs(reader.GetInt64(10)),
+            enabled ? (MonitorStatus)reader.GetInt32(11) : MonitorStatus.Paused,
+            reader.IsDBNull(12) ? null : Timestamps.FromMs(reader.GetInt64(12)),
+            reader.IsDBNull(13) ? null : Timestamps.FromMs(reader.GetInt64(13)));
+        return new StoredMonitor(reader.GetInt64(0), reader.GetInt32(1), view);
     }
 }
 

@@ -15,6 +15,7 @@ CREATE TABLE monitors (
     timeout_s            INTEGER NOT NULL,
     retries              INTEGER NOT NULL,
     enabled              INTEGER NOT NULL,
+    revision             INTEGER NOT NULL DEFAULT 0, -- bumped when what a check does changes (not on rename)
     created_at           INTEGER NOT NULL,
     updated_at           INTEGER NOT NULL,
     -- Engine state, kept so that a restart resumes where it stopped.

@@ -1,0 +1,127 @@
+using System.Threading.Channels;
+
+namespace Flatline;
+
+/// <summary>Scheduler → bounded channel → bounded probe pool → bounded channel → one writer.
+/// Starts with the host; on shutdown stops scheduling, lets in-flight checks finish (at most 5 s)
+/// and flushes every result before returning.</summary>
+public sealed class ProbeEngine : IHostedService, IDisposable
+{
+    public const int MaxConcurrentProbes = 1024;
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
+    readonly Scheduler scheduler;
+    readonly HttpProbe probe;
+    readonly ResultWriter writer;
+    readonly TimeProvider time;
+    readonly Channel<ProbeJob> due = Channel.CreateBounded<ProbeJob>(new BoundedChannelOptions(16_384)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+    readonly Channel<ProbeResult> results = Channel.CreateBounded<ProbeResult>(new BoundedChannelOptions(16_384)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+    readonly SemaphoreSlim slots = new(MaxConcurrentProbes, MaxConcurrentProbes);
+    readonly CancellationTokenSource stopScheduling = new();
+    readonly CancellationTokenSource abortProbes = new();
+    Task schedulerLoop = Task.CompletedTask, dispatcherLoop = Task.CompletedTask, writerLoop = Task.CompletedTask;
+    int running;
+
+    public ProbeEngine(Scheduler scheduler, HttpProbe probe, ResultWriter writer, TimeProvider time)
+    {
+        this.scheduler = scheduler;
+        this.probe = probe;
+        this.writer = writer;
+        this.time = time;
+    }
+
+    public ResultWriter Writer => writer;
+
+    /// <summary>After a monitor is created, changed or deleted: applied on the next tick.</summary>
+    public void MonitorChanged(long key) => scheduler.MonitorChanged(key);
+
+    public void MonitorRemoved(long key) => scheduler.MonitorChanged(key);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        writerLoop = Task.Run(() => writer.RunAsync(results.Reader), CancellationToken.None);
+        dispatcherLoop = Task.Run(DispatchAsync, CancellationToken.None);
+        schedulerLoop = Task.Run(() => scheduler.RunAsync(job => due.Writer.TryWrite(job), stopScheduling.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    async Task DispatchAsync()
+    {
+        await foreach (var job in due.Reader.ReadAllAsync())
+        {
+            await slots.WaitAsync();
+            Interlocked.Increment(ref running);
+            _ = RunProbeAsync(job);
+        }
+    }
+
+    async Task RunProbeAsync(ProbeJob job)
+    {
+        try
+        {
+            var checkedAt = Database.Now(time);
+            ProbeOutcome outcome;
+            try
+            {
+                outcome = await probe.CheckAsync(job.Spec, abortProbes.Token);
+            }
+            catch (OperationCanceledException) when (abortProbes.IsCancellationRequested)
+            {
+                return; // cut off by shutdown: not a verdict on the target
+            }
+            await results.Writer.WriteAsync(new ProbeResult(job, checkedAt, outcome));
+        }
+        finally
+        {
+            job.Monitor.Finish();
+            Interlocked.Decrement(ref running);
+            slots.Release();
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await stopScheduling.CancelAsync();
+        await schedulerLoop;
+        due.Writer.TryComplete();
+        await dispatcherLoop;
+
+        // In-flight checks get up to five seconds; then they are cut off and not recorded.
+        var deadline = DateTime.UtcNow + DrainTimeout;
+        while (Volatile.Read(ref running) > 0 && DateTime.UtcNow < deadline) await Task.Delay(20, CancellationToken.None);
+        if (Volatile.Read(ref running) > 0) await abortProbes.CancelAsync();
+        for (var i = 0; i < MaxConcurrentProbes; i++) await slots.WaitAsync(CancellationToken.None);
+
+        results.Writer.TryComplete();
+        await writerLoop;
+    }
+
+    public void Dispose()
+    {
+        stopScheduling.Dispose();
+        abortProbes.Dispose();
+        slots.Dispose();
+    }
+}
+
+public static class EngineServices
+{
+    public static IServiceCollection AddEngine(this IServiceCollection services)
+    {
+        services.AddSingleton<SchedulerHeartbeat>();
+        services.AddSingleton<Scheduler>();
+        services.AddSingleton<ResultWriter>();
+        services.AddSingleton(_ => new HttpProbe(TimeProvider.System));
+        services.AddSingleton<ProbeEngine>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProbeEngine>());
+        return services;
+    }
+}

@@ -1,0 +1,144 @@
+using Microsoft.Data.Sqlite;
+
+namespace Flatline;
+
+/// <summary>A finished check on its way to the writer.</summary>
+public sealed record ProbeResult(ProbeJob Job, long CheckedAtMs, ProbeOutcome Outcome);
+
+/// <summary>What a committed batch changed, for the live stream and notifications.</summary>
+public sealed record MonitorEvent(long MonitorKey, string MonitorId, Transition Transition, string? IncidentId, ProbeResult Result, MonitorState State);
+
+/// <summary>The one writer: persists results in batched transactions with reused prepared commands,
+/// and in the same transaction applies the state machine and opens or resolves incidents.</summary>
+public sealed class ResultWriter(Database database, ILogger<ResultWriter> logger)
+{
+    public const int MaxBatch = 2000;
+
+    /// <summary>Raised after each commit with what changed. Handlers must not block.</summary>
+    public event Action<IReadOnlyList<MonitorEvent>>? Committed;
+
+    public long Written { get; private set; }
+
+    public async Task RunAsync(System.Threading.Channels.ChannelReader<ProbeResult> results)
+    {
+        var batch = new List<ProbeResult>(MaxBatch);
+        while (await results.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && results.TryRead(out var result)) batch.Add(result);
+            await PersistWithRetryAsync(batch);
+            batch.Clear();
+        }
+    }
+
+    // A full or read-only disk must not lose results: keep the batch and retry until it commits.
+    async Task PersistWithRetryAsync(List<ProbeResult> batch)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var events = Persist(batch);
+                Written += batch.Count;
+                if (events.Count > 0) Committed?.Invoke(events);
+                return;
+            }
+            catch (SqliteException e)
+            {
+                WriterLog.PersistFailed(logger, batch.Count, e.SqliteErrorCode, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(attempt, 6))));
+            }
+        }
+    }
+
+    List<MonitorEvent> Persist(List<ProbeResult> batch)
+    {
+        var events = new List<MonitorEvent>();
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+
+        using var select = Command(connection, transaction,
+            "SELECT revision, enabled, status, consecutive_failures, retries, uid, last_checked_at FROM monitors WHERE id = $id", "$id");
+        using var insertCheck = Command(connection, transaction,
+            "INSERT INTO checks (monitor_id, checked_at, ok, latency_us, status_code, error) VALUES ($id, $at, $ok, $latency, $status, $error)",
+            "$id", "$at", "$ok", "$latency", "$status", "$error");
+        using var updateMonitor = Command(connection, transaction,
+            "UPDATE monitors SET status = $status, consecutive_failures = $failures, last_checked_at = $at, tls_expires_at = coalesce($tls, tls_expires_at) WHERE id = $id",
+            "$status", "$failures", "$at", "$tls", "$id");
+        using var openIncident = Command(connection, transaction,
+            "INSERT OR IGNORE INTO incidents (uid, monitor_id, started_at, cause) VALUES ($uid, $id, $at, $cause)",
+            "$uid", "$id", "$at", "$cause");
+        using var resolveIncident = Command(connection, transaction,
+            "UPDATE incidents SET resolved_at = $at, resolution = 'recovered' WHERE monitor_id = $id AND resolved_at IS NULL RETURNING uid",
+            "$at", "$id");
+
+        foreach (var result in batch)
+        {
+            var job = result.Job;
+            select.Parameters["$id"].Value = job.Monitor.Key;
+            int revision, retries;
+            bool enabled;
+            MonitorState state;
+            string uid;
+            long? lastCheckedAt;
+            using (var reader = select.ExecuteReader())
+            {
+                if (!reader.Read()) continue; // deleted while the check ran
+                revision = reader.GetInt32(0);
+                enabled = reader.GetBoolean(1);
+                state = new MonitorState((MonitorStatus)reader.GetInt32(2), reader.GetInt32(3));
+                retries = reader.GetInt32(4);
+                uid = reader.GetString(5);
+                lastCheckedAt = reader.IsDBNull(6) ? null : reader.GetInt64(6);
+            }
+            // Paused or re-configured while the check ran: the result describes a check that no longer exists.
+            if (!enabled || revision != job.Revision) continue;
+
+            var outcome = result.Outcome;
+            // The key is (monitor, ms): keep it unique and increasing even if two checks share a millisecond.
+            var at = lastCheckedAt is { } last && result.CheckedAtMs <= last ? last + 1 : result.CheckedAtMs;
+            Bind(insertCheck, job.Monitor.Key, at, outcome.Ok, outcome.LatencyUs, outcome.StatusCode, outcome.Error);
+            insertCheck.ExecuteNonQuery();
+
+            var (next, transition) = StateMachine.Apply(state, outcome.Ok, retries);
+            Bind(updateMonitor, (int)next.Status, next.ConsecutiveFailures, at, outcome.TlsExpiresAt?.ToUnixTimeMilliseconds(), job.Monitor.Key);
+            updateMonitor.ExecuteNonQuery();
+
+            string? incidentId = null;
+            if (transition == Transition.WentDown)
+            {
+                incidentId = Guid.CreateVersion7().ToString();
+                Bind(openIncident, incidentId, job.Monitor.Key, at, outcome.Error);
+                if (openIncident.ExecuteNonQuery() == 0) incidentId = null;
+            }
+            else if (transition == Transition.Recovered)
+            {
+                Bind(resolveIncident, at, job.Monitor.Key);
+                incidentId = resolveIncident.ExecuteScalar() as string;
+            }
+            events.Add(new MonitorEvent(job.Monitor.Key, uid, transition, incidentId, result with { CheckedAtMs = at }, next));
+        }
+        transaction.Commit();
+        return events;
+    }
+
+    static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var name in parameters) command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        command.Prepare();
+        return command;
+    }
+
+    static void Bind(SqliteCommand command, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i] ?? DBNull.Value;
+    }
+}
+
+static partial class WriterLog
+{
+    [LoggerMessage(20, LogLevel.Error, "Could not persist {Count} check results (SQLite error {Code}: {Message}); retrying")]
+    public static partial void PersistFailed(ILogger logger, int count, int code, string message);
+}
