@@ -262,4 +262,47 @@ public class EngineTests
         // Every gap is the interval, give or take a scheduler tick and dispatch.
         foreach (var gap in gaps) await Assert.That(gap).IsBetween(9_750d, 10_250d);
     }
+
+    [Test]
+    public async Task An_https_monitor_exposes_the_certificate_expiry()
+    {
+        using var certificate = TestCertificates.Valid(days: 45);
+        await using var target = await TargetServer.StartAsync(certificate);
+        await using var server = await FlatlineServer.StartAsync();
+        using var client = server.CreateClient();
+        var json = MonitorJson(target.Url("/ok").ToString(), interval: 60).Replace("\"url\"", "\"verify_tls\":false,\"url\"");
+        var id = await Create(client, json);
+        for (var i = 0; i < 300 && Row(server, id).Checks == 0; i++) await Task.Delay(10);
+
+        var monitor = await (await client.GetAsync($"/api/v1/monitors/{id}")).ReadJsonAsync();
+        await Assert.That(monitor.GetProperty("status").GetString()).IsEqualTo("up");
+        var expires = monitor.GetProperty("tls_expires_at").GetDateTime();
+        await Assert.That(Math.Abs((expires - certificate.NotAfter.ToUniversalTime()).TotalSeconds)).IsLessThan(1);
+    }
+
+    [Test]
+    public async Task Stopping_lets_an_in_flight_check_finish_and_flushes_its_result()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("flatline.db");
+        await using var target = await TargetServer.StartAsync();
+        string id;
+        await using (var server = await FlatlineServer.StartOnAsync(path))
+        {
+            using var client = server.CreateClient();
+            id = await Create(client, MonitorJson(target.Url("/slow/1500").ToString(), interval: 60, timeout: 5));
+            for (var i = 0; i < 300 && target.Requests == 0; i++) await Task.Delay(10);
+            await Assert.That(target.Requests).IsEqualTo(1);
+        } // stops the host while the check still waits for its response
+
+        var database = new Database(path);
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT ok, status_code FROM checks";
+        using var reader = command.ExecuteReader();
+        await Assert.That(reader.Read()).IsTrue();
+        await Assert.That(reader.GetBoolean(0)).IsTrue();
+        await Assert.That(reader.GetInt32(1)).IsEqualTo(200);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
 }
