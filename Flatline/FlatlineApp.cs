@@ -161,6 +161,7 @@ public static class FlatlineApp
         builder.Services.AddApiTokens();
         builder.Services.AddMonitors();
         builder.Services.AddEngine();
+        builder.Services.AddStats();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -171,6 +172,7 @@ public static class FlatlineApp
         app.MapHealth();
         app.MapApiTokens();
         app.MapMonitors();
+        app.MapStats();
         app.MapUi();
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -305,4 +305,32 @@ public class EngineTests
         await Assert.That(reader.GetInt32(1)).IsEqualTo(200);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
+
+    [Test]
+    public async Task The_rollups_down_time_is_exactly_the_incident_and_paused_time_is_not_counted()
+    {
+        await using var target = await TargetServer.StartAsync();
+        target.HealthStatus = 503;
+        var time = FakeTime();
+        await using var server = await FlatlineServer.StartAsync(time: time);
+        using var client = server.CreateClient();
+        var id = await Create(client, MonitorJson(target.Url("/health").ToString()));
+        await AdvanceUntilChecks(server, time, id, 4);
+        target.HealthStatus = 200;
+        await AdvanceUntilChecks(server, time, id, 6);
+
+        var incident = (await (await client.GetAsync($"/api/v1/monitors/{id}/incidents")).ReadJsonAsync())[0];
+        var stats = (await (await client.GetAsync($"/api/v1/monitors/{id}/stats")).ReadJsonAsync()).GetProperty("windows").GetProperty("24h");
+        await Assert.That(stats.GetProperty("downtime_seconds").GetInt64()).IsEqualTo(incident.GetProperty("duration_seconds").GetInt64());
+        await Assert.That(stats.GetProperty("checks").GetInt64()).IsEqualTo(6L);
+        await Assert.That(stats.GetProperty("failures").GetInt64()).IsEqualTo(4L);
+        await Assert.That(stats.GetProperty("p50").GetDouble()).IsGreaterThan(0);
+
+        using var paused = await client.PatchJsonAsync($"/api/v1/monitors/{id}", """{"enabled":false}""");
+        var atPause = (await (await client.GetAsync($"/api/v1/monitors/{id}/stats")).ReadJsonAsync()).GetProperty("windows").GetProperty("24h").GetProperty("uptime").GetDouble();
+        time.Advance(TimeSpan.FromHours(2));
+        var later = (await (await client.GetAsync($"/api/v1/monitors/{id}/stats")).ReadJsonAsync()).GetProperty("windows").GetProperty("24h").GetProperty("uptime").GetDouble();
+        await Assert.That(later).IsEqualTo(atPause);
+        await Assert.That(atPause).IsLessThan(1.0);
+    }
 }

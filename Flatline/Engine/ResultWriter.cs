@@ -56,31 +56,31 @@ public sealed class ResultWriter(Database database, ILogger<ResultWriter> logger
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
 
-        using var select = Command(connection, transaction,
-            "SELECT revision, enabled, status, consecutive_failures, retries, uid, last_checked_at FROM monitors WHERE id = $id", "$id");
-        using var insertCheck = Command(connection, transaction,
+        using var select = Sql.Prepare(connection, transaction,
+            "SELECT revision, enabled, status, consecutive_failures, retries, uid, last_checked_at, accounted_until FROM monitors WHERE id = $id", "$id");
+        using var insertCheck = Sql.Prepare(connection, transaction,
             "INSERT INTO checks (monitor_id, checked_at, ok, latency_us, status_code, error) VALUES ($id, $at, $ok, $latency, $status, $error)",
             "$id", "$at", "$ok", "$latency", "$status", "$error");
-        using var updateMonitor = Command(connection, transaction,
-            "UPDATE monitors SET status = $status, consecutive_failures = $failures, last_checked_at = $at, tls_expires_at = coalesce($tls, tls_expires_at) WHERE id = $id",
+        using var updateMonitor = Sql.Prepare(connection, transaction,
+            "UPDATE monitors SET status = $status, consecutive_failures = $failures, last_checked_at = $at, accounted_until = $at, tls_expires_at = coalesce($tls, tls_expires_at) WHERE id = $id",
             "$status", "$failures", "$at", "$tls", "$id");
-        using var openIncident = Command(connection, transaction,
+        using var rollups = new RollupWriter(connection, transaction);
+        using var openIncident = Sql.Prepare(connection, transaction,
             "INSERT OR IGNORE INTO incidents (uid, monitor_id, started_at, cause) VALUES ($uid, $id, $at, $cause)",
             "$uid", "$id", "$at", "$cause");
-        using var resolveIncident = Command(connection, transaction,
+        using var resolveIncident = Sql.Prepare(connection, transaction,
             "UPDATE incidents SET resolved_at = $at, resolution = 'recovered' WHERE monitor_id = $id AND resolved_at IS NULL RETURNING uid",
             "$at", "$id");
 
         foreach (var result in batch)
         {
             var job = result.Job;
-            select.Parameters["$id"].Value = job.Monitor.Key;
             int revision, retries;
             bool enabled;
             MonitorState state;
             string uid;
-            long? lastCheckedAt;
-            using (var reader = select.ExecuteReader())
+            long? lastCheckedAt, accountedUntil;
+            using (var reader = select.Bind(job.Monitor.Key).ExecuteReader())
             {
                 if (!reader.Read()) continue; // deleted while the check ran
                 revision = reader.GetInt32(0);
@@ -89,6 +89,7 @@ public sealed class ResultWriter(Database database, ILogger<ResultWriter> logger
                 retries = reader.GetInt32(4);
                 uid = reader.GetString(5);
                 lastCheckedAt = reader.IsDBNull(6) ? null : reader.GetInt64(6);
+                accountedUntil = reader.IsDBNull(7) ? null : reader.GetInt64(7);
             }
             // Paused or re-configured while the check ran: the result describes a check that no longer exists.
             if (!enabled || revision != job.Revision) continue;
@@ -96,44 +97,29 @@ public sealed class ResultWriter(Database database, ILogger<ResultWriter> logger
             var outcome = result.Outcome;
             // The key is (monitor, ms): keep it unique and increasing even if two checks share a millisecond.
             var at = lastCheckedAt is { } last && result.CheckedAtMs <= last ? last + 1 : result.CheckedAtMs;
-            Bind(insertCheck, job.Monitor.Key, at, outcome.Ok, outcome.LatencyUs, outcome.StatusCode, outcome.Error);
-            insertCheck.ExecuteNonQuery();
+            insertCheck.Bind(job.Monitor.Key, at, outcome.Ok, outcome.LatencyUs, outcome.StatusCode, outcome.Error).ExecuteNonQuery();
+            // The time since the last check was enabled time, and down time if the monitor was down:
+            // so the rollups' down time is exactly the incidents' duration.
+            rollups.AddSpan(job.Monitor.Key, accountedUntil ?? at, at, state.Status == MonitorStatus.Down);
+            rollups.AddCheck(job.Monitor.Key, at, outcome.Ok, outcome.LatencyUs);
 
             var (next, transition) = StateMachine.Apply(state, outcome.Ok, retries);
-            Bind(updateMonitor, (int)next.Status, next.ConsecutiveFailures, at, outcome.TlsExpiresAt?.ToUnixTimeMilliseconds(), job.Monitor.Key);
-            updateMonitor.ExecuteNonQuery();
+            updateMonitor.Bind((int)next.Status, next.ConsecutiveFailures, at, outcome.TlsExpiresAt?.ToUnixTimeMilliseconds(), job.Monitor.Key).ExecuteNonQuery();
 
             string? incidentId = null;
             if (transition == Transition.WentDown)
             {
                 incidentId = Guid.CreateVersion7().ToString();
-                Bind(openIncident, incidentId, job.Monitor.Key, at, outcome.Error);
-                if (openIncident.ExecuteNonQuery() == 0) incidentId = null;
+                if (openIncident.Bind(incidentId, job.Monitor.Key, at, outcome.Error).ExecuteNonQuery() == 0) incidentId = null;
             }
             else if (transition == Transition.Recovered)
             {
-                Bind(resolveIncident, at, job.Monitor.Key);
-                incidentId = resolveIncident.ExecuteScalar() as string;
+                incidentId = resolveIncident.Bind(at, job.Monitor.Key).ExecuteScalar() as string;
             }
             events.Add(new MonitorEvent(job.Monitor.Key, uid, transition, incidentId, result with { CheckedAtMs = at }, next));
         }
         transaction.Commit();
         return events;
-    }
-
-    static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var name in parameters) command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        command.Prepare();
-        return command;
-    }
-
-    static void Bind(SqliteCommand command, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i] ?? DBNull.Value;
     }
 }
 

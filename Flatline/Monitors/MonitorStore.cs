@@ -47,8 +47,8 @@ public sealed class MonitorStore(Database database, TimeProvider time)
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            INSERT INTO monitors (uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, enabled_at)
-            VALUES ($uid, $name, $config, $interval, $timeout, $retries, $enabled, $now, $now, CASE WHEN $enabled THEN $now END)
+            INSERT INTO monitors (uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, enabled_at, accounted_until)
+            VALUES ($uid, $name, $config, $interval, $timeout, $retries, $enabled, $now, $now, CASE WHEN $enabled THEN $now END, CASE WHEN $enabled THEN $now END)
             RETURNING id
             """;
         command.Parameters.AddWithValue("$uid", Guid.CreateVersion7().ToString());
@@ -74,6 +74,19 @@ public sealed class MonitorStore(Database database, TimeProvider time)
 
         if (old.Enabled && !draft.Enabled)
         {
+            // Enabled time, and down time if it was down, runs up to the pause; paused time is neither.
+            using (var accounted = connection.CreateCommand())
+            {
+                accounted.Transaction = transaction;
+                accounted.CommandText = "SELECT accounted_until, status FROM monitors WHERE id = $key";
+                accounted.Parameters.AddWithValue("$key", current.Key);
+                using var reader = accounted.ExecuteReader();
+                if (reader.Read() && !reader.IsDBNull(0))
+                {
+                    using var rollups = new RollupWriter(connection, transaction);
+                    rollups.AddSpan(current.Key, reader.GetInt64(0), now, reader.GetInt32(1) == (int)MonitorStatus.Down);
+                }
+            }
             using var resolve = connection.CreateCommand();
             resolve.Transaction = transaction;
             resolve.CommandText = "UPDATE incidents SET resolved_at = $now, resolution = 'paused' WHERE monitor_id = $key AND resolved_at IS NULL";
@@ -89,7 +102,8 @@ public sealed class MonitorStore(Database database, TimeProvider time)
                 retries = $retries, enabled = $enabled, updated_at = $now, revision = revision + $bump,
                 status = CASE WHEN $enabled = enabled THEN status ELSE 0 END,
                 consecutive_failures = CASE WHEN $enabled = enabled THEN consecutive_failures ELSE 0 END,
-                enabled_at = CASE WHEN $enabled = enabled THEN enabled_at WHEN $enabled THEN $now END
+                enabled_at = CASE WHEN $enabled = enabled THEN enabled_at WHEN $enabled THEN $now END,
+                accounted_until = CASE WHEN $enabled = enabled THEN accounted_until WHEN $enabled THEN $now END
             WHERE id = $key
             """;
         BindDraft(command, draft);

@@ -1,0 +1,201 @@
+using Microsoft.Data.Sqlite;
+
+namespace Flatline;
+
+/// <summary>Stats from the hourly and daily rollups, never from raw checks (the latency chart of a
+/// short range reads only that range's checks): a monitor's stats read at most 24 hourly and 90
+/// daily rows, whatever the length of its history.</summary>
+public sealed class StatsStore(Database database, TimeProvider time)
+{
+    const long HourMs = RollupWriter.HourMs, DayMs = RollupWriter.DayMs;
+    public const int MaxUptimeDays = 400;
+    public const long MaxRawLatencyRangeMs = 2 * DayMs;
+    public const int MaxPoints = 500;
+
+    sealed class Reader : IDisposable
+    {
+        public readonly SqliteCommand Monitor, Hourly, Daily;
+
+        public Reader(SqliteConnection connection, SqliteTransaction transaction)
+        {
+            Monitor = Sql.Prepare(connection, transaction,
+                "SELECT enabled, status, accounted_until FROM monitors WHERE id = $id", "$id");
+            Hourly = Sql.Prepare(connection, transaction,
+                "SELECT hour, checks, failures, enabled_ms, down_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour >= $from", "$id", "$from");
+            Daily = Sql.Prepare(connection, transaction,
+                "SELECT day, checks, failures, enabled_ms, down_ms, latency FROM rollups_daily WHERE monitor_id = $id AND day >= $from", "$id", "$from");
+        }
+
+        public void Dispose()
+        {
+            Monitor.Dispose();
+            Hourly.Dispose();
+            Daily.Dispose();
+        }
+    }
+
+    public MonitorStats? ForMonitor(string id)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        if (KeyOf(connection, transaction, id) is not { } key) return null;
+        using var reader = new Reader(connection, transaction);
+        return Compute(reader, key, id, Database.Now(time));
+    }
+
+    /// <summary>Every monitor's stats, read in one snapshot.</summary>
+    public List<MonitorStats> ForAll()
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        var monitors = new List<(long Key, string Id)>();
+        using (var list = connection.CreateCommand())
+        {
+            list.Transaction = transaction;
+            list.CommandText = "SELECT id, uid FROM monitors ORDER BY id";
+            using var rows = list.ExecuteReader();
+            while (rows.Read()) monitors.Add((rows.GetInt64(0), rows.GetString(1)));
+        }
+        using var reader = new Reader(connection, transaction);
+        var now = Database.Now(time);
+        return monitors.ConvertAll(m => Compute(reader, m.Key, m.Id, now));
+    }
+
+    static MonitorStats Compute(Reader reader, long key, string id, long now)
+    {
+        var hour = now / HourMs;
+        var today = now / DayMs;
+        var h24 = new Aggregate();
+        var days = new[] { new Aggregate(), new Aggregate(), new Aggregate() };
+        int[] spans = [7, 30, 90];
+
+        using (var rows = reader.Hourly.Bind(key, hour - 23).ExecuteReader())
+            while (rows.Read()) AddRow(h24, rows);
+        using (var rows = reader.Daily.Bind(key, today - 89).ExecuteReader())
+            while (rows.Read())
+            {
+                var day = rows.GetInt64(0);
+                for (var w = 0; w < spans.Length; w++)
+                    if (day > today - spans[w]) AddRow(days[w], rows);
+            }
+
+        // The time since the last check is not in the rollups yet: count it as it stands.
+        if (LiveSpan(reader, key, now) is { } live)
+        {
+            foreach (var (bucket, ms) in RollupWriter.Split(live.From, now, HourMs))
+                if (bucket > hour - 24) h24.Add(0, 0, ms, live.Down ? ms : 0, null);
+            foreach (var (bucket, ms) in RollupWriter.Split(live.From, now, DayMs))
+                for (var w = 0; w < spans.Length; w++)
+                    if (bucket > today - spans[w]) days[w].Add(0, 0, ms, live.Down ? ms : 0, null);
+        }
+        return new MonitorStats(id, new StatsWindows(h24.ToWindow(), days[0].ToWindow(), days[1].ToWindow(), days[2].ToWindow()));
+    }
+
+    static (long From, bool Down)? LiveSpan(Reader reader, long key, long now)
+    {
+        using var row = reader.Monitor.Bind(key).ExecuteReader();
+        if (!row.Read() || !row.GetBoolean(0) || row.IsDBNull(2)) return null;
+        var from = row.GetInt64(2);
+        return from < now ? (from, row.GetInt32(1) == (int)MonitorStatus.Down) : null;
+    }
+
+    static void AddRow(Aggregate aggregate, SqliteDataReader row) =>
+        aggregate.Add(row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.GetInt64(4), row.IsDBNull(5) ? null : (byte[])row.GetValue(5));
+
+    /// <summary>One row per UTC day, oldest first, today last; null when the monitor does not exist.</summary>
+    public List<UptimeDay>? Uptime(string id, int days)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        if (KeyOf(connection, transaction, id) is not { } key) return null;
+        using var reader = new Reader(connection, transaction);
+        var now = Database.Now(time);
+        var today = now / DayMs;
+        var first = today - days + 1;
+        var aggregates = new Aggregate[days];
+        for (var i = 0; i < days; i++) aggregates[i] = new Aggregate();
+        using (var rows = reader.Daily.Bind(key, first).ExecuteReader())
+            while (rows.Read()) AddRow(aggregates[rows.GetInt64(0) - first], rows);
+        if (LiveSpan(reader, key, now) is { } live)
+            foreach (var (bucket, ms) in RollupWriter.Split(live.From, now, DayMs))
+                if (bucket >= first) aggregates[bucket - first].Add(0, 0, ms, live.Down ? ms : 0, null);
+
+        var result = new List<UptimeDay>(days);
+        for (var i = 0; i < days; i++)
+        {
+            var w = aggregates[i].ToWindow();
+            var date = DateOnly.FromDateTime(Timestamps.FromMs((first + i) * DayMs)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            result.Add(new UptimeDay(date, w.Uptime, w.DowntimeSeconds, w.Checks, w.Failures, w.P50, w.P95, w.P99));
+        }
+        return result;
+    }
+
+    /// <summary>Latency over [from, to) in at most 500 buckets: from the range's raw checks when it
+    /// is at most two days long, else from hourly rollups. Null when the monitor does not exist.</summary>
+    public LatencySeries? Latency(string id, long from, long to)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        if (KeyOf(connection, transaction, id) is not { } key) return null;
+        var raw = to - from <= MaxRawLatencyRangeMs;
+        var unit = raw ? 1000L : HourMs;
+        // Bucket width: a whole number of units, enough that the range fits in MaxPoints buckets.
+        var width = Math.Max(unit, (to - from + MaxPoints * unit - 1) / (MaxPoints * unit) * unit);
+        long start;
+        int count;
+        // Aligning the start to the bucket width can add a bucket; widen until the range fits.
+        while (true)
+        {
+            start = from / width * width;
+            count = (int)((to - start + width - 1) / width);
+            if (count <= MaxPoints) break;
+            width += unit;
+        }
+        var buckets = new Aggregate[count];
+        for (var i = 0; i < count; i++) buckets[i] = new Aggregate();
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.Parameters.AddWithValue("$id", key);
+        if (raw)
+        {
+            command.CommandText = "SELECT checked_at, ok, latency_us FROM checks WHERE monitor_id = $id AND checked_at >= $from AND checked_at < $to";
+            command.Parameters.AddWithValue("$from", start);
+            command.Parameters.AddWithValue("$to", to);
+            using var rows = command.ExecuteReader();
+            while (rows.Read())
+            {
+                var bucket = buckets[(rows.GetInt64(0) - start) / width];
+                var ok = rows.GetBoolean(1);
+                bucket.Checks++;
+                if (!ok) bucket.Failures++;
+                else if (!rows.IsDBNull(2)) bucket.Latency.Add(rows.GetInt64(2));
+            }
+        }
+        else
+        {
+            command.CommandText = "SELECT hour, checks, failures, enabled_ms, down_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour >= $from AND hour < $to";
+            command.Parameters.AddWithValue("$from", start / HourMs);
+            command.Parameters.AddWithValue("$to", (to + HourMs - 1) / HourMs);
+            using var rows = command.ExecuteReader();
+            while (rows.Read()) AddRow(buckets[(rows.GetInt64(0) * HourMs - start) / width], rows);
+        }
+
+        var points = new List<LatencyPoint>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var b = buckets[i];
+            points.Add(new LatencyPoint(Timestamps.FromMs(start + i * width), b.Checks, b.Failures, b.Percentile(0.5), b.Percentile(0.95), b.Percentile(0.99)));
+        }
+        return new LatencySeries(id, Timestamps.FromMs(from), Timestamps.FromMs(to), width / 1000, points);
+    }
+
+    static long? KeyOf(SqliteConnection connection, SqliteTransaction transaction, string id)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT id FROM monitors WHERE uid = $uid";
+        command.Parameters.AddWithValue("$uid", id);
+        return command.ExecuteScalar() as long?;
+    }
+}
