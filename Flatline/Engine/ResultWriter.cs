@@ -6,11 +6,13 @@ namespace Flatline;
 public sealed record ProbeResult(ProbeJob Job, long CheckedAtMs, ProbeOutcome Outcome);
 
 /// <summary>What a committed batch changed, for the live stream and notifications.</summary>
-public sealed record MonitorEvent(long MonitorKey, string MonitorId, Transition Transition, string? IncidentId, ProbeResult Result, MonitorState State);
+/// <summary>What one persisted result changed. [<see cref="SpanFrom"/>, check time) went into the
+/// rollups as enabled time, and as down time when <see cref="WasDown"/>.</summary>
+public sealed record MonitorEvent(long MonitorKey, string MonitorId, Transition Transition, string? IncidentId, ProbeResult Result, MonitorState State, long SpanFrom, bool WasDown);
 
 /// <summary>The one writer: persists results in batched transactions with reused prepared commands,
 /// and in the same transaction applies the state machine and opens or resolves incidents.</summary>
-public sealed class ResultWriter(Database database, ILogger<ResultWriter> logger)
+public sealed class ResultWriter(Database database, StatsCache stats, ILogger<ResultWriter> logger)
 {
     public const int MaxBatch = 2000;
 
@@ -116,9 +118,15 @@ public sealed class ResultWriter(Database database, ILogger<ResultWriter> logger
             {
                 incidentId = resolveIncident.Bind(at, job.Monitor.Key).ExecuteScalar() as string;
             }
-            events.Add(new MonitorEvent(job.Monitor.Key, uid, transition, incidentId, result with { CheckedAtMs = at }, next));
+            events.Add(new MonitorEvent(job.Monitor.Key, uid, transition, incidentId, result with { CheckedAtMs = at }, next,
+                accountedUntil ?? at, state.Status == MonitorStatus.Down));
         }
-        transaction.Commit();
+        // The running stats windows see exactly what was committed: nothing can load an entry in between.
+        lock (stats.Gate)
+        {
+            transaction.Commit();
+            stats.Apply(events);
+        }
         return events;
     }
 }

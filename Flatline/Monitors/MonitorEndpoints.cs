@@ -35,25 +35,27 @@ public static class MonitorEndpoints
         return TypedResults.Created($"/api/v1/monitors/{created.View.Id}", created.View);
     }
 
-    static Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult> ReplaceMonitor(string id, JsonElement body, MonitorStore monitors, ProbeEngine engine) =>
-        Update(id, body, partial: false, monitors, engine);
+    static Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult> ReplaceMonitor(string id, JsonElement body, MonitorStore monitors, ProbeEngine engine, StatsCache stats) =>
+        Update(id, body, partial: false, monitors, engine, stats);
 
-    static Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult> PatchMonitor(string id, JsonElement body, MonitorStore monitors, ProbeEngine engine) =>
-        Update(id, body, partial: true, monitors, engine);
+    static Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult> PatchMonitor(string id, JsonElement body, MonitorStore monitors, ProbeEngine engine, StatsCache stats) =>
+        Update(id, body, partial: true, monitors, engine, stats);
 
-    static Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult> Update(string id, JsonElement body, bool partial, MonitorStore monitors, ProbeEngine engine)
+    static Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult> Update(string id, JsonElement body, bool partial, MonitorStore monitors, ProbeEngine engine, StatsCache stats)
     {
         if (monitors.Get(id) is not { } current) return Problems.NotFound("monitor");
         var draft = MonitorValidator.Validate(body, partial ? current.Draft : null, out var errors);
         if (draft is null) return Problems.Invalid(errors);
         if (monitors.Update(id, draft) is not { } updated) return Problems.NotFound("monitor");
+        stats.Invalidate(updated.Key);
         engine.MonitorChanged(updated.Key);
         return TypedResults.Ok(updated.View);
     }
 
-    static Results<NoContent, ProblemHttpResult> DeleteMonitor(string id, MonitorStore monitors, ProbeEngine engine)
+    static Results<NoContent, ProblemHttpResult> DeleteMonitor(string id, MonitorStore monitors, ProbeEngine engine, StatsCache stats)
     {
         if (monitors.Delete(id) is not { } key) return Problems.NotFound("monitor");
+        stats.Invalidate(key);
         engine.MonitorRemoved(key);
         return TypedResults.NoContent();
     }

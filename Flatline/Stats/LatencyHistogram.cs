@@ -88,6 +88,37 @@ public sealed class LatencyHistogram
     }
 
     /// <summary>
+    /// Takes out a histogram serialized by <see cref="ToBytes"/> that was merged in before, so
+    /// that a running window can drop the hour or day that leaves it. Throws
+    /// <see cref="InvalidOperationException"/>, changing nothing, if the blob holds values this
+    /// histogram does not.
+    /// </summary>
+    public void Subtract(ReadOnlySpan<byte> bytes)
+    {
+        var blob = Validate(bytes);
+        if (blob.ZeroCount > _zeroCount || blob.Total > _count)
+            throw new InvalidOperationException("the latency histogram does not contain the values to subtract");
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var reader = new VarintReader(bytes) { Position = blob.BucketsStart };
+            var index = 0;
+            for (var i = 0; i < blob.Buckets; i++)
+            {
+                index += (int)reader.Read();
+                var count = (int)reader.Read();
+                if (pass == 0)
+                {
+                    if (index < _minIndex || index > _maxIndex || _counts[index - _offset] < count)
+                        throw new InvalidOperationException("the latency histogram does not contain the values to subtract");
+                }
+                else _counts[index - _offset] -= count;
+            }
+        }
+        _zeroCount -= blob.ZeroCount;
+        _count -= blob.Total;
+    }
+
+    /// <summary>
     /// The smallest bucket value v such that at least ceil(q·n) of the n values are ≤ v (the
     /// "lower" rank, at least rank 1, so q = 0 gives the minimum), or null when empty.
     /// </summary>

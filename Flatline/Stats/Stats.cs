@@ -24,24 +24,60 @@ public sealed record LatencyPoint(DateTime At, long Checks, long Failures, doubl
 
 public sealed record LatencySeries(string MonitorId, DateTime From, DateTime To, long BucketSeconds, List<LatencyPoint> Points);
 
-/// <summary>Sums of rollup rows with their merged latency histogram.</summary>
+/// <summary>Sums of rollup rows with their merged latency histogram. Percentiles are cached until
+/// the histogram changes, so that reading many windows costs little.</summary>
 public sealed class Aggregate
 {
     public long Checks, Failures, EnabledMs, DownMs;
-    public LatencyHistogram Latency { get; } = new();
+    readonly LatencyHistogram latency = new();
+    double?[]? percentiles;
 
-    public void Add(long checks, long failures, long enabledMs, long downMs, byte[]? latency)
+    public void Add(long checks, long failures, long enabledMs, long downMs, byte[]? latencyBlob)
     {
         Checks += checks;
         Failures += failures;
         EnabledMs += enabledMs;
         DownMs += downMs;
-        if (latency is not null) Latency.Merge(latency);
+        if (latencyBlob is not null)
+        {
+            latency.Merge(latencyBlob);
+            percentiles = null;
+        }
     }
 
-    public double? Uptime => EnabledMs > 0 ? Math.Clamp(1 - (double)DownMs / EnabledMs, 0, 1) : null;
+    public void Subtract(long checks, long failures, long enabledMs, long downMs, byte[]? latencyBlob)
+    {
+        Checks -= checks;
+        Failures -= failures;
+        EnabledMs -= enabledMs;
+        DownMs -= downMs;
+        if (latencyBlob is not null)
+        {
+            latency.Subtract(latencyBlob);
+            percentiles = null;
+        }
+    }
 
-    public double? Percentile(double q) => Latency.Quantile(q) is { } micros ? Math.Round(micros / 1000, 3) : null;
+    public void AddCheck(bool ok, long? latencyUs)
+    {
+        Checks++;
+        if (!ok) Failures++;
+        else if (latencyUs is { } micros)
+        {
+            latency.Add(micros);
+            percentiles = null;
+        }
+    }
 
-    public WindowStats ToWindow() => new(Uptime, (DownMs + 500) / 1000, Checks, Failures, Percentile(0.50), Percentile(0.95), Percentile(0.99));
+    public double? Percentile(double q) => latency.Quantile(q) is { } micros ? Math.Round(micros / 1000, 3) : null;
+
+    /// <summary>The window, with <paramref name="liveEnabledMs"/> of time since the last check added.</summary>
+    public WindowStats ToWindow(long liveEnabledMs = 0, long liveDownMs = 0)
+    {
+        percentiles ??= [Percentile(0.50), Percentile(0.95), Percentile(0.99)];
+        var enabled = EnabledMs + liveEnabledMs;
+        var down = DownMs + liveDownMs;
+        double? uptime = enabled > 0 ? Math.Clamp(1 - (double)down / enabled, 0, 1) : null;
+        return new WindowStats(uptime, (down + 500) / 1000, Checks, Failures, percentiles[0], percentiles[1], percentiles[2]);
+    }
 }

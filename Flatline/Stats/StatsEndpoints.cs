@@ -53,6 +53,7 @@ public static class StatsServices
 {
     public static IServiceCollection AddStats(this IServiceCollection services)
     {
+        services.AddSingleton<StatsCache>();
         services.AddSingleton<StatsStore>();
         services.AddSingleton<RetentionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());

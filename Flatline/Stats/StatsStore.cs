@@ -5,7 +5,7 @@ namespace Flatline;
 /// <summary>Stats from the hourly and daily rollups, never from raw checks (the latency chart of a
 /// short range reads only that range's checks): a monitor's stats read at most 24 hourly and 90
 /// daily rows, whatever the length of its history.</summary>
-public sealed class StatsStore(Database database, TimeProvider time)
+public sealed class StatsStore(Database database, StatsCache cache, TimeProvider time)
 {
     const long HourMs = RollupWriter.HourMs, DayMs = RollupWriter.DayMs;
     public const int MaxUptimeDays = 400;
@@ -14,14 +14,12 @@ public sealed class StatsStore(Database database, TimeProvider time)
 
     sealed class Reader : IDisposable
     {
-        public readonly SqliteCommand Monitor, Hourly, Daily;
+        public readonly SqliteCommand Monitor, Daily;
 
         public Reader(SqliteConnection connection, SqliteTransaction transaction)
         {
             Monitor = Sql.Prepare(connection, transaction,
                 "SELECT enabled, status, accounted_until FROM monitors WHERE id = $id", "$id");
-            Hourly = Sql.Prepare(connection, transaction,
-                "SELECT hour, checks, failures, enabled_ms, down_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour >= $from", "$id", "$from");
             Daily = Sql.Prepare(connection, transaction,
                 "SELECT day, checks, failures, enabled_ms, down_ms, latency FROM rollups_daily WHERE monitor_id = $id AND day >= $from", "$id", "$from");
         }
@@ -29,66 +27,32 @@ public sealed class StatsStore(Database database, TimeProvider time)
         public void Dispose()
         {
             Monitor.Dispose();
-            Hourly.Dispose();
             Daily.Dispose();
         }
     }
 
+    /// <summary>One monitor's stats from the running windows; null when it does not exist.</summary>
     public MonitorStats? ForMonitor(string id)
     {
         using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: true);
-        if (KeyOf(connection, transaction, id) is not { } key) return null;
-        using var reader = new Reader(connection, transaction);
-        return Compute(reader, key, id, Database.Now(time));
+        return KeyOf(connection, null, id) is { } key ? cache.Get(key, id) : null;
     }
 
-    /// <summary>Every monitor's stats, read in one snapshot.</summary>
+    /// <summary>Every monitor's stats, oldest monitor first.</summary>
     public List<MonitorStats> ForAll()
     {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: true);
         var monitors = new List<(long Key, string Id)>();
+        using (var connection = database.Open())
         using (var list = connection.CreateCommand())
         {
-            list.Transaction = transaction;
             list.CommandText = "SELECT id, uid FROM monitors ORDER BY id";
             using var rows = list.ExecuteReader();
             while (rows.Read()) monitors.Add((rows.GetInt64(0), rows.GetString(1)));
         }
-        using var reader = new Reader(connection, transaction);
-        var now = Database.Now(time);
-        return monitors.ConvertAll(m => Compute(reader, m.Key, m.Id, now));
-    }
-
-    static MonitorStats Compute(Reader reader, long key, string id, long now)
-    {
-        var hour = now / HourMs;
-        var today = now / DayMs;
-        var h24 = new Aggregate();
-        var days = new[] { new Aggregate(), new Aggregate(), new Aggregate() };
-        int[] spans = [7, 30, 90];
-
-        using (var rows = reader.Hourly.Bind(key, hour - 23).ExecuteReader())
-            while (rows.Read()) AddRow(h24, rows);
-        using (var rows = reader.Daily.Bind(key, today - 89).ExecuteReader())
-            while (rows.Read())
-            {
-                var day = rows.GetInt64(0);
-                for (var w = 0; w < spans.Length; w++)
-                    if (day > today - spans[w]) AddRow(days[w], rows);
-            }
-
-        // The time since the last check is not in the rollups yet: count it as it stands.
-        if (LiveSpan(reader, key, now) is { } live)
-        {
-            foreach (var (bucket, ms) in RollupWriter.Split(live.From, now, HourMs))
-                if (bucket > hour - 24) h24.Add(0, 0, ms, live.Down ? ms : 0, null);
-            foreach (var (bucket, ms) in RollupWriter.Split(live.From, now, DayMs))
-                for (var w = 0; w < spans.Length; w++)
-                    if (bucket > today - spans[w]) days[w].Add(0, 0, ms, live.Down ? ms : 0, null);
-        }
-        return new MonitorStats(id, new StatsWindows(h24.ToWindow(), days[0].ToWindow(), days[1].ToWindow(), days[2].ToWindow()));
+        var all = new List<MonitorStats>(monitors.Count);
+        foreach (var (key, id) in monitors)
+            if (cache.Get(key, id) is { } stats) all.Add(stats);
+        return all;
     }
 
     static (long From, bool Down)? LiveSpan(Reader reader, long key, long now)
@@ -165,11 +129,7 @@ public sealed class StatsStore(Database database, TimeProvider time)
             using var rows = command.ExecuteReader();
             while (rows.Read())
             {
-                var bucket = buckets[(rows.GetInt64(0) - start) / width];
-                var ok = rows.GetBoolean(1);
-                bucket.Checks++;
-                if (!ok) bucket.Failures++;
-                else if (!rows.IsDBNull(2)) bucket.Latency.Add(rows.GetInt64(2));
+                buckets[(rows.GetInt64(0) - start) / width].AddCheck(rows.GetBoolean(1), rows.IsDBNull(2) ? null : rows.GetInt64(2));
             }
         }
         else
@@ -190,7 +150,7 @@ public sealed class StatsStore(Database database, TimeProvider time)
         return new LatencySeries(id, Timestamps.FromMs(from), Timestamps.FromMs(to), width / 1000, points);
     }
 
-    static long? KeyOf(SqliteConnection connection, SqliteTransaction transaction, string id)
+    static long? KeyOf(SqliteConnection connection, SqliteTransaction? transaction, string id)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

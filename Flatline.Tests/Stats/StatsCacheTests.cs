@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Flatline.Tests.Stats;
+
+/// <summary>The running windows must always equal windows loaded afresh from the rollups, across
+/// hour and day rollovers, outages and a long gap.</summary>
+public sealed class StatsCacheTests : IDisposable
+{
+    readonly TempFolder folder = new();
+
+    [Test]
+    public async Task Running_windows_equal_a_fresh_load_at_every_step_over_four_days()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 22, 0, 0, TimeSpan.Zero));
+        var database = new Database(folder.File("flatline.db"));
+        database.Initialize();
+        var config = new HttpMonitorConfig("http", "http://127.0.0.1:9/", "GET",
+            [JsonSerializer.SerializeToElement("2xx", FlatlineJson.Default.String)], null, null, null, true, true);
+        var monitor = new MonitorStore(database, time).Create(new MonitorDraft("m", config, 600, 10, 0, true));
+        var cache = new StatsCache(database, time);
+        await Assert.That(cache.Get(monitor.Key, monitor.View.Id)).IsNotNull();
+
+        var random = new Random(7);
+        var state = new MonitorState(MonitorStatus.Unknown, 0);
+        var accounted = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var compared = 0;
+        for (var step = 0; step < 4 * 144; step++)
+        {
+            // Ten minutes on, sometimes hours (as if Flatline had been stopped).
+            time.Advance(TimeSpan.FromMinutes(step switch { 150 => 5 * 60 + 20, 300 => 26 * 60, 420 => 23 * 60 + 50, _ => 10 }));
+            var at = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var ok = !(step % 97 is > 40 and < 50);
+            long? latency = ok ? 20_000 + random.Next(200_000) : null;
+            var (next, transition) = StateMachine.Apply(state, ok, 0);
+
+            using (var connection = database.Open())
+            {
+                var transaction = connection.BeginTransaction();
+                using (var rollups = new RollupWriter(connection, transaction))
+                {
+                    rollups.AddSpan(monitor.Key, accounted, at, state.Status == MonitorStatus.Down);
+                    rollups.AddCheck(monitor.Key, at, ok, latency);
+                }
+                using (var update = connection.CreateCommand())
+                {
+                    update.Transaction = transaction;
+                    update.CommandText = $"UPDATE monitors SET status = {(int)next.Status}, accounted_until = {at} WHERE id = {monitor.Key}";
+                    update.ExecuteNonQuery();
+                }
+                var outcome = ok ? new ProbeOutcome(true, 200, latency, null, null) : ProbeOutcome.Failure("connection refused");
+                var result = new ProbeResult(new ProbeJob(new ScheduledMonitor(monitor.Key, monitor.View.Id), 0, null!, at), at, outcome);
+                lock (cache.Gate)
+                {
+                    transaction.Commit();
+                    cache.Apply([new MonitorEvent(monitor.Key, monitor.View.Id, transition, null, result, next, accounted, state.Status == MonitorStatus.Down)]);
+                }
+                transaction.Dispose();
+            }
+            state = next;
+            accounted = at;
+
+            if (step % 7 == 0 || step is 150 or 300 or 420)
+            {
+                time.Advance(TimeSpan.FromMinutes(3)); // read between checks: the live span counts too
+                var running = JsonSerializer.Serialize(cache.Get(monitor.Key, monitor.View.Id)!, FlatlineJson.Default.MonitorStats);
+                var fresh = JsonSerializer.Serialize(new StatsCache(database, time).Get(monitor.Key, monitor.View.Id)!, FlatlineJson.Default.MonitorStats);
+                await Assert.That(running).IsEqualTo(fresh).Because($"step {step}: running {running} fresh {fresh}");
+                compared++;
+            }
+        }
+        await Assert.That(compared).IsGreaterThan(80);
+        var final = cache.Get(monitor.Key, monitor.View.Id)!.Windows;
+        await Assert.That(final.Last7Days.Failures).IsGreaterThan(0L);
+        await Assert.That(final.Last7Days.Uptime!.Value).IsLessThan(1.0);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        folder.Dispose();
+    }
+}
