@@ -173,6 +173,7 @@ public static class FlatlineApp
         app.MapApiTokens();
         app.MapMonitors();
         app.MapStats();
+        app.MapStream();
         app.MapUi();
 
         app.Lifetime.ApplicationStarted.Register(() =>

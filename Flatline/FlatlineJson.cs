@@ -10,6 +10,7 @@ namespace Flatline;
     UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ApiToken))]
 [JsonSerializable(typeof(bool?))]
+[JsonSerializable(typeof(CheckResultEvent))]
 [JsonSerializable(typeof(CheckView))]
 [JsonSerializable(typeof(CreateApiTokenRequest))]
 [JsonSerializable(typeof(CreatedApiToken))]
@@ -18,6 +19,7 @@ namespace Flatline;
 [JsonSerializable(typeof(HealthStatus))]
 [JsonSerializable(typeof(HttpMonitorConfig))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
+[JsonSerializable(typeof(IncidentEvent))]
 [JsonSerializable(typeof(IncidentView))]
 [JsonSerializable(typeof(int?))]
 [JsonSerializable(typeof(JsonElement))]
@@ -33,6 +35,7 @@ namespace Flatline;
 [JsonSerializable(typeof(MonitorStats))]
 [JsonSerializable(typeof(MonitorView))]
 [JsonSerializable(typeof(ProblemDetails))]
+[JsonSerializable(typeof(StatsUpdateEvent))]
 [JsonSerializable(typeof(string))]
 public sealed partial class FlatlineJson : JsonSerializerContext
 {

@@ -8,7 +8,7 @@ public sealed record ProbeResult(ProbeJob Job, long CheckedAtMs, ProbeOutcome Ou
 /// <summary>What a committed batch changed, for the live stream and notifications.</summary>
 /// <summary>What one persisted result changed. [<see cref="SpanFrom"/>, check time) went into the
 /// rollups as enabled time, and as down time when <see cref="WasDown"/>.</summary>
-public sealed record MonitorEvent(long MonitorKey, string MonitorId, Transition Transition, string? IncidentId, ProbeResult Result, MonitorState State, long SpanFrom, bool WasDown);
+public sealed record MonitorEvent(long MonitorKey, string MonitorId, Transition Transition, IncidentView? Incident, ProbeResult Result, MonitorState State, long SpanFrom, bool WasDown);
 
 /// <summary>The one writer: persists results in batched transactions with reused prepared commands,
 /// and in the same transaction applies the state machine and opens or resolves incidents.</summary>
@@ -71,7 +71,7 @@ public sealed class ResultWriter(Database database, StatsCache stats, ILogger<Re
             "INSERT OR IGNORE INTO incidents (uid, monitor_id, started_at, cause) VALUES ($uid, $id, $at, $cause)",
             "$uid", "$id", "$at", "$cause");
         using var resolveIncident = Sql.Prepare(connection, transaction,
-            "UPDATE incidents SET resolved_at = $at, resolution = 'recovered' WHERE monitor_id = $id AND resolved_at IS NULL RETURNING uid",
+            "UPDATE incidents SET resolved_at = $at, resolution = 'recovered' WHERE monitor_id = $id AND resolved_at IS NULL RETURNING uid, started_at, cause",
             "$at", "$id");
 
         foreach (var result in batch)
@@ -108,17 +108,24 @@ public sealed class ResultWriter(Database database, StatsCache stats, ILogger<Re
             var (next, transition) = StateMachine.Apply(state, outcome.Ok, retries);
             updateMonitor.Bind((int)next.Status, next.ConsecutiveFailures, at, outcome.TlsExpiresAt?.ToUnixTimeMilliseconds(), job.Monitor.Key).ExecuteNonQuery();
 
-            string? incidentId = null;
+            IncidentView? incident = null;
             if (transition == Transition.WentDown)
             {
-                incidentId = Guid.CreateVersion7().ToString();
-                if (openIncident.Bind(incidentId, job.Monitor.Key, at, outcome.Error).ExecuteNonQuery() == 0) incidentId = null;
+                var incidentId = Guid.CreateVersion7().ToString();
+                if (openIncident.Bind(incidentId, job.Monitor.Key, at, outcome.Error).ExecuteNonQuery() == 1)
+                    incident = new IncidentView(incidentId, uid, Timestamps.FromMs(at), null, outcome.Error, null, null);
             }
             else if (transition == Transition.Recovered)
             {
-                incidentId = resolveIncident.Bind(at, job.Monitor.Key).ExecuteScalar() as string;
+                using var resolved = resolveIncident.Bind(at, job.Monitor.Key).ExecuteReader();
+                if (resolved.Read())
+                {
+                    var started = resolved.GetInt64(1);
+                    incident = new IncidentView(resolved.GetString(0), uid, Timestamps.FromMs(started), Timestamps.FromMs(at),
+                        resolved.IsDBNull(2) ? null : resolved.GetString(2), "recovered", (at - started) / 1000);
+                }
             }
-            events.Add(new MonitorEvent(job.Monitor.Key, uid, transition, incidentId, result with { CheckedAtMs = at }, next,
+            events.Add(new MonitorEvent(job.Monitor.Key, uid, transition, incident, result with { CheckedAtMs = at }, next,
                 accountedUntil ?? at, state.Status == MonitorStatus.Down));
         }
         // The running stats windows see exactly what was committed: nothing can load an entry in between.

@@ -57,6 +57,8 @@ public static class StatsServices
         services.AddSingleton<StatsStore>();
         services.AddSingleton<RetentionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
+        services.AddSingleton<LiveHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());
         return services;
     }
 }
