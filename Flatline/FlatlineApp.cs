@@ -162,6 +162,7 @@ public static class FlatlineApp
         builder.Services.AddMonitors();
         builder.Services.AddEngine();
         builder.Services.AddStats();
+        builder.Services.AddNotifications();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -174,6 +175,7 @@ public static class FlatlineApp
         app.MapMonitors();
         app.MapStats();
         app.MapStream();
+        app.MapNotificationChannels();
         app.MapUi();
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -12,7 +12,7 @@ public sealed record MonitorEvent(long MonitorKey, string MonitorId, Transition 
 
 /// <summary>The one writer: persists results in batched transactions with reused prepared commands,
 /// and in the same transaction applies the state machine and opens or resolves incidents.</summary>
-public sealed class ResultWriter(Database database, StatsCache stats, ILogger<ResultWriter> logger)
+public sealed class ResultWriter(Database database, StatsCache stats, Outbox outbox, Settings settings, ILogger<ResultWriter> logger)
 {
     public const int MaxBatch = 2000;
 
@@ -67,6 +67,8 @@ public sealed class ResultWriter(Database database, StatsCache stats, ILogger<Re
             "UPDATE monitors SET status = $status, consecutive_failures = $failures, last_checked_at = $at, accounted_until = $at, tls_expires_at = coalesce($tls, tls_expires_at) WHERE id = $id",
             "$status", "$failures", "$at", "$tls", "$id");
         using var rollups = new RollupWriter(connection, transaction);
+        using var describe = Sql.Prepare(connection, transaction, "SELECT name, config FROM monitors WHERE id = $id", "$id");
+        var notifications = 0;
         using var openIncident = Sql.Prepare(connection, transaction,
             "INSERT OR IGNORE INTO incidents (uid, monitor_id, started_at, cause) VALUES ($uid, $id, $at, $cause)",
             "$uid", "$id", "$at", "$cause");
@@ -125,6 +127,7 @@ public sealed class ResultWriter(Database database, StatsCache stats, ILogger<Re
                         resolved.IsDBNull(2) ? null : resolved.GetString(2), "recovered", (at - started) / 1000);
                 }
             }
+            if (incident is not null) notifications += EnqueueNotifications(connection, transaction, describe, job.Monitor.Key, uid, incident, transition, outcome, at);
             events.Add(new MonitorEvent(job.Monitor.Key, uid, transition, incident, result with { CheckedAtMs = at }, next,
                 accountedUntil ?? at, state.Status == MonitorStatus.Down));
         }
@@ -134,7 +137,25 @@ public sealed class ResultWriter(Database database, StatsCache stats, ILogger<Re
             transaction.Commit();
             stats.Apply(events);
         }
+        if (notifications > 0) outbox.Wake();
         return events;
+    }
+
+    /// <summary>The down or recovery notifications of one transition, in the same transaction.</summary>
+    int EnqueueNotifications(SqliteConnection connection, SqliteTransaction transaction, SqliteCommand describe, long key, string uid,
+        IncidentView incident, Transition transition, ProbeOutcome outcome, long at)
+    {
+        string name, url;
+        using (var row = describe.Bind(key).ExecuteReader())
+        {
+            row.Read();
+            name = row.GetString(0);
+            url = System.Text.Json.JsonSerializer.Deserialize(row.GetString(1), FlatlineJson.Default.HttpMonitorConfig)!.Url;
+        }
+        var kind = transition == Transition.WentDown ? NotificationKind.Down : NotificationKind.Up;
+        var template = new Notification("", kind, uid, name, url, incident.Id, incident.StartedAt, incident.ResolvedAt,
+            outcome.StatusCode, outcome.Error, Timestamps.FromMs(at), Outbox.MonitorLink(settings, uid));
+        return Outbox.Enqueue(connection, transaction, key, template, at);
     }
 }
 

@@ -1,0 +1,199 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Flatline;
+
+/// <summary>Notification channels, their links to monitors and their delivery log, in SQLite.
+/// Configs are stored whole; every read masks the secrets.</summary>
+public sealed class ChannelStore(Database database, TimeProvider time)
+{
+    public List<NotificationChannel> List()
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT uid, name, config, created_at, updated_at FROM notification_channels ORDER BY id";
+        using var reader = command.ExecuteReader();
+        var channels = new List<NotificationChannel>();
+        while (reader.Read()) channels.Add(Read(reader, masked: true));
+        return channels;
+    }
+
+    public NotificationChannel? Get(string id) => Find(id, masked: true)?.Channel;
+
+    /// <summary>The channel with its real secrets, for sending; and its key.</summary>
+    public (long Key, NotificationChannel Channel)? Find(string id, bool masked = false)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT uid, name, config, created_at, updated_at, id FROM notification_channels WHERE uid = $uid";
+        command.Parameters.AddWithValue("$uid", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(5), Read(reader, masked)) : null;
+    }
+
+    public ChannelConfig? ConfigOf(long key)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT config FROM notification_channels WHERE id = $id";
+        command.Parameters.AddWithValue("$id", key);
+        return command.ExecuteScalar() is string json ? JsonSerializer.Deserialize(json, FlatlineJson.Default.ChannelConfig) : null;
+    }
+
+    public NotificationChannel Create(string name, ChannelConfig config)
+    {
+        var now = Database.Now(time);
+        var id = Guid.CreateVersion7().ToString();
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO notification_channels (uid, name, type, config, created_at, updated_at) VALUES ($uid, $name, $type, $config, $now, $now)
+            """;
+        command.Parameters.AddWithValue("$uid", id);
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$type", config.Type);
+        command.Parameters.AddWithValue("$config", JsonSerializer.Serialize(config, FlatlineJson.Default.ChannelConfig));
+        command.Parameters.AddWithValue("$now", now);
+        command.ExecuteNonQuery();
+        return new NotificationChannel(id, name, ChannelValidator.Masked(config), Timestamps.FromMs(now), Timestamps.FromMs(now));
+    }
+
+    public NotificationChannel? Update(string id, string name, ChannelConfig config)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE notification_channels SET name = $name, type = $type, config = $config, updated_at = $now WHERE uid = $uid
+            """;
+        command.Parameters.AddWithValue("$uid", id);
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$type", config.Type);
+        command.Parameters.AddWithValue("$config", JsonSerializer.Serialize(config, FlatlineJson.Default.ChannelConfig));
+        command.Parameters.AddWithValue("$now", Database.Now(time));
+        return command.ExecuteNonQuery() == 1 ? Get(id) : null;
+    }
+
+    public bool Delete(string id)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM notification_channels WHERE uid = $uid";
+        command.Parameters.AddWithValue("$uid", id);
+        return command.ExecuteNonQuery() == 1;
+    }
+
+    public enum LinkOutcome { Created, NoMonitor, NoChannel, Duplicate }
+
+    public (LinkOutcome Outcome, ChannelLink? Link) Link(string monitorId, string channelId, bool onRecovery)
+    {
+        var now = Database.Now(time);
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var monitor = Scalar(connection, transaction, "SELECT id FROM monitors WHERE uid = $uid", monitorId);
+        if (monitor is null) return (LinkOutcome.NoMonitor, null);
+        var channel = Scalar(connection, transaction, "SELECT id FROM notification_channels WHERE uid = $uid", channelId);
+        if (channel is null) return (LinkOutcome.NoChannel, null);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO monitor_channels (uid, monitor_id, channel_id, on_recovery, created_at) VALUES ($uid, $monitor, $channel, $recovery, $now)
+            ON CONFLICT (monitor_id, channel_id) DO NOTHING
+            """;
+        var id = Guid.CreateVersion7().ToString();
+        command.Parameters.AddWithValue("$uid", id);
+        command.Parameters.AddWithValue("$monitor", monitor);
+        command.Parameters.AddWithValue("$channel", channel);
+        command.Parameters.AddWithValue("$recovery", onRecovery);
+        command.Parameters.AddWithValue("$now", now);
+        if (command.ExecuteNonQuery() == 0) return (LinkOutcome.Duplicate, null);
+        transaction.Commit();
+        return (LinkOutcome.Created, new ChannelLink(id, monitorId, channelId, onRecovery, Timestamps.FromMs(now)));
+    }
+
+    /// <summary>The monitor's links, or null when the monitor does not exist.</summary>
+    public List<ChannelLink>? Links(string monitorId)
+    {
+        using var connection = database.Open();
+        if (Scalar(connection, null, "SELECT id FROM monitors WHERE uid = $uid", monitorId) is not long monitor) return null;
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT l.uid, c.uid, l.on_recovery, l.created_at FROM monitor_channels l JOIN notification_channels c ON c.id = l.channel_id
+            WHERE l.monitor_id = $monitor ORDER BY l.id
+            """;
+        command.Parameters.AddWithValue("$monitor", monitor);
+        using var reader = command.ExecuteReader();
+        var links = new List<ChannelLink>();
+        while (reader.Read())
+            links.Add(new ChannelLink(reader.GetString(0), monitorId, reader.GetString(1), reader.GetBoolean(2), Timestamps.FromMs(reader.GetInt64(3))));
+        return links;
+    }
+
+    public ChannelLink? UpdateLink(string monitorId, string channelId, bool onRecovery)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE monitor_channels SET on_recovery = $recovery
+            WHERE monitor_id = (SELECT id FROM monitors WHERE uid = $monitor) AND channel_id = (SELECT id FROM notification_channels WHERE uid = $channel)
+            RETURNING uid, created_at
+            """;
+        command.Parameters.AddWithValue("$recovery", onRecovery);
+        command.Parameters.AddWithValue("$monitor", monitorId);
+        command.Parameters.AddWithValue("$channel", channelId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new ChannelLink(reader.GetString(0), monitorId, channelId, onRecovery, Timestamps.FromMs(reader.GetInt64(1))) : null;
+    }
+
+    public bool Unlink(string monitorId, string channelId)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            DELETE FROM monitor_channels
+            WHERE monitor_id = (SELECT id FROM monitors WHERE uid = $monitor) AND channel_id = (SELECT id FROM notification_channels WHERE uid = $channel)
+            """;
+        command.Parameters.AddWithValue("$monitor", monitorId);
+        command.Parameters.AddWithValue("$channel", channelId);
+        return command.ExecuteNonQuery() == 1;
+    }
+
+    /// <summary>The channel's delivery attempts, newest first; null when the channel does not exist.</summary>
+    public List<DeliveryAttempt>? Deliveries(string channelId, int limit, DateTimeOffset? before)
+    {
+        using var connection = database.Open();
+        if (Scalar(connection, null, "SELECT id FROM notification_channels WHERE uid = $uid", channelId) is not long channel) return null;
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT o.uid, o.kind, a.attempt, a.attempted_at, a.duration_ms, a.delivered, a.status_code, a.error, o.state, o.next_attempt_at
+            FROM delivery_attempts a JOIN outbox o ON o.id = a.outbox_id
+            WHERE a.channel_id = $channel AND a.attempted_at < $before
+            ORDER BY a.attempted_at DESC, a.id DESC LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$channel", channel);
+        command.Parameters.AddWithValue("$before", before?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var attempts = new List<DeliveryAttempt>();
+        while (reader.Read())
+            attempts.Add(new DeliveryAttempt(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), Timestamps.FromMs(reader.GetInt64(3)),
+                reader.GetInt64(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.GetString(8), reader.IsDBNull(9) ? null : Timestamps.FromMs(reader.GetInt64(9))));
+        return attempts;
+    }
+
+    static object? Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql, string uid)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$uid", uid);
+        return command.ExecuteScalar();
+    }
+
+    static NotificationChannel Read(SqliteDataReader reader, bool masked)
+    {
+        var config = JsonSerializer.Deserialize(reader.GetString(2), FlatlineJson.Default.ChannelConfig)!;
+        return new NotificationChannel(reader.GetString(0), reader.GetString(1), masked ? ChannelValidator.Masked(config) : config,
+            Timestamps.FromMs(reader.GetInt64(3)), Timestamps.FromMs(reader.GetInt64(4)));
+    }
+}

@@ -1,0 +1,19 @@
+namespace Flatline;
+
+/// <summary>A notification channel as the API shows it: secrets in <c>config</c> are masked.</summary>
+public sealed record NotificationChannel(string Id, string Name, ChannelConfig Config, DateTime CreatedAt, DateTime UpdatedAt);
+
+/// <summary>A monitor ↔ channel link. <c>on_recovery</c>: also notify when the monitor comes back up.</summary>
+public sealed record ChannelLink(string Id, string MonitorId, string ChannelId, bool OnRecovery, DateTime CreatedAt);
+
+public sealed record CreateLinkRequest(string? ChannelId, bool? OnRecovery);
+
+public sealed record UpdateLinkRequest(bool? OnRecovery);
+
+/// <summary>One delivery attempt of one event to this channel.</summary>
+public sealed record DeliveryAttempt(
+    string EventId, string Event, int Attempt, DateTime AttemptedAt, long DurationMs, bool Delivered, int? StatusCode, string? Error,
+    string State, DateTime? NextAttemptAt);
+
+/// <summary>The outcome of a test send.</summary>
+public sealed record TestSendResult(string EventId, bool Delivered, int? StatusCode, string? Error, long DurationMs);
