@@ -158,7 +158,7 @@ public static class FlatlineApp
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton<UiAssets>();
         builder.Services.AddSingleton<HealthProbe>();
-        builder.Services.AddApiTokens();
+        builder.Services.AddAuth();
         builder.Services.AddMonitors();
         builder.Services.AddEngine();
         builder.Services.AddStats();
@@ -171,6 +171,7 @@ public static class FlatlineApp
         app.UseApiAuth();
 
         app.MapHealth();
+        app.MapAuth();
         app.MapApiTokens();
         app.MapMonitors();
         app.MapStats();
@@ -183,6 +184,13 @@ public static class FlatlineApp
             var url = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
                 .Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? settings.Address.ToString();
             ServerLog.Listening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flatline"), Version, url, database.Path);
+            if (settings.OAuth is null && app.Services.GetRequiredService<LocalOwner>().NewSetupToken() is { } token)
+            {
+                // Printed whatever LOG_LEVEL says: it is the only way to create the owner.
+                var root = settings.PublicUrl?.ToString().TrimEnd('/') ?? url.Replace("0.0.0.0", "localhost", StringComparison.Ordinal).Replace("[::]", "localhost", StringComparison.Ordinal);
+                Console.Out.WriteLine($"Flatline setup: create the owner account at {root}/setup?token={token}");
+                Console.Out.Flush();
+            }
         });
         return app;
     }

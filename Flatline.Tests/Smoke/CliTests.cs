@@ -142,4 +142,19 @@ public class CliTests
         await Assert.That(result.ExitCode).IsEqualTo(2);
         await Assert.That(result.Stderr).Contains($"cannot listen on 127.0.0.1:{port}");
     }
+
+    [Test]
+    public async Task The_setup_url_is_printed_whatever_the_log_level_until_the_owner_exists()
+    {
+        using var folder = new TempFolder();
+        await using var server = await RunningBinary.StartAsync(folder.Path, new Dictionary<string, string> { ["LOG_LEVEL"] = "none" });
+        for (var i = 0; i < 100 && !server.Output.Contains("/setup?token=", StringComparison.Ordinal); i++) await Task.Delay(20);
+        var match = System.Text.RegularExpressions.Regex.Match(server.Output, @"Flatline setup: create the owner account at (http://127\.0\.0\.1:\d+)/setup\?token=([0-9a-f]{48})");
+        await Assert.That(match.Success).IsTrue().Because(server.Output);
+        await Assert.That(match.Groups[1].Value).IsEqualTo(server.BaseAddress.GetLeftPart(UriPartial.Authority));
+
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        using var created = await client.PostJsonAsync("/auth/setup", $$"""{"token":"{{match.Groups[2].Value}}","name":"owner","password":"a long enough password"}""");
+        await Assert.That(created.StatusCode).IsEqualTo(HttpStatusCode.Created);
+    }
 }

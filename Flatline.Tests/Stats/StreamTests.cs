@@ -48,7 +48,7 @@ public class StreamTests
     }
 
     [Test]
-    public async Task Checks_and_incidents_arrive_live_and_stats_updates_are_coalesced()
+    public async Task Checks_and_incidents_arrive_live()
     {
         await using var target = await TargetServer.StartAsync();
         target.HealthStatus = 500;
@@ -58,37 +58,78 @@ public class StreamTests
         await using var stream = await EventStream.OpenAsync(client);
         var id = await Create(client, target.Url("/health").ToString());
 
-        time.Advance(Scheduler.Tick);
-        var check = await stream.NextOfTypeAsync("check_result", Wait, id);
-        await Assert.That(check.GetProperty("status").GetString()).IsEqualTo("down");
-        await Assert.That(check.GetProperty("status_code").GetInt32()).IsEqualTo(500);
-        await Assert.That(check.GetProperty("error").GetString()).IsEqualTo("unexpected status 500 (expected 2xx)");
-        await Assert.That(check.GetProperty("monitor_status").GetString()).IsEqualTo("down");
-        var opened = await stream.NextOfTypeAsync("incident_opened", Wait, id);
-        await Assert.That(opened.GetProperty("incident").GetProperty("cause").GetString()).IsEqualTo("unexpected status 500 (expected 2xx)");
+        // Fake time moves on in the background, a tick every few real milliseconds, until the test ends.
+        using var stop = new CancellationTokenSource();
+        var clock = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                time.Advance(Scheduler.Tick);
+                await Task.Delay(5);
+            }
+        });
+        try
+        {
+            var check = await stream.NextOfTypeAsync("check_result", Wait, id);
+            await Assert.That(check.GetProperty("status").GetString()).IsEqualTo("down");
+            await Assert.That(check.GetProperty("status_code").GetInt32()).IsEqualTo(500);
+            await Assert.That(check.GetProperty("error").GetString()).IsEqualTo("unexpected status 500 (expected 2xx)");
+            await Assert.That(check.GetProperty("monitor_status").GetString()).IsEqualTo("down");
+            var opened = await stream.NextOfTypeAsync("incident_opened", Wait, id);
+            await Assert.That(opened.GetProperty("incident").GetProperty("cause").GetString()).IsEqualTo("unexpected status 500 (expected 2xx)");
 
-        target.HealthStatus = 200;
-        for (var i = 0; i < 100; i++) time.Advance(Scheduler.Tick); // 10 s: the next check is due
-        var resolved = await stream.NextOfTypeAsync("incident_resolved", Wait, id);
-        await Assert.That(resolved.GetProperty("incident").GetProperty("id").GetString()).IsEqualTo(opened.GetProperty("incident").GetProperty("id").GetString());
-        await Assert.That(resolved.GetProperty("incident").GetProperty("resolution").GetString()).IsEqualTo("recovered");
+            target.HealthStatus = 200;
+            var resolved = await stream.NextOfTypeAsync("incident_resolved", Wait, id);
+            await Assert.That(resolved.GetProperty("incident").GetProperty("id").GetString()).IsEqualTo(opened.GetProperty("incident").GetProperty("id").GetString());
+            await Assert.That(resolved.GetProperty("incident").GetProperty("resolution").GetString()).IsEqualTo("recovered");
 
-        // Two checks changed the stats within 10 s; the hub may send at most one update per 5 s.
+            var update = await stream.NextOfTypeAsync("stats_update", Wait, id);
+            await Assert.That(update.GetProperty("stats").GetProperty("24h").GetProperty("checks").GetInt64()).IsGreaterThanOrEqualTo(1L);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await clock;
+        }
+    }
+
+    [Test]
+    public async Task Stats_updates_are_sent_at_most_once_per_monitor_per_five_seconds()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await FlatlineServer.StartAsync(time: time);
+        using var client = server.CreateClient();
+        var id = await Create(client, "http://127.0.0.1:9/", enabled: false);
+        var key = server.Services.GetRequiredService<MonitorStore>().Get(id)!.Key;
         var hub = server.Services.GetRequiredService<LiveHub>();
-        hub.SendDueStats();
-        var update = await stream.NextOfTypeAsync("stats_update", Wait, id);
-        await Assert.That(update.GetProperty("status").GetString()).IsEqualTo("up");
-        await Assert.That(update.GetProperty("stats").GetProperty("24h").GetProperty("checks").GetInt64()).IsEqualTo(2L);
+        var (_, events, _) = hub.Connect();
+        var job = new ProbeJob(new ScheduledMonitor(key, id), 0, null!, 0);
+        var e = new MonitorEvent(key, id, Transition.None, null, new ProbeResult(job, 0, new ProbeOutcome(true, 200, 1000, null, null)),
+            new MonitorState(MonitorStatus.Up, 0), 0, false);
 
-        // A third check right away: no second update until 5 s have passed.
-        using var patched = await client.PatchJsonAsync($"/api/v1/monitors/{id}", """{"timeout":3}""");
-        time.Advance(Scheduler.Tick);
-        await stream.NextOfTypeAsync("check_result", Wait, id);
+        int StatsUpdates()
+        {
+            var count = 0;
+            while (events.TryRead(out var message))
+                if (System.Text.Encoding.UTF8.GetString(message).Contains("\"type\":\"stats_update\"", StringComparison.Ordinal)) count++;
+            return count;
+        }
+
+        hub.OnCommitted([e]);
         hub.SendDueStats();
-        time.Advance(TimeSpan.FromSeconds(5));
+        await Assert.That(StatsUpdates()).IsEqualTo(1);
+        for (var i = 0; i < 10; i++)
+        {
+            hub.OnCommitted([e]);
+            time.Advance(TimeSpan.FromMilliseconds(400));
+            hub.SendDueStats();
+        }
+        await Assert.That(StatsUpdates()).IsEqualTo(0); // 4 s since the last one
+        time.Advance(TimeSpan.FromSeconds(1));
         hub.SendDueStats();
-        var next = await stream.NextOfTypeAsync("stats_update", Wait, id);
-        await Assert.That(next.GetProperty("stats").GetProperty("24h").GetProperty("checks").GetInt64()).IsEqualTo(3L);
+        await Assert.That(StatsUpdates()).IsEqualTo(1); // the changes were kept, and sent once
+        hub.SendDueStats();
+        await Assert.That(StatsUpdates()).IsEqualTo(0); // nothing changed since
     }
 
     [Test]

@@ -1,6 +1,6 @@
 namespace Flatline;
 
-/// <summary>Who is calling the API: an API token now, a signed-in user once sessions exist.</summary>
+/// <summary>Who is calling the API: an API token or a signed-in user.</summary>
 public sealed record Caller(string Kind, string Id, string Name, bool ReadOnly);
 
 /// <summary>Guards every <c>/api/v1/*</c> route: 401 without valid credentials, 403 for a
@@ -15,6 +15,11 @@ public static class ApiAuth
 
     public static IApplicationBuilder UseApiAuth(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
+        if (CsrfGuard.Check(context) is { } refusal)
+        {
+            await WriteProblem(context, 403, "Forbidden", refusal);
+            return;
+        }
         var path = context.Request.Path;
         if (!path.StartsWithSegments(ApiPrefix) || path.Equals(PublicDocument))
         {
@@ -22,15 +27,14 @@ public static class ApiAuth
             return;
         }
 
-        var caller = Authenticate(context);
+        var caller = await AuthenticateAsync(context);
         if (caller is null)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             await WriteProblem(context, 401, "Unauthorized", "sign in, or send an API token as 'Authorization: Bearer <token>'");
             return;
         }
-        if (caller.ReadOnly && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
-            && !HttpMethods.IsOptions(context.Request.Method))
+        if (caller.ReadOnly && !CsrfGuard.IsSafe(context.Request.Method))
         {
             await WriteProblem(context, 403, "Forbidden", "this API token is read-only");
             return;
@@ -39,7 +43,7 @@ public static class ApiAuth
         await next(context);
     });
 
-    static Caller? Authenticate(HttpContext context)
+    static async Task<Caller?> AuthenticateAsync(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -48,6 +52,8 @@ public static class ApiAuth
             var token = tokens.Authenticate(header[7..].Trim());
             return token is null ? null : new Caller("token", token.Id, token.Name, token.ReadOnly);
         }
+        if (await AuthEndpoints.CurrentSession(context, context.RequestServices.GetRequiredService<Sessions>()) is { } session)
+            return new Caller("session", session.User.Id, session.User.Name, ReadOnly: false);
         return null;
     }
 
