@@ -348,6 +348,20 @@ public sealed partial class SenderTests
     }
 
     [Test]
+    public async Task PagerDuty_summaries_are_cut_to_its_limit_of_1024_characters()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var sender = new PagerDutySender(Http(), receiver.Url("/v2/enqueue"));
+        var notification = Down() with { Error = new string('x', 2000) };
+        var request = await SendAsync(receiver, sender, new ChannelConfig("pagerduty", RoutingKey: "k"), notification);
+        var summary = request.Json().GetProperty("payload").GetProperty("summary").GetString()!;
+        await Assert.That(summary.Length).IsEqualTo(1024);
+        await Assert.That(summary).StartsWith("api is down: xxx");
+        await Assert.That(summary).EndsWith("x…");
+        await Assert.That(request.Json().GetProperty("payload").GetProperty("custom_details").GetProperty("error").GetString()).IsEqualTo(notification.Error);
+    }
+
+    [Test]
     public async Task PagerDuty_goes_to_the_events_api_v2_by_default()
     {
         await Assert.That(PagerDutySender.DefaultEndpoint.AbsoluteUri).IsEqualTo("https://events.pagerduty.com/v2/enqueue");
@@ -477,6 +491,17 @@ public sealed partial class SenderTests
         var result = await PostAsync(receiver.Url("/x"));
         await Assert.That(result.Retry).IsTrue();
         await Assert.That(result.Error).IsEqualTo("HTTP 502: " + new string('e', 200));
+    }
+
+    [Test]
+    public async Task An_HttpClient_as_the_shared_client_reads_no_more_of_an_error_body_either()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Answer(503, body: new string('e', 1_000_000));
+        using var client = new HttpClient { MaxResponseContentBufferSize = 64 * 1024 };
+        var result = await PostAsync(receiver.Url("/x"), new SenderHttp(client, TimeProvider.System));
+        await Assert.That(result.Retry).IsTrue();
+        await Assert.That(result.Error).IsEqualTo("HTTP 503: " + new string('e', 200));
     }
 
     [Test]

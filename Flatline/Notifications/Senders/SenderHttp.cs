@@ -169,6 +169,8 @@ public sealed class SenderHttp
             space = false;
             text.Append(c);
         }
+        // Cut at the limit, the text may end in half a surrogate pair.
+        if (text.Length > 0 && char.IsHighSurrogate(text[^1])) text.Length--;
         return text.ToString();
     }
 }
