@@ -137,7 +137,7 @@ public sealed class HttpProbe : IDisposable
         }
     }
 
-    static string Describe(Exception e)
+    internal static string Describe(Exception e)
     {
         var requestError = (e as HttpRequestException)?.HttpRequestError;
         switch (requestError)

@@ -1,0 +1,45 @@
+using System.Globalization;
+
+namespace Flatline;
+
+/// <summary>Telegram Bot API: POST {url}/sendMessage, where url is
+/// <c>https://api.telegram.org/bot&lt;token&gt;</c>, with <c>{chat_id, text, parse_mode: "HTML",
+/// disable_web_page_preview: true, disable_notification}</c>. HTML because its escaping is four
+/// entities (&amp;amp; &amp;lt; &amp;gt; &amp;quot;) where MarkdownV2 needs eighteen characters
+/// escaped, and differently inside links. Down alerts and tests always sound (a test should show
+/// what an alert does); recoveries are silent, since good news need not wake anyone.</summary>
+public sealed class TelegramSender(SenderHttp http) : INotificationSender
+{
+    public string Type => "telegram";
+
+    public Task<DeliveryResult> SendAsync(ChannelConfig config, Notification notification, CancellationToken cancellationToken)
+    {
+        if (SenderHttp.Endpoint(config.Url, "/sendMessage") is not { } url) return Task.FromResult(SenderHttp.Misconfigured("telegram: url is not an http(s) URL"));
+        if (config.ChatId is not { Length: > 0 } chatId) return Task.FromResult(SenderHttp.Misconfigured("telegram: chat_id is missing"));
+        var body = SenderHttp.Json(json =>
+        {
+            json.WriteStartObject();
+            // Numeric ids go as the integers they are; @channelusername as a string.
+            if (long.TryParse(chatId, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id)) json.WriteNumber("chat_id", id);
+            else json.WriteString("chat_id", chatId);
+            json.WriteString("text", Text(notification));
+            json.WriteString("parse_mode", "HTML");
+            json.WriteBoolean("disable_web_page_preview", true);
+            json.WriteBoolean("disable_notification", notification.Kind == NotificationKind.Up);
+            json.WriteEndObject();
+        });
+        return http.PostJsonAsync(url, body, null, cancellationToken);
+    }
+
+    internal static string Text(Notification notification)
+    {
+        var text = $"<b>{Escape(AlertText.Title(notification))}</b>\n{string.Join('\n', AlertText.Body(notification).Select(Escape))}";
+        return notification.MonitorLink is { } link ? $"{text}\n<a href=\"{Escape(link.AbsoluteUri)}\">{AlertText.LinkLabel}</a>" : text;
+    }
+
+    internal static string Escape(string text) => text
+        .Replace("&", "&amp;", StringComparison.Ordinal)
+        .Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal)
+        .Replace("\"", "&quot;", StringComparison.Ordinal);
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Flatline;
+
+/// <summary>Generic webhook: POST {url}, <c>Content-Type: application/json</c>, with the versioned
+/// body of SPEC §6 and nothing of the monitor's own request (headers, body). Each attempt is sent
+/// at its own time: <c>sent_at</c> and <c>webhook-timestamp</c> are the attempt's, while
+/// <c>webhook-id</c> (the event id) stays the same across retries so receivers can deduplicate.</summary>
+/// <remarks>With a <c>secret</c> the request is signed the Standard Webhooks way:
+/// <c>webhook-signature: v1,base64(HMAC-SHA256(key, "{webhook-id}.{webhook-timestamp}.{body}"))</c>,
+/// with the timestamp in Unix seconds. The key is the base64 after <c>whsec_</c> when the secret
+/// has that prefix (as Standard Webhooks libraries generate them), and otherwise the secret's UTF-8
+/// bytes.</remarks>
+public sealed class WebhookSender(SenderHttp http) : INotificationSender
+{
+    public const int BodyVersion = 1;
+    const string KeyPrefix = "whsec_";
+
+    public string Type => "webhook";
+
+    public Task<DeliveryResult> SendAsync(ChannelConfig config, Notification notification, CancellationToken cancellationToken)
+    {
+        if (SenderHttp.Endpoint(config.Url) is not { } url) return Task.FromResult(SenderHttp.Misconfigured("webhook: url is not an http(s) URL"));
+        byte[]? key = null;
+        if (config.Secret is { Length: > 0 } secret && !TryReadSigningKey(secret, out key))
+            return Task.FromResult(SenderHttp.Misconfigured("webhook: secret starts with whsec_ but the rest is not base64"));
+
+        var now = http.Time.GetUtcNow();
+        // Milliseconds, like every other time Flatline shows.
+        var body = Body(notification, Timestamps.FromMs(now.ToUnixTimeMilliseconds()));
+        if (key is null) return http.PostJsonAsync(url, body, null, cancellationToken);
+
+        var timestamp = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var headers = new[]
+        {
+            ("webhook-id", notification.EventId),
+            ("webhook-timestamp", timestamp),
+            ("webhook-signature", "v1," + Sign(key, notification.EventId, timestamp, body)),
+        };
+        return http.PostJsonAsync(url, body, headers, cancellationToken);
+    }
+
+    /// <summary>The key a secret signs with, or false for a <c>whsec_</c> secret that is not base64;
+    /// the channel validator can use it to refuse such a secret up front.</summary>
+    public static bool TryReadSigningKey(string secret, out byte[] key)
+    {
+        if (!secret.StartsWith(KeyPrefix, StringComparison.Ordinal))
+        {
+            key = Encoding.UTF8.GetBytes(secret);
+            return true;
+        }
+        var encoded = secret[KeyPrefix.Length..];
+        var buffer = new byte[encoded.Length];
+        if (encoded.Length > 0 && Convert.TryFromBase64String(encoded, buffer, out var length))
+        {
+            key = buffer[..length];
+            return true;
+        }
+        key = [];
+        return false;
+    }
+
+    internal static string Sign(byte[] key, string id, string timestamp, byte[] body)
+    {
+        var prefix = Encoding.UTF8.GetBytes($"{id}.{timestamp}.");
+        var content = new byte[prefix.Length + body.Length];
+        prefix.CopyTo(content, 0);
+        body.CopyTo(content, prefix.Length);
+        return Convert.ToBase64String(HMACSHA256.HashData(key, content));
+    }
+
+    internal static byte[] Body(Notification notification, DateTime sentAt) => SenderHttp.Json(json =>
+    {
+        json.WriteStartObject();
+        json.WriteNumber("version", BodyVersion);
+        json.WriteString("event", notification.Kind switch
+        {
+            NotificationKind.Down => "monitor.down",
+            NotificationKind.Up => "monitor.up",
+            _ => "test",
+        });
+        json.WriteStartObject("monitor");
+        json.WriteString("id", notification.MonitorId);
+        json.WriteString("name", notification.MonitorName);
+        json.WriteString("url", notification.MonitorUrl);
+        json.WriteEndObject();
+        if (notification.IncidentId is { } incidentId)
+        {
+            json.WriteStartObject("incident");
+            json.WriteString("id", incidentId);
+            SenderHttp.WriteTime(json, "started_at", notification.IncidentStartedAt);
+            SenderHttp.WriteTime(json, "resolved_at", notification.IncidentResolvedAt);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("incident");
+        }
+        json.WriteStartObject("check");
+        if (notification.StatusCode is { } status) json.WriteNumber("status_code", status);
+        else json.WriteNull("status_code");
+        json.WriteString("error", notification.Error);
+        SenderHttp.WriteTime(json, "checked_at", notification.CheckedAt);
+        json.WriteEndObject();
+        SenderHttp.WriteTime(json, "sent_at", sentAt);
+        json.WriteEndObject();
+    });
+}
