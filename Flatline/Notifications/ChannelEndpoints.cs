@@ -88,6 +88,15 @@ public static class NotificationServices
 {
     public static IServiceCollection AddNotifications(this IServiceCollection services)
     {
+        // Like the probe, a delivery's 10 s limit is real time, whatever clock the rest of the app reads.
+        services.AddSingleton(_ => new SenderHttp(SenderHttp.CreateInvoker(), TimeProvider.System));
+        services.AddSingleton<INotificationSender, SlackSender>();
+        services.AddSingleton<INotificationSender, DiscordSender>();
+        services.AddSingleton<INotificationSender, TelegramSender>();
+        services.AddSingleton<INotificationSender, WebhookSender>();
+        services.AddSingleton<INotificationSender, NtfySender>();
+        services.AddSingleton<INotificationSender, GotifySender>();
+        services.AddSingleton<INotificationSender>(sp => new PagerDutySender(sp.GetRequiredService<SenderHttp>()));
         services.AddSingleton<ChannelStore>();
         services.AddSingleton<Outbox>();
         services.AddHostedService(sp => sp.GetRequiredService<Outbox>());
