@@ -54,6 +54,10 @@ public static class FlatlineApp
         }
 
         var command = positional.Count > 0 ? positional[0] : "serve";
+#if !FLATLINE_EMBEDDED_OPENAPI
+        // Build step only: the published executable embeds the document this writes.
+        if (command == "openapi" && positional.Count == 2) return await ApiDocs.WriteDocumentAsync(positional[1], stderr);
+#endif
         if (command is not ("serve" or "token" or "backup")) return Usage(stderr, $"unknown command '{command}'");
         if (command == "serve" && positional.Count > 1) return Usage(stderr, $"unexpected argument '{positional[1]}'");
 
@@ -163,6 +167,7 @@ public static class FlatlineApp
         builder.Services.AddEngine();
         builder.Services.AddStats();
         builder.Services.AddNotifications();
+        builder.Services.AddApiDocs();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -170,6 +175,7 @@ public static class FlatlineApp
         app.UseSecurityHeaders();
         app.UseApiAuth();
 
+        app.MapApiDocs();
         app.MapHealth();
         app.MapAuth();
         app.MapApiTokens();

@@ -12,6 +12,7 @@ namespace Flatline;
 [JsonSerializable(typeof(AuthConfig))]
 [JsonSerializable(typeof(bool?))]
 [JsonSerializable(typeof(ChannelConfig))]
+[JsonSerializable(typeof(ChannelInput))]
 [JsonSerializable(typeof(ChannelLink))]
 [JsonSerializable(typeof(CheckResultEvent))]
 [JsonSerializable(typeof(CheckView))]
@@ -22,6 +23,7 @@ namespace Flatline;
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(HealthStatus))]
 [JsonSerializable(typeof(HttpMonitorConfig))]
+[JsonSerializable(typeof(HttpMonitorConfigInput))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 [JsonSerializable(typeof(IncidentEvent))]
 [JsonSerializable(typeof(IncidentView))]
@@ -39,6 +41,7 @@ namespace Flatline;
 [JsonSerializable(typeof(List<NotificationChannel>))]
 [JsonSerializable(typeof(List<UptimeDay>))]
 [JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(MonitorInput))]
 [JsonSerializable(typeof(MonitorRequestBody))]
 [JsonSerializable(typeof(MonitorStats))]
 [JsonSerializable(typeof(MonitorView))]
@@ -51,12 +54,15 @@ namespace Flatline;
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(TestSendResult))]
 [JsonSerializable(typeof(UpdateLinkRequest))]
+[JsonSerializable(typeof(WebhookPayload))]
 public sealed partial class FlatlineJson : JsonSerializerContext
 {
     /// <summary>The same options for the HTTP pipeline, which the attribute does not reach.</summary>
     public static void Apply(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        // Numbers are numbers: the web defaults would also read "60" as 60.
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.TypeInfoResolverChain.Insert(0, Default);
     }
 }

@@ -13,12 +13,7 @@ public static class PublishedBinary
         get
         {
             var path = Environment.GetEnvironmentVariable("FLATLINE_BINARY");
-            if (string.IsNullOrEmpty(path))
-            {
-                var dir = new DirectoryInfo(AppContext.BaseDirectory);
-                while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "Flatline.slnx"))) dir = dir.Parent;
-                path = dir is null ? "flatline" : System.IO.Path.Combine(dir.FullName, "artifacts", "publish", "flatline");
-            }
+            if (string.IsNullOrEmpty(path)) path = Repository.File("artifacts", "publish", "flatline");
             if (!File.Exists(path)) throw new FileNotFoundException($"the published executable is missing at {path}: run scripts/test, which publishes it");
             return path;
         }

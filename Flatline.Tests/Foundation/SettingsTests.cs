@@ -138,9 +138,7 @@ public class SettingsTests
     [Test]
     public async Task The_example_file_documents_every_variable()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(dir!.FullName, "Flatline.slnx"))) dir = dir.Parent;
-        var example = await File.ReadAllTextAsync(Path.Combine(dir.FullName, ".env.example"));
+        var example = await File.ReadAllTextAsync(Repository.File(".env.example"));
         foreach (var variable in Settings.Variables)
             await Assert.That(example).Contains(variable + "=");
     }

@@ -157,4 +157,24 @@ public class CliTests
         using var created = await client.PostJsonAsync("/auth/setup", $$"""{"token":"{{match.Groups[2].Value}}","name":"owner","password":"a long enough password"}""");
         await Assert.That(created.StatusCode).IsEqualTo(HttpStatusCode.Created);
     }
+
+    [Test]
+    public async Task The_executable_serves_the_same_openapi_document_the_generator_makes_and_the_docs_page()
+    {
+        using var folder = new TempFolder();
+        await using var binary = await RunningBinary.StartAsync(folder.Path);
+        using var client = new HttpClient { BaseAddress = binary.BaseAddress };
+        var embedded = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!;
+        var alias = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/api/v1/openapi.json"))!;
+        await using var server = await FlatlineServer.StartAsync();
+        using var local = server.CreateAnonymousClient();
+        var generated = System.Text.Json.Nodes.JsonNode.Parse(await local.GetStringAsync("/openapi/v1.json"))!;
+        await Assert.That(System.Text.Json.Nodes.JsonNode.DeepEquals(embedded, generated)).IsTrue();
+        await Assert.That(System.Text.Json.Nodes.JsonNode.DeepEquals(alias, generated)).IsTrue();
+
+        var page = await client.GetStringAsync("/docs/");
+        await Assert.That(page).Contains("scalar.js");
+        using var script = await client.GetAsync("/docs/scalar.js");
+        await Assert.That(script.StatusCode).IsEqualTo(HttpStatusCode.OK);
+    }
 }

@@ -32,8 +32,8 @@ public sealed record HttpMonitorConfig(
 /// <summary><c>{type:"json", content}</c> or <c>{type:"form", fields}</c>.</summary>
 public sealed record MonitorRequestBody(
     string Type,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Content,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Dictionary<string, string>? Fields)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Content = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Dictionary<string, string>? Fields = null)
 {
     public HttpCheckBody ToCheckBody() => Type == "json"
         ? new HttpCheckBody(Encoding.UTF8.GetBytes(Content!.Value.GetRawText()), "application/json")

@@ -1,0 +1,30 @@
+namespace Flatline;
+
+// Shapes that exist for the OpenAPI document: bodies the endpoints read as raw JSON (to name every
+// bad field themselves) and the webhook payload the webhook sender writes by hand.
+
+/// <summary>A monitor to create or replace. Omitted fields take their defaults (interval 60,
+/// timeout 10 and below the interval, retries 0, enabled true); in a PATCH they keep their values.</summary>
+public sealed record MonitorInput(string Name, HttpMonitorConfigInput Config, int? Interval = null, int? Timeout = null, int? Retries = null, bool? Enabled = null);
+
+/// <summary>An http monitor's config as sent: only <c>type</c> and <c>url</c> are required. Defaults:
+/// method GET, expected_status ["2xx"], follow_redirects and verify_tls true.</summary>
+public sealed record HttpMonitorConfigInput(
+    string Type, string Url, string? Method = null, List<System.Text.Json.JsonElement>? ExpectedStatus = null, Dictionary<string, string>? Headers = null,
+    MonitorRequestBody? Body = null, string? Keyword = null, bool? FollowRedirects = null, bool? VerifyTls = null);
+
+/// <summary>A notification channel to create, or the fields to change. Secrets may be sent back as the
+/// mask <c>********</c> (or left out) to keep the stored value.</summary>
+public sealed record ChannelInput(string Name, ChannelConfig Config);
+
+/// <summary>The JSON a webhook channel receives (version 1). Signed the Standard Webhooks way when
+/// the channel has a secret: <c>webhook-id</c>, <c>webhook-timestamp</c>, <c>webhook-signature</c>
+/// (<c>v1,</c> + base64 HMAC-SHA256 of <c>id.timestamp.body</c>). Never carries the monitor's
+/// request headers or body.</summary>
+public sealed record WebhookPayload(int Version, string Event, WebhookMonitor Monitor, WebhookIncident? Incident, WebhookCheck Check, DateTime SentAt);
+
+public sealed record WebhookMonitor(string Id, string Name, string Url);
+
+public sealed record WebhookIncident(string Id, DateTime StartedAt, DateTime? ResolvedAt);
+
+public sealed record WebhookCheck(int? StatusCode, string? Error, DateTime CheckedAt);

@@ -1,0 +1,223 @@
+#if !FLATLINE_EMBEDDED_OPENAPI
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Flatline;
+
+/// <summary>What the generator cannot infer: the title and version, both security schemes, the
+/// problem responses every route can give, the bodies read as raw JSON, the channel config as a
+/// tagged union, the event stream's messages and the webhook payload.</summary>
+public static class OpenApiShape
+{
+    const string ProblemType = "application/problem+json";
+
+    public static void Configure(OpenApiOptions options)
+    {
+        options.AddDocumentTransformer(async (document, context, cancellationToken) =>
+        {
+            document.Info = new()
+            {
+                Title = "Flatline",
+                Version = FlatlineApp.Version,
+                Description = "Self-hosted uptime monitoring: monitors, checks, incidents, stats, notifications. " +
+                    "Every /api/v1 route needs the session cookie of a signed-in user or an API token (Authorization: Bearer). " +
+                    "Errors are RFC 9457 problem details; validation problems name each field in `errors`.",
+            };
+            // Generated once at build time and served from anywhere: no server URL.
+            document.Servers = [];
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["session"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Cookie,
+                Name = Sessions.CookieName,
+                Description = "The session cookie set by sign-in (HttpOnly). Unsafe requests with it must be same-origin.",
+            };
+            document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An API token from `flatline token create` or POST /api/v1/tokens. Read-only tokens get 403 on writes.",
+            };
+
+            document.AddComponent("ProblemDetails", await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken));
+            document.AddComponent("ChannelConfig", ChannelConfigUnion());
+            foreach (var type in new[] { typeof(CheckResultEvent), typeof(IncidentEvent), typeof(StatsUpdateEvent), typeof(WebhookPayload), typeof(MonitorInput), typeof(ChannelInput) })
+                document.AddComponent(type.Name, await context.GetOrCreateSchemaAsync(type, null, cancellationToken));
+
+            document.Webhooks ??= new Dictionary<string, IOpenApiPathItem>();
+            document.Webhooks["monitor-event"] = new OpenApiPathItem
+            {
+                Operations = new Dictionary<HttpMethod, OpenApiOperation>
+                {
+                    [HttpMethod.Post] = new()
+                    {
+                        OperationId = "WebhookMonitorEvent",
+                        Summary = "What a webhook channel receives when a monitor goes down, recovers, or on a test send",
+                        Description = "Signed the Standard Webhooks way when the channel has a secret: headers webhook-id (stable across retries), " +
+                            "webhook-timestamp (Unix seconds) and webhook-signature (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`; the key is the " +
+                            "base64 after `whsec_`, or the secret's UTF-8 bytes). Answer 2xx; 429 and 5xx are retried with backoff, other statuses are not.",
+                        RequestBody = new OpenApiRequestBody
+                        {
+                            Required = true,
+                            Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = Ref("WebhookPayload", document) } },
+                        },
+                        Responses = new OpenApiResponses { ["2XX"] = new OpenApiResponse { Description = "Delivered" } },
+                    },
+                },
+            };
+
+            // The generator shows the channel config's flat record; the API takes and gives it as a tagged union.
+            if (document.Components.Schemas is { } schemas)
+            {
+                schemas["ChannelConfig"] = ChannelConfigUnion();
+                if (schemas["ChannelInput"] is OpenApiSchema { Properties: { } input }) input["config"] = Ref("ChannelConfig", document);
+                // A test event has no incident: the payload says so with null.
+                if (schemas["WebhookPayload"] is OpenApiSchema { Properties: { } payload } && payload["incident"] is OpenApiSchema incident)
+                    incident.Type = JsonSchemaType.Object | JsonSchemaType.Null;
+            }
+        });
+
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            var description = context.Description;
+            var path = "/" + (description.RelativePath ?? "").Split('?')[0];
+            var method = description.HttpMethod ?? "GET";
+            var unsafeMethod = method is not ("GET" or "HEAD");
+            var document = context.Document!;
+            operation.Responses ??= new OpenApiResponses();
+
+            if (path.StartsWith("/api/v1", StringComparison.Ordinal))
+            {
+                operation.Security = [Requirement("session", document), Requirement("bearer", document)];
+                Problem(operation, document, "401", "Not signed in and no valid API token");
+                if (unsafeMethod) Problem(operation, document, "403", "A read-only API token, or a cross-site request with the session cookie");
+            }
+            if (path.Contains("{id}", StringComparison.Ordinal) || path.Contains("{channelId}", StringComparison.Ordinal))
+                Problem(operation, document, "404", "No such monitor, channel, token or link");
+            if (operation.RequestBody is not null)
+            {
+                Problem(operation, document, "400", "The body is not valid JSON or a field is not valid (see errors)", validation: true);
+                Problem(operation, document, "413", "The body is larger than 1 MiB");
+                Problem(operation, document, "415", "The body is not application/json");
+            }
+
+            switch (operation.OperationId)
+            {
+                case "CreateMonitor" or "ReplaceMonitor" or "UpdateMonitor":
+                    Body(operation, Ref("MonitorInput", document));
+                    break;
+                case "CreateNotificationChannel" or "UpdateNotificationChannel":
+                    Body(operation, Ref("ChannelInput", document));
+                    break;
+                case "LinkMonitorChannel":
+                    Problem(operation, document, "409", "The channel is already linked to this monitor");
+                    break;
+                case "SetupOwner":
+                    Problem(operation, document, "403", "The setup token is not the one printed at the last start");
+                    Problem(operation, document, "409", "The owner exists already, or sign-in uses OIDC");
+                    break;
+                case "LoginWithPassword":
+                    Problem(operation, document, "401", "Wrong name or password");
+                    Problem(operation, document, "409", "Sign-in uses OIDC");
+                    Problem(operation, document, "429", "Too many failed sign-ins from this address; see Retry-After");
+                    break;
+                case "GetCurrentUser":
+                    Problem(operation, document, "401", "Not signed in");
+                    operation.Security = [Requirement("session", document)];
+                    break;
+                case "GetHealth":
+                    operation.Responses["503"] = new OpenApiResponse
+                    {
+                        Description = "The database is not writable or the scheduler has stalled; `reason` says which",
+                        Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = Ref("HealthStatus", document) } },
+                    };
+                    break;
+                case "StreamEvents":
+                    operation.Description = "Server-sent events. Each message is one `data:` line of JSON with a `type`: on connect a `stats_update` " +
+                        "for every monitor, then `check_result`, `incident_opened`, `incident_resolved` as they happen and `stats_update` at most once " +
+                        "per monitor per 5 s. A `: keep-alive` comment every 15 s. A client that falls behind is disconnected and should reconnect.";
+                    operation.Responses["200"] = new OpenApiResponse
+                    {
+                        Description = "The event stream",
+                        Content = new Dictionary<string, OpenApiMediaType>
+                        {
+                            ["text/event-stream"] = new()
+                            {
+                                Schema = new OpenApiSchema
+                                {
+                                    OneOf = [Ref("CheckResultEvent", document), Ref("IncidentEvent", document), Ref("StatsUpdateEvent", document)],
+                                    Description = "The JSON of one `data:` line",
+                                },
+                            },
+                        },
+                    };
+                    break;
+            }
+            return Task.CompletedTask;
+        });
+    }
+
+    static OpenApiSchemaReference Ref(string id, OpenApiDocument document) => new(id, document);
+
+    static OpenApiSecurityRequirement Requirement(string scheme, OpenApiDocument document) =>
+        new() { [new OpenApiSecuritySchemeReference(scheme, document)] = [] };
+
+    static void Body(OpenApiOperation operation, IOpenApiSchema schema) =>
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+        };
+
+    static void Problem(OpenApiOperation operation, OpenApiDocument document, string status, string description, bool validation = false)
+    {
+        if (operation.Responses!.TryGetValue(status, out var existing) && existing.Content?.Count > 0) return;
+        operation.Responses[status] = new OpenApiResponse
+        {
+            Description = description,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                [ProblemType] = new() { Schema = Ref(validation ? "HttpValidationProblemDetails" : "ProblemDetails", document) },
+            },
+        };
+    }
+
+    /// <summary>A channel's config, one shape per type, told apart by <c>type</c>.</summary>
+    static OpenApiSchema ChannelConfigUnion()
+    {
+        static OpenApiSchema Variant(string type, string description, params (string Name, string Description, bool Required)[] fields)
+        {
+            var properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["type"] = new OpenApiSchema { Type = JsonSchemaType.String, Const = type },
+            };
+            var required = new HashSet<string> { "type" };
+            foreach (var (name, text, isRequired) in fields)
+            {
+                properties[name] = new OpenApiSchema { Type = JsonSchemaType.String, Description = text };
+                if (isRequired) required.Add(name);
+            }
+            return new OpenApiSchema { Type = JsonSchemaType.Object, Title = type, Description = description, Properties = properties, Required = required };
+        }
+
+        const string Secret = " Write-only: reads show ********.";
+        return new OpenApiSchema
+        {
+            Description = "A notification channel's config: one shape per `type`.",
+            OneOf =
+            [
+                Variant("slack", "A Slack incoming webhook.", ("url", "The incoming-webhook URL." + Secret, true)),
+                Variant("discord", "A Discord webhook.", ("url", "The webhook URL." + Secret, true)),
+                Variant("telegram", "A Telegram bot.", ("url", "The Bot API base with the token, https://api.telegram.org/bot<token>." + Secret, true), ("chat_id", "The chat to write to.", true)),
+                Variant("webhook", "Your endpoint, receiving WebhookPayload.", ("url", "Where to POST.", true), ("secret", "Standard Webhooks signing key (whsec_… or 16+ characters)." + Secret, false)),
+                Variant("ntfy", "An ntfy server.", ("url", "The server, e.g. https://ntfy.sh.", true), ("topic", "The topic.", true), ("token", "An access token." + Secret, false)),
+                Variant("gotify", "A Gotify server.", ("url", "The server.", true), ("token", "The application token." + Secret, true)),
+                Variant("pagerduty", "PagerDuty Events API v2: trigger on down, resolve on recovery (dedup key: the incident id).", ("routing_key", "The integration key." + Secret, true)),
+            ],
+            Discriminator = new OpenApiDiscriminator { PropertyName = "type" },
+        };
+    }
+}
+#endif
