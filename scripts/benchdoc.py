@@ -29,3 +29,84 @@ def write_section(key, title, lines):
     os.makedirs(os.path.dirname(doc), exist_ok=True)
     open(doc, "w").write(text)
     print(section)
+
+# --- shared by the benchmarks that run Flatline and nginx ---
+import http.client, json, shutil, signal, time
+
+binary = os.environ.get("FLATLINE_BINARY", os.path.join(root, "artifacts", "publish", "flatline"))
+
+def flatline_env(folder):
+    return {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "warning", "DATABASE_URL": f"sqlite:{folder}/flatline.db"}
+
+def create_token(folder):
+    out = subprocess.run([binary, "token", "create", "--name", "bench"], cwd=folder, env=flatline_env(folder), capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1]
+
+def start_flatline(folder):
+    port = free_port()
+    p = subprocess.Popen([binary, "--address", f"127.0.0.1:{port}"], cwd=folder, env=flatline_env(folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2); c.request("GET", "/healthz")
+            if c.getresponse().status == 200: return p, port
+        except OSError:
+            pass
+        time.sleep(0.02)
+    p.kill(); raise SystemExit("flatline did not become healthy")
+
+def stop(p):
+    p.send_signal(signal.SIGTERM)
+    try: p.wait(20)
+    except subprocess.TimeoutExpired: p.kill(); p.wait()
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"): return int(line.split()[1]) / 1024
+    return float("nan")
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def start_nginx(folder):
+    """nginx-light on 127.0.0.1 with its own config: a tiny 200 at /."""
+    port = free_port()
+    os.makedirs(f"{folder}/nginx/logs", exist_ok=True)
+    conf = f"""
+worker_processes 1;
+pid {folder}/nginx/nginx.pid;
+error_log {folder}/nginx/logs/error.log warn;
+events {{ worker_connections 65535; }}
+http {{
+  access_log off;
+  keepalive_requests 100000;
+  server {{ listen 127.0.0.1:{port} backlog=65535; location / {{ return 200 "ok\\n"; }} }}
+}}
+"""
+    with open(f"{folder}/nginx/nginx.conf", "w") as f: f.write(conf)
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    subprocess.run([nginx, "-p", f"{folder}/nginx", "-c", f"{folder}/nginx/nginx.conf"], check=True)
+    for _ in range(100):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1); c.request("GET", "/")
+            if c.getresponse().status == 200: return port
+        except OSError: time.sleep(0.02)
+    raise SystemExit("nginx did not start")
+
+def stop_nginx(folder):
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    subprocess.run([nginx, "-p", f"{folder}/nginx", "-c", f"{folder}/nginx/nginx.conf", "-s", "stop"], check=False)
+
+def seed_monitors(folder, count, interval, url):
+    """Monitors written straight into a migrated database, as the API would store them."""
+    import sqlite3
+    db = sqlite3.connect(f"{folder}/flatline.db")
+    now = int(time.time() * 1000)
+    config = json.dumps({"type": "http", "url": url, "method": "GET", "expected_status": ["2xx"], "headers": None,
+                         "body": None, "keyword": None, "follow_redirects": True, "verify_tls": True})
+    db.executemany("INSERT INTO monitors (uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, enabled_at, accounted_until) VALUES (?, ?, ?, ?, 5, 0, 1, ?, ?, ?, ?)",
+                   ((f"00000000-0000-7000-8000-{i:012d}", f"monitor {i}", config, interval, now, now, now, now) for i in range(count)))
+    db.commit(); db.close()
