@@ -336,11 +336,14 @@ public class OidcTests
         return problem switch
         {
             "nothing wrong" => Rs256(k1, "k1", Payload(good)),
+            "no kid and a single key" => Rs256(k1, null, Payload(good)),
             "an audience list with our client and azp" => Rs256(k1, "k1", Payload(good with { Aud = new[] { OidcProvider.ClientId, "other" }, Azp = OidcProvider.ClientId })),
             "a bad signature" => Rs256(stranger, "k1", Payload(good)),
             "an unknown key" => Rs256(stranger, "k9", Payload(good)),
             "a wrong issuer" => Rs256(k1, "k1", Payload(good with { Iss = issuer.Issuer + "/evil" })),
+            "an issuer with a trailing slash" => Rs256(k1, "k1", Payload(good with { Iss = issuer.Issuer + "/" })),
             "a wrong audience" => Rs256(k1, "k1", Payload(good with { Aud = "someone-else" })),
+            "an audience with a trailing slash" => Rs256(k1, "k1", Payload(good with { Aud = OidcProvider.ClientId + "/" })),
             "another azp" => Rs256(k1, "k1", Payload(good with { Aud = new[] { OidcProvider.ClientId, "other" }, Azp = "other" })),
             "no iat" => Rs256(k1, "k1", Payload(good with { Iat = null })),
             "no exp" => Rs256(k1, "k1", Payload(good with { Exp = null })),
@@ -375,9 +378,11 @@ public class OidcTests
     [Test]
     [Arguments("nothing wrong")]
     [Arguments("an audience list with our client and azp")]
+    [Arguments("no kid and a single key")]
     public async Task A_valid_id_token_from_the_test_issuer_signs_in_with_pkce_and_basic_client_auth(string shape)
     {
         await using var issuer = await TestIssuer.StartAsync();
+        issuer.OnlyKey1 = shape == "no kid and a single key";
         var port = OidcProvider.FreePort();
         await using var server = await StartFlatlineAsync(port, new Uri(issuer.Issuer));
         using var browser = new Browser();
@@ -399,7 +404,9 @@ public class OidcTests
     [Arguments("a bad signature")]
     [Arguments("an unknown key")]
     [Arguments("a wrong issuer")]
+    [Arguments("an issuer with a trailing slash")]
     [Arguments("a wrong audience")]
+    [Arguments("an audience with a trailing slash")]
     [Arguments("another azp")]
     [Arguments("no iat")]
     [Arguments("no exp")]

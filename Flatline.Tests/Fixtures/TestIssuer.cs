@@ -17,7 +17,7 @@ namespace Flatline.Tests;
 /// <summary>A hand-made OpenID issuer on 127.0.0.1 whose token endpoint answers whatever ID token the
 /// test put in <see cref="IdToken"/>, signed with keys the test holds: for ID-token validation cases no
 /// real provider would produce.</summary>
-/// <remarks>/.well-known/openid-configuration · /jwks (two RSA keys, k1 and k2) · /authorize (unused:
+/// <remarks>/.well-known/openid-configuration · /jwks (two RSA keys, k1 and k2, or k1 alone) · /authorize (unused:
 /// tests read state and nonce from Flatline's redirect) · /token (records each request).</remarks>
 public sealed class TestIssuer : IAsyncDisposable
 {
@@ -35,6 +35,9 @@ public sealed class TestIssuer : IAsyncDisposable
 
     public RsaSecurityKey Key1 { get; } = NewKey("k1");
     public RsaSecurityKey Key2 { get; } = NewKey("k2");
+
+    /// <summary>Publish only k1 (set before Flatline first reads the keys).</summary>
+    public bool OnlyKey1 { get; set; }
 
     /// <summary>What the token endpoint answers as <c>id_token</c>.</summary>
     public string IdToken { get; set; } = "";
@@ -70,7 +73,7 @@ public sealed class TestIssuer : IAsyncDisposable
                     """);
                 break;
             case "/jwks":
-                await Json(context, $$"""{"keys":[{{Jwk(Key1)}},{{Jwk(Key2)}}]}""");
+                await Json(context, OnlyKey1 ? $$"""{"keys":[{{Jwk(Key1)}}]}""" : $$"""{"keys":[{{Jwk(Key1)}},{{Jwk(Key2)}}]}""");
                 break;
             case "/token" when HttpMethods.IsPost(context.Request.Method):
                 var form = await context.Request.ReadFormAsync();

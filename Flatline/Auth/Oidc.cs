@@ -257,6 +257,8 @@ public sealed class Oidc : IDisposable
             RequireSignedTokens = true,
             RequireExpirationTime = true,
             RequireAudience = true,
+            // Exactly our client id: IdentityModel would otherwise also take it with a trailing slash.
+            IgnoreTrailingSlashWhenValidatingAudience = false,
             ClockSkew = ClockSkew,
             LifetimeValidator = (notBefore, expires, _, _) =>
             {
