@@ -70,8 +70,6 @@ public sealed class Oidc : IDisposable
     /// <summary>The issuer as the operator wrote it: <see cref="Uri"/> would add a trailing slash.</summary>
     string IssuerText => oauth.IssuerUrl.OriginalString;
 
-    public string ClientId => oauth.ClientId;
-
     /// <summary>The provider's discovery document and keys, or a failure saying why they cannot be had.</summary>
     public async Task<(OpenIdConnectConfiguration? Configuration, OidcFailure? Failure)> GetConfigurationAsync(CancellationToken cancel)
     {
