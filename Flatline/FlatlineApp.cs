@@ -178,6 +178,7 @@ public static class FlatlineApp
         app.MapApiDocs();
         app.MapHealth();
         app.MapAuth();
+        if (settings.OAuth is not null) app.MapOidc();
         app.MapApiTokens();
         app.MapMonitors();
         app.MapStats();
@@ -190,7 +191,8 @@ public static class FlatlineApp
             var url = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
                 .Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? settings.Address.ToString();
             ServerLog.Listening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flatline"), Version, url, database.Path);
-            if (settings.OAuth is null && app.Services.GetRequiredService<LocalOwner>().NewSetupToken() is { } token)
+            if (settings.OAuth is not null) _ = app.Services.GetRequiredService<Oidc>().WarmUpAsync();
+            else if (app.Services.GetRequiredService<LocalOwner>().NewSetupToken() is { } token)
             {
                 // Printed whatever LOG_LEVEL says: it is the only way to create the owner.
                 var root = settings.PublicUrl?.ToString().TrimEnd('/') ?? url.Replace("0.0.0.0", "localhost", StringComparison.Ordinal).Replace("[::]", "localhost", StringComparison.Ordinal);

@@ -92,6 +92,10 @@ public static class AuthServices
         services.AddSingleton<Sessions>();
         services.AddSingleton<LocalOwner>();
         services.AddSingleton<LoginThrottle>();
+        // Resolved only in OIDC mode, where /auth/login and /auth/callback are mapped.
+        services.AddSingleton<Oidc>();
+        services.AddSingleton<OidcLoginCookie>();
+        services.AddSingleton<OidcAccounts>();
         return services;
     }
 }

@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Flatline.Tests;
+
+/// <summary>A hand-made OpenID issuer on 127.0.0.1 whose token endpoint answers whatever ID token the
+/// test put in <see cref="IdToken"/>, signed with keys the test holds: for ID-token validation cases no
+/// real provider would produce.</summary>
+/// <remarks>/.well-known/openid-configuration · /jwks (two RSA keys, k1 and k2, or k1 alone) · /authorize (unused:
+/// tests read state and nonce from Flatline's redirect) · /token (records each request).</remarks>
+public sealed class TestIssuer : IAsyncDisposable
+{
+    readonly ConcurrentQueue<(string? Authorization, Dictionary<string, string> Form)> tokenRequests = new();
+    WebApplication app = null!;
+
+    TestIssuer()
+    {
+    }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The issuer, exactly as discovery names it (no trailing slash).</summary>
+    public string Issuer => BaseAddress.GetLeftPart(UriPartial.Authority);
+
+    public RsaSecurityKey Key1 { get; } = NewKey("k1");
+    public RsaSecurityKey Key2 { get; } = NewKey("k2");
+
+    /// <summary>Publish only k1 (set before Flatline first reads the keys).</summary>
+    public bool OnlyKey1 { get; set; }
+
+    /// <summary>What the token endpoint answers as <c>id_token</c>.</summary>
+    public string IdToken { get; set; } = "";
+
+    public IReadOnlyList<(string? Authorization, Dictionary<string, string> Form)> TokenRequests => [.. tokenRequests];
+
+    static RsaSecurityKey NewKey(string kid) => new(RSA.Create(2048)) { KeyId = kid };
+
+    public static async Task<TestIssuer> StartAsync(int port = 0)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        var issuer = new TestIssuer { app = builder.Build() };
+        issuer.app.Run(issuer.HandleAsync);
+        await issuer.app.StartAsync();
+        var address = issuer.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        issuer.BaseAddress = new Uri(address);
+        return issuer;
+    }
+
+    async Task HandleAsync(HttpContext context)
+    {
+        switch (context.Request.Path.Value)
+        {
+            case "/.well-known/openid-configuration":
+                await Json(context, $$"""
+                    {"issuer":"{{Issuer}}","authorization_endpoint":"{{Issuer}}/authorize","token_endpoint":"{{Issuer}}/token",
+                     "jwks_uri":"{{Issuer}}/jwks","response_types_supported":["code"],"subject_types_supported":["public"],
+                     "id_token_signing_alg_values_supported":["RS256"],"token_endpoint_auth_methods_supported":["client_secret_basic"],
+                     "code_challenge_methods_supported":["S256"]}
+                    """);
+                break;
+            case "/jwks":
+                await Json(context, OnlyKey1 ? $$"""{"keys":[{{Jwk(Key1)}}]}""" : $$"""{"keys":[{{Jwk(Key1)}},{{Jwk(Key2)}}]}""");
+                break;
+            case "/token" when HttpMethods.IsPost(context.Request.Method):
+                var form = await context.Request.ReadFormAsync();
+                tokenRequests.Enqueue((context.Request.Headers.Authorization.ToString(), form.ToDictionary(f => f.Key, f => f.Value.ToString())));
+                await Json(context, $$"""{"access_token":"opaque","token_type":"Bearer","expires_in":300,"id_token":"{{IdToken}}"}""");
+                break;
+            default:
+                context.Response.StatusCode = 404;
+                break;
+        }
+    }
+
+    static string Jwk(RsaSecurityKey key)
+    {
+        var parameters = key.Rsa.ExportParameters(false);
+        return $$"""{"kty":"RSA","use":"sig","alg":"RS256","kid":"{{key.KeyId}}","n":"{{Base64UrlEncoder.Encode(parameters.Modulus)}}","e":"{{Base64UrlEncoder.Encode(parameters.Exponent)}}"}""";
+    }
+
+    static Task Json(HttpContext context, string json)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(json, Encoding.UTF8);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        Key1.Rsa.Dispose();
+        Key2.Rsa.Dispose();
+    }
+}
