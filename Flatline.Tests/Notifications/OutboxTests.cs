@@ -192,7 +192,7 @@ public class OutboxTests
         target.HealthStatus = 500;
         var failing = await CreateMonitor(client, target.Url("/status/500").ToString(), "failing");
         await Link(client, failing, channel);
-        for (var i = 0; i < 50 && receiver.Requests.Count == 0; i++) await Task.Delay(20);
+        for (var i = 0; i < 250 && receiver.Requests.Count == 0; i++) await Task.Delay(20);
         await Assert.That(receiver.Requests.Count).IsEqualTo(1); // the notification is hanging now
 
         var healthy = await CreateMonitor(client, target.Url("/ok").ToString(), "healthy");

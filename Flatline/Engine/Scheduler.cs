@@ -49,9 +49,10 @@ public sealed class Scheduler(MonitorStore monitors, SchedulerHeartbeat heartbea
             do
             {
                 var now = Database.Now(time);
-                heartbeat.Beat(now);
                 ApplyChanges(now);
                 DispatchDue(now, dispatch);
+                // After the work: a beat means the scheduler got through a whole tick.
+                heartbeat.Beat(now);
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
