@@ -45,15 +45,19 @@ public sealed partial class Browser : IAsyncDisposable
     /// UI expects and handles (a 401 while signed out, a 400 validation problem, a 429).</summary>
     public IReadOnlyList<string> ConsoleErrors => [.. consoleErrors];
 
-    /// <summary>Starts Flatline (local sign-in, an empty database) and a browser page on it.</summary>
-    public static async Task<Browser> StartAsync(int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
+    /// <summary>Starts Flatline (an empty database; local sign-in unless <paramref name="environment"/>
+    /// says otherwise) and a browser page on it.</summary>
+    public static async Task<Browser> StartAsync(int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light,
+        IDictionary<string, string>? environment = null)
     {
         var folder = new TempFolder();
         RunningBinary? server = null;
         IPlaywright? playwright = null;
         try
         {
-            server = await RunningBinary.StartAsync(folder.Path, new Dictionary<string, string> { ["LOG_LEVEL"] = "Warning" });
+            var variables = new Dictionary<string, string> { ["LOG_LEVEL"] = "Warning" };
+            foreach (var (key, value) in environment ?? new Dictionary<string, string>()) variables[key] = value;
+            server = await RunningBinary.StartAsync(folder.Path, variables);
             playwright = await Playwright.CreateAsync();
             var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Args = ChromiumArgs, Headless = true });
             var context = await browser.NewContextAsync(new()

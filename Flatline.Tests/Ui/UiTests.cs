@@ -69,6 +69,26 @@ public class UiTests
     }
 
     [Test]
+    public async Task With_an_identity_provider_configured_sign_in_is_a_link_to_it_and_no_password_form()
+    {
+        // The provider need not be up for Flatline to start and the page to offer it.
+        await using var browser = await Browser.StartAsync(environment: new Dictionary<string, string>
+        {
+            ["OAUTH_ISSUER_URL"] = $"http://127.0.0.1:{RawTarget.UnusedPort()}/",
+            ["OAUTH_CLIENT_ID"] = "flatline",
+            ["OAUTH_CLIENT_SECRET"] = "a-client-secret",
+            ["OAUTH_REDIRECT_URL"] = "http://127.0.0.1/auth/callback",
+        });
+        var page = browser.Page;
+        await page.GotoAsync("/");
+        var button = page.GetByRole(AriaRole.Link, new() { Name = "Sign in with your provider" });
+        await Expect(button).ToBeVisibleAsync();
+        await Expect(button).ToHaveAttributeAsync("href", "/auth/login");
+        await Expect(page.GetByLabel("Password")).ToHaveCountAsync(0);
+        await AssertCleanAsync(browser);
+    }
+
+    [Test]
     public async Task A_monitor_made_in_the_form_turns_up_live_then_down_with_an_incident_and_recovers_on_the_dashboard()
     {
         await using var target = await TargetServer.StartAsync();
@@ -291,11 +311,13 @@ public class UiTests
 
         await Expect(page.Locator("tr[data-monitor^='A monitor'] [data-status=up]")).ToBeVisibleAsync(Soon);
         await Assert.That(await browser.ScrollsSidewaysAsync()).IsFalse();
+        await browser.ScreenshotAsync("dashboard-phone");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "A monitor with a rather long name" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Response time" })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("checks")).ToBeVisibleAsync();
         await Assert.That(await browser.ScrollsSidewaysAsync()).IsFalse();
+        await browser.ScreenshotAsync("monitor-phone");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Edit" }).ClickAsync();
         await Expect(page.GetByLabel("URL")).ToHaveValueAsync(new Regex("a-long-query-string"));
@@ -363,9 +385,9 @@ public class UiTests
         await page.ReloadAsync();
         await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "light");
         await Assert.That(await page.EvaluateAsync<string>("() => getComputedStyle(document.documentElement).backgroundColor")).IsEqualTo("rgb(246, 247, 249)");
-        await page.GetByLabel("Dark").CheckAsync();
+        await page.GetByRole(AriaRole.Radio, new() { Name = "Dark" }).CheckAsync();
         await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "dark");
-        await page.GetByLabel("System").CheckAsync();
+        await page.GetByRole(AriaRole.Radio, new() { Name = "System" }).CheckAsync();
         await Assert.That(await page.EvaluateAsync<string?>("() => document.documentElement.getAttribute('data-theme')")).IsNull();
 
         // The sign-in page, in both themes.

@@ -3,7 +3,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { effect } from '@preact/signals';
 import { get } from './api.js';
 import { startLive, stopLive } from './live.js';
-import { match, path } from './router.js';
+import { match, navigate, path } from './router.js';
 import { applyTheme, authConfig, loadMonitors, resetMonitors, user } from './state.js';
 import { ConfirmDialog } from './components/Confirm.jsx';
 import { Header } from './components/Header.jsx';
@@ -23,7 +23,15 @@ const routes = [
   ['/monitors/:id', MonitorDetail],
   ['/channels', Channels],
   ['/settings', Settings],
+  ['/login', Home],
+  ['/auth/login', Home],
 ];
+
+/** Signed in already: the sign-in paths lead to the dashboard. */
+function Home() {
+  useEffect(() => navigate('/', { replace: true }), []);
+  return null;
+}
 
 function NotFound() {
   return (
