@@ -174,16 +174,31 @@ export function MonitorDetail({ id }) {
   const [error, setError] = useState(null);
 
   useEffect(() => {
-    get(`/api/v1/monitors/${id}/checks?limit=25`).then(setChecks).catch(() => setChecks([]));
-    get(`/api/v1/monitors/${id}/incidents?limit=25`).then(setIncidents).catch(() => setIncidents([]));
+    // Live events may arrive before the first page of checks and incidents does: they are merged in.
+    const early = { checks: [], incidents: [] };
+    const merge = (key, field, loaded, live) => {
+      const seen = new Map(loaded.map((item) => [item[key], item]));
+      for (const item of live) seen.set(item[key], item);
+      return [...seen.values()].sort((a, b) => (a[field] < b[field] ? 1 : -1)).slice(0, 25);
+    };
+    get(`/api/v1/monitors/${id}/checks?limit=25`)
+      .then((loaded) => setChecks(merge('checked_at', 'checked_at', loaded, early.checks)))
+      .catch(() => setChecks(early.checks))
+      .finally(() => (early.checks = null));
+    get(`/api/v1/monitors/${id}/incidents?limit=25`)
+      .then((loaded) => setIncidents(merge('id', 'started_at', loaded, early.incidents)))
+      .catch(() => setIncidents(early.incidents))
+      .finally(() => (early.incidents = null));
     let refreshed = Date.now();
     return onLive((message) => {
       if (message.monitor_id !== id) return;
       if (message.type === 'check_result') {
         const { type, monitor_status, ...check } = message;
-        setChecks((list) => (list && !list.some((c) => c.checked_at === check.checked_at) ? [check, ...list].slice(0, 25) : list));
+        early.checks?.push(check);
+        setChecks((list) => list && merge('checked_at', 'checked_at', list, [check]));
       } else if (message.type === 'incident_opened' || message.type === 'incident_resolved') {
-        setIncidents((list) => (list ? [message.incident, ...list.filter((i) => i.id !== message.incident.id)].slice(0, 25) : list));
+        early.incidents?.push(message.incident);
+        setIncidents((list) => list && merge('id', 'started_at', list, [message.incident]));
       } else if (message.type === 'stats_update' && Date.now() - refreshed > 60000) {
         refreshed = Date.now();
         setVersion((v) => v + 1);
