@@ -128,12 +128,16 @@ public sealed partial class Browser : IAsyncDisposable
     public Task<bool> ScrollsSidewaysAsync() =>
         Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > document.documentElement.clientWidth");
 
-    /// <summary>Saves a screenshot under docs/screenshots/ in the repository.</summary>
+    /// <summary>Saves a screenshot: into docs/screenshots/ (the README's) when UPDATE_SCREENSHOTS=1, else
+    /// into artifacts/screenshots/, so that an ordinary test run leaves the repository unchanged.</summary>
     public async Task ScreenshotAsync(string name, bool fullPage = true)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Flatline.slnx"))) dir = dir.Parent;
-        var target = Path.Combine(dir?.FullName ?? ".", "docs", "screenshots");
+        var root = dir?.FullName ?? Path.GetTempPath();
+        var target = Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS") == "1"
+            ? Path.Combine(root, "docs", "screenshots")
+            : Path.Combine(root, "artifacts", "screenshots");
         Directory.CreateDirectory(target);
         await Page.ScreenshotAsync(new() { Path = Path.Combine(target, name + ".png"), FullPage = fullPage, Animations = ScreenshotAnimations.Disabled });
     }

