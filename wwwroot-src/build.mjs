@@ -1,9 +1,12 @@
 // Builds the UI into ../Flatline/wwwroot-dist, which the executable embeds: content-hashed
 // assets, an index.html that names them, and .gz/.br variants made once here.
 import * as esbuild from 'esbuild';
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+// SPEC §10: the UI's JS + CSS stay within 60 kB gzipped; the build fails beyond it.
+const BUDGET = 60_000;
 
 const out = new URL('../Flatline/wwwroot-dist/', import.meta.url).pathname;
 rmSync(out, { recursive: true, force: true });
@@ -30,6 +33,7 @@ const html = readFileSync('index.html', 'utf8')
   .replace('%SCRIPT%', script)
   .replace('%STYLE%', style ? `<link rel="stylesheet" href="${style}">` : '');
 writeFileSync(join(out, 'index.html'), html);
+for (const name of readdirSync('public')) copyFileSync(join('public', name), join(out, name));
 
 let total = 0;
 for (const file of walk(out)) {
@@ -40,7 +44,11 @@ for (const file of walk(out)) {
   writeFileSync(file + '.br', brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
   if (/\.(js|css)$/.test(file)) total += gz.length;
 }
-console.log(`ui: built ${outputs.length} assets, JS + CSS ${(total / 1024).toFixed(1)} KiB gzipped`);
+console.log(`ui: built ${outputs.length} assets, JS + CSS ${total} bytes (${(total / 1000).toFixed(1)} kB) gzipped, budget ${BUDGET / 1000} kB`);
+if (total > BUDGET) {
+  console.error(`ui: JS + CSS is ${total - BUDGET} bytes over the ${BUDGET / 1000} kB gzipped budget (SPEC §10)`);
+  process.exit(1);
+}
 
 function* walk(dir) {
   for (const name of readdirSync(dir)) {

@@ -50,10 +50,20 @@ public sealed class FlatlineServer : IAsyncDisposable
     {
         var server = new FlatlineServer(settings, folder, time);
         server.app = FlatlineApp.Build(settings, time);
+        WithoutReflectionJson(server.app.Services);
         await server.app.StartAsync();
         var address = server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address);
         return server;
+    }
+
+    /// <summary>The test process allows reflection-based JSON (Playwright needs it); the app must not
+    /// lean on it, so its HTTP JSON options keep only the source-generated resolvers, as under AOT.</summary>
+    static void WithoutReflectionJson(IServiceProvider services)
+    {
+        var chain = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions.TypeInfoResolverChain;
+        for (var i = chain.Count - 1; i >= 0; i--)
+            if (chain[i] is System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver) chain.RemoveAt(i);
     }
 
     /// <summary>A client with a fresh read-write API token.</summary>

@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace Flatline.Tests;
+
+/// <summary>Debian's Chromium, driven by Playwright, against the published executable serving from a
+/// fresh folder. Records every request and every console error, so that a test can assert the page
+/// talked to no other host and logged nothing wrong. Playwright never downloads a browser here.</summary>
+public sealed partial class Browser : IAsyncDisposable
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    static readonly string[] ChromiumArgs =
+    [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ];
+
+    readonly TempFolder folder;
+    readonly IPlaywright playwright;
+    readonly IBrowser browser;
+    readonly ConcurrentQueue<string> requests = new();
+    readonly ConcurrentQueue<string> consoleErrors = new();
+
+    Browser(TempFolder folder, RunningBinary server, IPlaywright playwright, IBrowser browser, IBrowserContext context, IPage page)
+    {
+        this.folder = folder;
+        this.playwright = playwright;
+        this.browser = browser;
+        Server = server;
+        Context = context;
+        Page = page;
+    }
+
+    public RunningBinary Server { get; }
+    public IBrowserContext Context { get; }
+    public IPage Page { get; }
+    public string BaseUrl => Server.BaseAddress.AbsoluteUri.TrimEnd('/');
+
+    /// <summary>Every URL the page requested, in order.</summary>
+    public IReadOnlyList<string> Requests => [.. requests];
+
+    /// <summary>Console errors and uncaught exceptions, except the browser's own note of an API answer the
+    /// UI expects and handles (a 401 while signed out, a 400 validation problem, a 429).</summary>
+    public IReadOnlyList<string> ConsoleErrors => [.. consoleErrors];
+
+    /// <summary>Starts Flatline (an empty database; local sign-in unless <paramref name="environment"/>
+    /// says otherwise) and a browser page on it.</summary>
+    public static async Task<Browser> StartAsync(int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light,
+        IDictionary<string, string>? environment = null)
+    {
+        var folder = new TempFolder();
+        RunningBinary? server = null;
+        IPlaywright? playwright = null;
+        try
+        {
+            var variables = new Dictionary<string, string> { ["LOG_LEVEL"] = "Warning" };
+            foreach (var (key, value) in environment ?? new Dictionary<string, string>()) variables[key] = value;
+            server = await RunningBinary.StartAsync(folder.Path, variables);
+            playwright = await Playwright.CreateAsync();
+            var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Args = ChromiumArgs, Headless = true });
+            var context = await browser.NewContextAsync(new()
+            {
+                BaseURL = server.BaseAddress.AbsoluteUri,
+                ViewportSize = new() { Width = width, Height = height },
+                ColorScheme = colorScheme,
+                Locale = "en-GB",
+                TimezoneId = "UTC",
+            });
+            context.SetDefaultTimeout(10_000);
+            var page = await context.NewPageAsync();
+            var session = new Browser(folder, server, playwright, browser, context, page);
+            page.Request += (_, request) => session.requests.Enqueue(request.Url);
+            page.PageError += (_, error) => session.consoleErrors.Enqueue($"uncaught: {error}");
+            page.Console += (_, message) =>
+            {
+                if (message.Type == "error" && !ExpectedApiAnswer().IsMatch(message.Text))
+                    session.consoleErrors.Enqueue($"{message.Text} ({message.Location})");
+            };
+            return session;
+        }
+        catch
+        {
+            if (playwright is not null) playwright.Dispose();
+            if (server is not null) await server.DisposeAsync();
+            folder.Dispose();
+            throw;
+        }
+    }
+
+    [GeneratedRegex(@"^Failed to load resource: the server responded with a status of (400|401|429) ")]
+    private static partial Regex ExpectedApiAnswer();
+
+    /// <summary>The one-time setup URL Flatline printed on start.</summary>
+    public string SetupUrl => SetupLine().Match(Server.Output) is { Success: true } match
+        ? match.Groups[1].Value
+        : throw new InvalidOperationException($"no setup URL in the output: {Server.Output}");
+
+    [GeneratedRegex(@"create the owner account at (http://\S+/setup\?token=[0-9a-f]{48})")]
+    private static partial Regex SetupLine();
+
+    /// <summary>Creates the owner through the setup page and waits for the dashboard.</summary>
+    public async Task SetUpOwnerAsync(string name = "owner", string password = "correct horse battery")
+    {
+        await Page.GotoAsync(SetupUrl);
+        await Page.GetByLabel("Name").FillAsync(name);
+        await Page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await Page.GetByLabel("Repeat the password").FillAsync(password);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Create the owner account" }).ClickAsync();
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Monitors", Level = 1 })).ToBeVisibleAsync();
+    }
+
+    /// <summary>Calls the API with the page's session cookie (as the UI's own fetch would).</summary>
+    public async Task<System.Text.Json.JsonElement> ApiAsync(string method, string path, string? json = null)
+    {
+        var response = await Context.APIRequest.FetchAsync(path, new()
+        {
+            Method = method,
+            Headers = new Dictionary<string, string> { ["Origin"] = BaseUrl, ["Content-Type"] = "application/json" },
+            Data = json,
+        });
+        if (!response.Ok) throw new InvalidOperationException($"{method} {path}: {response.Status} {await response.TextAsync()}");
+        return response.Status == 204 ? default : (await response.JsonAsync())!.Value;
+    }
+
+    /// <summary>True when the page scrolls sideways (content wider than the viewport).</summary>
+    public Task<bool> ScrollsSidewaysAsync() =>
+        Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > document.documentElement.clientWidth");
+
+    /// <summary>Saves a screenshot: into docs/screenshots/ (the README's) when UPDATE_SCREENSHOTS=1, else
+    /// into artifacts/screenshots/, so that an ordinary test run leaves the repository unchanged.</summary>
+    public async Task ScreenshotAsync(string name, bool fullPage = true)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Flatline.slnx"))) dir = dir.Parent;
+        var root = dir?.FullName ?? Path.GetTempPath();
+        var target = Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS") == "1"
+            ? Path.Combine(root, "docs", "screenshots")
+            : Path.Combine(root, "artifacts", "screenshots");
+        Directory.CreateDirectory(target);
+        await Page.ScreenshotAsync(new() { Path = Path.Combine(target, name + ".png"), FullPage = fullPage, Animations = ScreenshotAnimations.Disabled });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Context.CloseAsync();
+            await browser.CloseAsync();
+        }
+        finally
+        {
+            playwright.Dispose();
+            await Server.DisposeAsync();
+            folder.Dispose();
+        }
+    }
+}

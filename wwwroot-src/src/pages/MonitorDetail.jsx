@@ -1,0 +1,297 @@
+// One monitor: state, stats, latency chart, 90 days of uptime, recent checks, incidents and
+// channels, kept live by the shared event stream.
+import { useEffect, useState } from 'preact/hooks';
+import { del, get, patch } from '../api.js';
+import { onLive } from '../live.js';
+import { navigate } from '../router.js';
+import { entries, removeMonitor, time, upsertMonitor } from '../state.js';
+import { Ago } from '../components/Ago.jsx';
+import { confirm } from '../components/Confirm.jsx';
+import { dateTime, duration, millis, percent } from '../components/format.js';
+import { LatencyChart } from '../components/LatencyChart.jsx';
+import { LinkedChannels } from '../components/LinkedChannels.jsx';
+import { StatusBadge } from '../components/StatusBadge.jsx';
+import { UptimeBars } from '../components/UptimeBars.jsx';
+
+const RANGES = { '24h': 1, '7d': 7, '30d': 30 };
+
+function useMonitor(id) {
+  const [missing, setMissing] = useState(null);
+  const entry = entries.value.get(id);
+  useEffect(() => {
+    get(`/api/v1/monitors/${id}`)
+      .then(upsertMonitor)
+      .catch((e) => setMissing(e.status === 404 ? 'This monitor does not exist (any more).' : e.message));
+    get(`/api/v1/monitors/${id}/stats`)
+      .then((s) => {
+        const e = entries.value.get(id);
+        if (e && !e.stats.value) e.stats.value = s.windows;
+      })
+      .catch(() => {});
+  }, [id]);
+  return { entry, missing };
+}
+
+function StatsGrid({ stats }) {
+  const day = stats?.['24h'];
+  return (
+    <dl class="stats" data-testid="stats">
+      {['24h', '7d', '30d', '90d'].map((w) => (
+        <div key={w}>
+          <dt>Uptime {w}</dt>
+          <dd>{percent(stats?.[w]?.uptime)}</dd>
+        </div>
+      ))}
+      {['p50', 'p95', 'p99'].map((p) => (
+        <div key={p}>
+          <dt>{p} 24h</dt>
+          <dd>{millis(day?.[p])}</dd>
+        </div>
+      ))}
+      <div>
+        <dt>Checks 24h</dt>
+        <dd>
+          {day ? day.checks : '—'}
+          {day?.failures ? <span class="muted"> ({day.failures} failed)</span> : null}
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
+function Latency({ id, version }) {
+  const [range, setRange] = useState('24h');
+  const [series, setSeries] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    const to = new Date();
+    const from = new Date(to.getTime() - RANGES[range] * 86400000);
+    get(`/api/v1/monitors/${id}/latency?from=${from.toISOString()}&to=${to.toISOString()}`)
+      .then(setSeries)
+      .catch((e) => setError(e.message));
+  }, [id, range, version]);
+  return (
+    <section class="card" aria-labelledby="latency-title">
+      <div class="section-head">
+        <h2 id="latency-title">Response time</h2>
+        <div class="segmented" role="group" aria-label="Time range">
+          {Object.keys(RANGES).map((r) => (
+            <button key={r} type="button" aria-pressed={range === r} onClick={() => setRange(r)}>
+              {r}
+            </button>
+          ))}
+        </div>
+      </div>
+      {error ? <p class="form-error">{error}</p> : series ? <LatencyChart series={series} /> : <p class="muted">Loading…</p>}
+    </section>
+  );
+}
+
+function Uptime({ id, version }) {
+  const [days, setDays] = useState(null);
+  useEffect(() => {
+    get(`/api/v1/monitors/${id}/uptime?days=90`).then(setDays).catch(() => setDays([]));
+  }, [id, version]);
+  return (
+    <section class="card" aria-labelledby="uptime-title">
+      <h2 id="uptime-title">Uptime, last 90 days</h2>
+      {days ? <UptimeBars days={days} /> : <p class="muted">Loading…</p>}
+    </section>
+  );
+}
+
+function Checks({ checks }) {
+  if (!checks) return <p class="muted">Loading…</p>;
+  if (!checks.length) return <p class="muted">Waiting for the first check…</p>;
+  return (
+    <div class="table-scroll">
+      <table class="list" data-testid="checks">
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Result</th>
+            <th scope="col">HTTP</th>
+            <th scope="col" class="c-num">
+              Response
+            </th>
+            <th scope="col">Error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {checks.map((c) => (
+            <tr key={c.checked_at}>
+              <td>
+                <Ago at={c.checked_at} />
+              </td>
+              <td>
+                <StatusBadge status={c.status} />
+              </td>
+              <td>{c.status_code ?? '—'}</td>
+              <td class="c-num">{millis(c.response_time_ms)}</td>
+              <td class="error-text">{c.error || ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Incidents({ incidents }) {
+  if (!incidents) return <p class="muted">Loading…</p>;
+  if (!incidents.length) return <p class="muted">No incidents. When the monitor goes down, the incident shows here.</p>;
+  return (
+    <div class="table-scroll">
+      <table class="list" data-testid="incidents">
+        <thead>
+          <tr>
+            <th scope="col">Started</th>
+            <th scope="col">State</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Cause</th>
+          </tr>
+        </thead>
+        <tbody>
+          {incidents.map((i) => (
+            <tr key={i.id} class={i.resolved_at ? '' : 'open'}>
+              <td title={dateTime(i.started_at)}>{dateTime(i.started_at)}</td>
+              <td>{i.resolved_at ? <span>Resolved{i.resolution ? ` (${i.resolution})` : ''}</span> : <strong class="text-down">Ongoing</strong>}</td>
+              <td>{i.resolved_at ? duration(i.duration_seconds) : <Ago at={i.started_at} />}</td>
+              <td class="error-text">{i.cause || ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function MonitorDetail({ id }) {
+  const { entry, missing } = useMonitor(id);
+  const [checks, setChecks] = useState(null);
+  const [incidents, setIncidents] = useState(null);
+  const [version, setVersion] = useState(0);
+  const [error, setError] = useState(null);
+
+  useEffect(() => {
+    // Live events may arrive before the first page of checks and incidents does: they are merged in.
+    const early = { checks: [], incidents: [] };
+    const merge = (key, field, loaded, live) => {
+      const seen = new Map(loaded.map((item) => [item[key], item]));
+      for (const item of live) seen.set(item[key], item);
+      return [...seen.values()].sort((a, b) => time(b[field]) - time(a[field])).slice(0, 25);
+    };
+    get(`/api/v1/monitors/${id}/checks?limit=25`)
+      .then((loaded) => setChecks(merge('checked_at', 'checked_at', loaded, early.checks)))
+      .catch(() => setChecks(early.checks))
+      .finally(() => (early.checks = null));
+    get(`/api/v1/monitors/${id}/incidents?limit=25`)
+      .then((loaded) => setIncidents(merge('id', 'started_at', loaded, early.incidents)))
+      .catch(() => setIncidents(early.incidents))
+      .finally(() => (early.incidents = null));
+    let refreshed = Date.now();
+    return onLive((message) => {
+      if (message.monitor_id !== id) return;
+      if (message.type === 'check_result') {
+        const { type, monitor_status, ...check } = message;
+        early.checks?.push(check);
+        setChecks((list) => list && merge('checked_at', 'checked_at', list, [check]));
+      } else if (message.type === 'incident_opened' || message.type === 'incident_resolved') {
+        early.incidents?.push(message.incident);
+        setIncidents((list) => list && merge('id', 'started_at', list, [message.incident]));
+      } else if (message.type === 'stats_update' && Date.now() - refreshed > 60000) {
+        refreshed = Date.now();
+        setVersion((v) => v + 1);
+      }
+    });
+  }, [id]);
+
+  if (!entry)
+    return missing ? (
+      <section class="empty">
+        <h1 tabIndex={-1}>Monitor not found</h1>
+        <p>{missing}</p>
+        <a href="/">Back to the monitors</a>
+      </section>
+    ) : (
+      <p class="muted">Loading…</p>
+    );
+
+  const m = entry.monitor.value;
+  const act = async (work) => {
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(e.message);
+    }
+  };
+  const toggle = () => act(async () => upsertMonitor(await patch(`/api/v1/monitors/${id}`, { enabled: !m.enabled })));
+  const remove = async () => {
+    const yes = await confirm({
+      title: `Delete ${m.name}?`,
+      message: 'Its checks, incidents, stats and channel links are deleted too. This cannot be undone.',
+      action: 'Delete monitor',
+    });
+    if (yes)
+      act(async () => {
+        await del(`/api/v1/monitors/${id}`);
+        removeMonitor(id);
+        navigate('/');
+      });
+  };
+
+  return (
+    <>
+      <p class="crumbs">
+        <a href="/">Monitors</a> /
+      </p>
+      <div class="page-head">
+        <div>
+          <h1 tabIndex={-1}>
+            {m.name} <StatusBadge status={m.status} />
+          </h1>
+          <p class="url">
+            <span class="method">{m.config.method}</span> {m.config.url}
+          </p>
+          <p class="muted meta">
+            Every {duration(m.interval)} · timeout {m.timeout} s · {m.retries} {m.retries === 1 ? 'retry' : 'retries'} · last check <Ago at={m.last_checked_at} />
+            {m.tls_expires_at && <> · certificate expires {dateTime(m.tls_expires_at)}</>}
+          </p>
+        </div>
+        <div class="actions">
+          <button type="button" onClick={toggle}>
+            {m.enabled ? 'Pause' : 'Resume'}
+          </button>
+          <a class="button" href={`/monitors/${id}/edit`}>
+            Edit
+          </a>
+          <button type="button" class="danger" onClick={remove}>
+            Delete
+          </button>
+        </div>
+      </div>
+      {error && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {m.status === 'paused' && <p class="notice">Paused: no checks run and paused time counts neither as up nor as down.</p>}
+      <StatsGrid stats={entry.stats.value} />
+      <Latency id={id} version={version} />
+      <Uptime id={id} version={version} />
+      <section class="card" aria-labelledby="checks-title">
+        <h2 id="checks-title">Recent checks</h2>
+        <Checks checks={checks} />
+      </section>
+      <section class="card" aria-labelledby="incidents-title">
+        <h2 id="incidents-title">Incidents</h2>
+        <Incidents incidents={incidents} />
+      </section>
+      <section class="card" aria-labelledby="channels-title">
+        <h2 id="channels-title">Notification channels</h2>
+        <LinkedChannels monitorId={id} monitorName={m.name} />
+      </section>
+    </>
+  );
+}
