@@ -134,7 +134,11 @@ public static class FlatlineApp
         time ??= TimeProvider.System;
         var database = OpenDatabase(settings);
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // The empty builder: no appsettings files, file watchers or configuration binding, which
+        // Flatline does not use (settings come from Settings.Parse) and which would add to the file.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {

@@ -43,6 +43,9 @@ for (const file of walk(out)) {
   writeFileSync(file + '.gz', gz);
   writeFileSync(file + '.br', brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
   if (/\.(js|css)$/.test(file)) total += gz.length;
+  // The executable embeds only the compressed variants and inflates the .gz for the rare client
+  // that accepts neither: one copy less inside the single file.
+  rmSync(file);
 }
 console.log(`ui: built ${outputs.length} assets, JS + CSS ${total} bytes (${(total / 1000).toFixed(1)} kB) gzipped, budget ${BUDGET / 1000} kB`);
 if (total > BUDGET) {

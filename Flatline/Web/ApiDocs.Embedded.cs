@@ -4,15 +4,25 @@ namespace Flatline;
 // The published executable: the document generated at build time, served from memory.
 public static partial class ApiDocs
 {
-    static readonly byte[] Document = ReadDocument();
+    // Embedded gzip-compressed; inflated once for clients that do not accept gzip.
+    static readonly byte[] Compressed = ReadCompressed();
+    static readonly byte[] Document = Inflate(Compressed);
 
-    static byte[] ReadDocument()
+    static byte[] ReadCompressed()
     {
-        using var stream = typeof(ApiDocs).Assembly.GetManifestResourceStream("openapi/v1.json")
+        using var stream = typeof(ApiDocs).Assembly.GetManifestResourceStream("openapi/v1.json.gz")
             ?? throw new InvalidOperationException("the OpenAPI document was not embedded at build time");
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
+    }
+
+    static byte[] Inflate(byte[] gzip)
+    {
+        using var input = new System.IO.Compression.GZipStream(new MemoryStream(gzip), System.IO.Compression.CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        input.CopyTo(output);
+        return output.ToArray();
     }
 
     static partial void MapDocument(IEndpointRouteBuilder app)
@@ -23,9 +33,17 @@ public static partial class ApiDocs
 
     static Task ServeDocument(HttpContext context)
     {
-        context.Response.ContentType = "application/json;charset=utf-8";
-        context.Response.ContentLength = Document.Length;
-        return context.Response.Body.WriteAsync(Document).AsTask();
+        var response = context.Response;
+        response.ContentType = "application/json;charset=utf-8";
+        response.Headers.Vary = "Accept-Encoding";
+        var body = Document;
+        if (context.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.Ordinal))
+        {
+            response.Headers.ContentEncoding = "gzip";
+            body = Compressed;
+        }
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body).AsTask();
     }
 }
 #endif

@@ -16,13 +16,24 @@ public sealed class UiAssets
         var names = assembly.GetManifestResourceNames().Where(n => n.StartsWith("ui/", StringComparison.Ordinal)).ToHashSet();
         foreach (var name in names)
         {
-            if (name.EndsWith(".gz", StringComparison.Ordinal) || name.EndsWith(".br", StringComparison.Ordinal)) continue;
-            var path = "/" + name[3..];
+            // The build embeds text assets only as .gz and .br: the plain bytes are inflated once here.
+            var plain = name.EndsWith(".gz", StringComparison.Ordinal) || name.EndsWith(".br", StringComparison.Ordinal) ? name[..^3] : name;
+            var path = "/" + plain[3..];
+            if (assets.ContainsKey(path)) continue;
+            var gzip = names.Contains(plain + ".gz") ? Read(plain + ".gz") : null;
             assets[path] = new Asset(
-                ContentTypeOf(path), Read(name)!,
-                names.Contains(name + ".gz") ? Read(name + ".gz") : null,
-                names.Contains(name + ".br") ? Read(name + ".br") : null,
+                ContentTypeOf(path), names.Contains(plain) ? Read(plain)! : Inflate(gzip!),
+                gzip,
+                names.Contains(plain + ".br") ? Read(plain + ".br") : null,
                 Immutable: path.StartsWith("/assets/", StringComparison.Ordinal));
+        }
+
+        static byte[] Inflate(byte[] gzip)
+        {
+            using var input = new System.IO.Compression.GZipStream(new MemoryStream(gzip), System.IO.Compression.CompressionMode.Decompress);
+            using var output = new MemoryStream();
+            input.CopyTo(output);
+            return output.ToArray();
         }
 
         byte[]? Read(string name)
