@@ -19,7 +19,7 @@ namespace Flatline.Tests;
 /// <summary>A real HTTP (or, given a certificate, HTTPS) target on 127.0.0.1 with a port of its
 /// own, whose routes misbehave on demand.</summary>
 /// <remarks>
-/// /ok · /health (answers <see cref="HealthStatus"/>, switchable by the test) · /status/{code} · /slow/{ms} · /hang · /trickle · /endless · /gzip-bomb · /redirect/{n} ·
+/// /ok · /health (answers <see cref="HealthStatus"/>, switchable by the test) · /status/{code} · /slow/{ms} · /hang · /trickle · /endless · /gibibyte · /gzip-bomb · /redirect/{n} ·
 /// /loop · /to?url={location} · /echo · /keyword?at={offset}&amp;word={word} · /huge-headers
 /// </remarks>
 public sealed class TargetServer : IAsyncDisposable
@@ -77,6 +77,7 @@ public sealed class TargetServer : IAsyncDisposable
             "hang" => Until(context, ct => Task.Delay(Timeout.Infinite, ct)),
             "trickle" => Until(context, ct => TrickleAsync(context, ct)),
             "endless" => Until(context, ct => EndlessAsync(context, ct)),
+            "gibibyte" => Until(context, ct => GibibyteAsync(context, ct)),
             "gzip-bomb" => Until(context, ct => GzipBombAsync(context, ct)),
             "redirect" => RedirectAsync(context, argument <= 1 ? "/ok" : $"/redirect/{argument - 1}"),
             "loop" => RedirectAsync(context, "/loop"),
@@ -153,6 +154,15 @@ public sealed class TargetServer : IAsyncDisposable
             await context.Response.Body.WriteAsync(Filler, cancellationToken);
     }
 
+    /// <summary>A declared 1 GiB body (Content-Length), sent for as long as the client reads.</summary>
+    static async Task GibibyteAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        context.Response.ContentType = "text/plain";
+        context.Response.ContentLength = 1L << 30;
+        for (var i = 0; i < (1 << 30) / Filler.Length; i++)
+            await context.Response.Body.WriteAsync(Filler, cancellationToken);
+    }
+
     /// <summary>16 MiB of zeros, gzipped once. Gzip members concatenate, so sending it 128 times is a
     /// 2 MiB body that inflates to 2 GiB.</summary>
     static readonly Lazy<byte[]> BombMember = new(() =>
@@ -224,11 +234,12 @@ public sealed class TargetServer : IAsyncDisposable
     }
 }
 
-/// <summary>A TCP listener on 127.0.0.1 that speaks no HTTP: it answers garbage, resets, or stays
-/// silent.</summary>
+/// <summary>A TCP listener on 127.0.0.1 that speaks no HTTP, or broken HTTP: it answers garbage,
+/// resets (before answering, halfway through the headers or halfway through the body), sends a header
+/// with control characters, or stays silent.</summary>
 public sealed class RawTarget : IDisposable
 {
-    public enum Behaviour { Garbage, Reset, Silent }
+    public enum Behaviour { Garbage, Reset, Silent, ResetInHeaders, ResetInBody, ControlCharsInHeader }
 
     readonly TcpListener listener = new(IPAddress.Loopback, 0);
     readonly CancellationTokenSource stop = new();
@@ -291,9 +302,21 @@ public sealed class RawTarget : IDisposable
             }
             // Read the request first: closing with unread data would reset rather than close.
             await ReadRequestAsync(socket);
-            if (behaviour == Behaviour.Reset)
+            if (behaviour is Behaviour.Reset or Behaviour.ResetInHeaders or Behaviour.ResetInBody)
             {
+                var partial = behaviour switch
+                {
+                    Behaviour.ResetInHeaders => "HTTP/1.1 200 OK\r\nContent-Type: text/pl"u8.ToArray(),
+                    Behaviour.ResetInBody => "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\nthe first part only"u8.ToArray(),
+                    _ => [],
+                };
+                if (partial.Length > 0) await socket.SendAsync(partial, SocketFlags.None, stop.Token);
                 socket.LingerState = new LingerOption(true, 0);
+            }
+            else if (behaviour == Behaviour.ControlCharsInHeader)
+            {
+                await socket.SendAsync("HTTP/1.1 200 OK\r\nX-Evil\u0001: a\u0000b\rc\r\nContent-Length: 2\r\n\r\nok"u8.ToArray(), SocketFlags.None, stop.Token);
+                socket.Shutdown(SocketShutdown.Send);
             }
             else
             {

@@ -79,7 +79,9 @@ public sealed class ApiTokenStore(Database database, TimeProvider time)
             touch.CommandText = "UPDATE api_tokens SET last_used_at = $now WHERE hash = $hash";
             touch.Parameters.AddWithValue("$now", now);
             touch.Parameters.AddWithValue("$hash", hash);
-            touch.ExecuteNonQuery();
+            // Best effort: a full or read-only disk must not turn every API read into an error.
+            try { touch.ExecuteNonQuery(); }
+            catch (SqliteException e) when (e.SqliteErrorCode is 13 or 8 or 10 or 14 or 5 or 6) { }
         }
         return found;
     }

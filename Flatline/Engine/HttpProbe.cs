@@ -42,15 +42,16 @@ public sealed class HttpProbe : IDisposable
         int? status = null;
         long? latencyUs = null;
         DateTimeOffset? tlsExpiresAt = null;
+        using var request = CreateRequest(spec);
         try
         {
-            using var request = CreateRequest(spec);
             var started = time.GetTimestamp();
             using var response = await handler.Invoker.SendAsync(request, linked.Token);
             latencyUs = (long)time.GetElapsedTime(started).TotalMicroseconds;
             status = (int)response.StatusCode;
             // RequestUri is the last hop's after redirects, so the expiry is that of the server that answered.
             var answered = response.RequestMessage ?? request;
+            if (OtherScheme(answered.RequestUri) is { } refused) return ProbeOutcome.Failure(refused, status, latencyUs, null);
             tlsExpiresAt = handler.Certificates.ExpiryFor(answered);
 
             if (spec.FollowRedirects && UnfollowedRedirect(answered.RequestUri!, status.Value, response.Headers.Location) is { } error)
@@ -67,7 +68,7 @@ public sealed class HttpProbe : IDisposable
             tlsExpiresAt ??= Find<CertificateRejectedException>(e)?.NotAfter;
             var error = timeout.IsCancellationRequested
                 ? $"timeout after {Math.Max(1, (long)Math.Round(spec.Timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)} s"
-                : Describe(e);
+                : OtherScheme(request.RequestUri) ?? Describe(e);
             return ProbeOutcome.Failure(error, status, latencyUs, tlsExpiresAt);
         }
     }
@@ -110,6 +111,12 @@ public sealed class HttpProbe : IDisposable
         if (to.Scheme == Uri.UriSchemeHttp && from.Scheme == Uri.UriSchemeHttps) return "redirect from https to http not followed";
         return to.Scheme == Uri.UriSchemeHttp || to.Scheme == Uri.UriSchemeHttps ? "too many redirects" : null;
     }
+
+    /// <summary>The redirect handler follows a Location of any scheme from http (it only refuses
+    /// https to http) and moves the request there, where the hop then fails in some unrelated way,
+    /// e.g. an HTTP request to port 21 for ftp:. The request's final URI tells.</summary>
+    static string? OtherScheme(Uri? uri) =>
+        uri is { Scheme: not ("http" or "https") } ? $"redirect to {uri.Scheme}: not followed" : null;
 
     /// <summary>Reads at most <see cref="KeywordWindow"/> bytes, stopping as soon as the keyword
     /// shows up. Searching the UTF-8 bytes is the same as an ordinal search of the decoded text.</summary>

@@ -31,7 +31,8 @@ public static class HealthEndpoint
 public sealed class HealthProbe(Database database, SchedulerHeartbeat heartbeat, TimeProvider time, ILogger<HealthProbe> logger)
 {
     readonly Lock gate = new();
-    long checkedAt = long.MinValue;
+    // Null until the first probe: "now - long.MinValue" would overflow and never probe at all.
+    long? checkedAt;
     string? lastDatabaseProblem;
 
     public string? Check()
@@ -40,7 +41,7 @@ public sealed class HealthProbe(Database database, SchedulerHeartbeat heartbeat,
         string? databaseProblem;
         lock (gate)
         {
-            if (now - checkedAt >= 1000)
+            if (checkedAt is not { } last || now - last >= 1000)
             {
                 lastDatabaseProblem = ProbeDatabase(now);
                 checkedAt = now;
@@ -72,6 +73,8 @@ public sealed class HealthProbe(Database database, SchedulerHeartbeat heartbeat,
             {
                 13 => "database: disk full",
                 8 => "database: read-only",
+                // What a read-only file system gives a connection that cannot open the WAL's files.
+                14 => "database: read-only or unreachable (cannot open its files)",
                 5 or 6 => "database: locked",
                 _ => $"database: not writable (SQLite error {e.SqliteErrorCode})",
             };

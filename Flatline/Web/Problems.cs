@@ -42,7 +42,7 @@ public sealed class FlatlineExceptionHandler(IProblemDetailsService problems, IL
         {
             BadHttpRequestException { InnerException: JsonException json } => JsonProblem(json),
             BadHttpRequestException bad => BadRequestProblem(bad),
-            Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 or 8 or 10 } storage => StorageProblem(storage),
+            Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 or 8 or 10 or 14 } storage => StorageProblem(storage),
             _ => null,
         };
         if (problem is null)
@@ -84,7 +84,7 @@ public sealed class FlatlineExceptionHandler(IProblemDetailsService problems, IL
         Detail = storage.SqliteErrorCode switch
         {
             13 => "the database disk is full; nothing was changed",
-            8 => "the database is read-only; nothing was changed",
+            8 or 14 => "the database is read-only; nothing was changed",
             _ => "the database could not be written; nothing was changed",
         },
     };
