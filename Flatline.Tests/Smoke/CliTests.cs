@@ -102,6 +102,7 @@ public class CliTests
         var backup = await PublishedBinary.RunAsync(folder.Path, null, "backup", "copy.db");
         await Assert.That(backup.ExitCode).IsEqualTo(0);
 
+        _ = new Database(folder.File("copy.db")); // sets up the SQLite provider, as the app does
         using (var connection = new SqliteConnection($"Data Source={folder.File("copy.db")};Mode=ReadOnly;Pooling=False"))
         {
             connection.Open();
