@@ -1,4 +1,3 @@
-using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Flatline.Tests.Ui;
@@ -12,9 +11,11 @@ public class DocsPageTests
         await using var browser = await Browser.StartAsync();
         var page = browser.Page;
         await page.GotoAsync("/docs/");
-        // An operation's summary from the document shows that Scalar loaded and rendered it.
-        await Expect(page.GetByText("List every monitor with its current status").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
-        await Assert.That(browser.Requests.Any(url => url.Contains("/openapi/v1.json", StringComparison.Ordinal))).IsTrue();
+        // The document's description and the first operation's summary show Scalar loaded and rendered it.
+        await Expect(page.GetByText("Self-hosted uptime monitoring").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(page.GetByText("Liveness: the database is writable and the scheduler ticks").First).ToBeVisibleAsync();
+        await Assert.That(browser.Requests.Any(url => url.EndsWith("/openapi/v1.json", StringComparison.Ordinal))).IsTrue();
         await Assert.That(browser.Requests.Where(url => !url.StartsWith(browser.Server.BaseAddress.AbsoluteUri, StringComparison.Ordinal))).IsEmpty();
+        await Assert.That(browser.ConsoleErrors).IsEmpty();
     }
 }
