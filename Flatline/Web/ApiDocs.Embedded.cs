@@ -5,25 +5,8 @@ namespace Flatline;
 public static partial class ApiDocs
 {
     // Embedded gzip-compressed; inflated once for clients that do not accept gzip.
-    static readonly byte[] Compressed = ReadCompressed();
-    static readonly byte[] Document = Inflate(Compressed);
-
-    static byte[] ReadCompressed()
-    {
-        using var stream = typeof(ApiDocs).Assembly.GetManifestResourceStream("openapi/v1.json.gz")
-            ?? throw new InvalidOperationException("the OpenAPI document was not embedded at build time");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
-
-    static byte[] Inflate(byte[] gzip)
-    {
-        using var input = new System.IO.Compression.GZipStream(new MemoryStream(gzip), System.IO.Compression.CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        input.CopyTo(output);
-        return output.ToArray();
-    }
+    static readonly byte[] Compressed = EmbeddedFiles.Read("openapi/v1.json.gz");
+    static readonly byte[] Document = EmbeddedFiles.Inflate(Compressed);
 
     static partial void MapDocument(IEndpointRouteBuilder app)
     {

@@ -12,36 +12,19 @@ public sealed class UiAssets
 
     public UiAssets()
     {
-        var assembly = typeof(UiAssets).Assembly;
-        var names = assembly.GetManifestResourceNames().Where(n => n.StartsWith("ui/", StringComparison.Ordinal)).ToHashSet();
+        var names = typeof(UiAssets).Assembly.GetManifestResourceNames().Where(n => n.StartsWith("ui/", StringComparison.Ordinal)).ToHashSet();
         foreach (var name in names)
         {
             // The build embeds text assets only as .gz and .br: the plain bytes are inflated once here.
             var plain = name.EndsWith(".gz", StringComparison.Ordinal) || name.EndsWith(".br", StringComparison.Ordinal) ? name[..^3] : name;
             var path = "/" + plain[3..];
             if (assets.ContainsKey(path)) continue;
-            var gzip = names.Contains(plain + ".gz") ? Read(plain + ".gz") : null;
+            var gzip = names.Contains(plain + ".gz") ? EmbeddedFiles.Read(plain + ".gz") : null;
             assets[path] = new Asset(
-                ContentTypeOf(path), names.Contains(plain) ? Read(plain)! : Inflate(gzip!),
+                ContentTypeOf(path), names.Contains(plain) ? EmbeddedFiles.Read(plain) : EmbeddedFiles.Inflate(gzip!),
                 gzip,
-                names.Contains(plain + ".br") ? Read(plain + ".br") : null,
+                names.Contains(plain + ".br") ? EmbeddedFiles.Read(plain + ".br") : null,
                 Immutable: path.StartsWith("/assets/", StringComparison.Ordinal));
-        }
-
-        static byte[] Inflate(byte[] gzip)
-        {
-            using var input = new System.IO.Compression.GZipStream(new MemoryStream(gzip), System.IO.Compression.CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            input.CopyTo(output);
-            return output.ToArray();
-        }
-
-        byte[]? Read(string name)
-        {
-            using var stream = assembly.GetManifestResourceStream(name)!;
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            return copy.ToArray();
         }
     }
 
