@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Flatline.Tests.Stats;
@@ -73,6 +74,67 @@ public sealed class StatsCacheTests : IDisposable
         var final = cache.Get(monitor.Key, monitor.View.Id)!.Windows;
         await Assert.That(final.Last7Days.Failures).IsGreaterThan(0L);
         await Assert.That(final.Last7Days.Uptime!.Value).IsLessThan(1.0);
+    }
+
+    [Test]
+    public async Task Warming_loads_every_monitor_as_a_fresh_load_would_and_keeps_entries_already_in_memory()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 15, 30, 0, TimeSpan.Zero));
+        var database = new Database(folder.File("flatline.db"));
+        database.Initialize();
+        var config = new HttpMonitorConfig("http", "http://127.0.0.1:9/", "GET",
+            [JsonSerializer.SerializeToElement("2xx", FlatlineJson.Default.String)], null, null, null, true, true);
+        var store = new MonitorStore(database, time);
+        var monitors = Enumerable.Range(0, 600).Select(i => store.Create(new MonitorDraft($"m{i}", config, 60, 10, 0, i % 5 != 0))).ToList();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        using (var connection = database.Open())
+        using (var transaction = connection.BeginTransaction())
+        {
+            using (var rollups = new RollupWriter(connection, transaction))
+                foreach (var (monitor, i) in monitors.Select((m, i) => (m, i)).Where(x => x.i % 3 != 0))
+                    for (var day = 0; day < 40; day += 1 + i % 4)
+                    {
+                        var at = now - day * RollupWriter.DayMs - i * 1000;
+                        rollups.AddSpan(monitor.Key, at - 60_000, at, down: day % 9 == i % 9);
+                        rollups.AddCheck(monitor.Key, at, ok: day % 9 != i % 9, latencyUs: 1_000 + i * 37 + day * 11);
+                    }
+            transaction.Commit();
+        }
+
+        var cache = new StatsCache(database, time);
+        var early = cache.Get(monitors[1].Key, monitors[1].View.Id)!;
+        await Assert.That(cache.Count).IsEqualTo(1);
+        await Assert.That(cache.Warmed.IsCompleted).IsFalse();
+
+        cache.Warm(CancellationToken.None);
+
+        await Assert.That(cache.Warmed.IsCompleted).IsTrue();
+        await Assert.That(cache.Count).IsEqualTo(monitors.Count);
+        var fresh = new StatsCache(database, time);
+        foreach (var monitor in monitors)
+        {
+            var warm = JsonSerializer.Serialize(cache.Get(monitor.Key, monitor.View.Id)!, FlatlineJson.Default.MonitorStats);
+            var loaded = JsonSerializer.Serialize(fresh.Get(monitor.Key, monitor.View.Id)!, FlatlineJson.Default.MonitorStats);
+            await Assert.That(warm).IsEqualTo(loaded).Because(monitor.View.Name);
+        }
+        await Assert.That(early.Windows.Last30Days.Checks).IsGreaterThan(0L);
+        await Assert.That(cache.Get(monitors[1].Key, monitors[1].View.Id)!.Windows.Last30Days.Failures).IsGreaterThan(0L);
+    }
+
+    [Test]
+    public async Task A_started_server_loads_every_monitors_windows_before_any_request()
+    {
+        var database = new Database(folder.File("flatline.db"));
+        database.Initialize();
+        var config = new HttpMonitorConfig("http", "http://127.0.0.1:9/", "GET",
+            [JsonSerializer.SerializeToElement("2xx", FlatlineJson.Default.String)], null, null, null, true, true);
+        var store = new MonitorStore(database, TimeProvider.System);
+        for (var i = 0; i < 300; i++) store.Create(new MonitorDraft($"m{i}", config, 60, 10, 0, Enabled: false));
+
+        await using var server = await FlatlineServer.StartOnAsync(database.Path);
+        var cache = server.Services.GetRequiredService<StatsCache>();
+        await cache.Warmed.WaitAsync(TimeSpan.FromSeconds(20));
+        await Assert.That(cache.Count).IsEqualTo(300);
     }
 
     public void Dispose()

@@ -13,7 +13,10 @@ public sealed class LocalOwner(Database database, TimeProvider time)
     // A hash to compare against when the user does not exist, so timing does not reveal it.
     static readonly string DummyHash = HashPassword("not a real password, only for timing");
 
-    /// <summary>This process's setup token, while no owner exists (tests read it; users read the log).</summary>
+    /// <summary>This process's setup token, while no owner exists (tests read it; users read the log).
+    /// It lives only in this process: the process that printed it is the only one that takes it, a
+    /// restart prints a new one, and nothing at start-up needs a hash (which would load OpenSSL, 3.5 MB
+    /// of an idle server's memory, before anyone signs in).</summary>
     internal string? SetupToken { get; private set; }
 
     public bool OwnerExists()
@@ -25,16 +28,16 @@ public sealed class LocalOwner(Database database, TimeProvider time)
     }
 
     /// <summary>Makes a new setup token (replacing any older one) and returns it; null when an owner exists.</summary>
-    public string? NewSetupToken()
+    public string? NewSetupToken() => SetupToken = OwnerExists() ? null : Convert.ToHexStringLower(KernelRandom(24));
+
+    /// <summary>Bytes from the kernel's CSPRNG. RandomNumberGenerator would do, but on Linux it loads
+    /// OpenSSL, and a server waiting for its owner has no other use for OpenSSL yet.</summary>
+    static byte[] KernelRandom(int count)
     {
-        if (OwnerExists()) return SetupToken = null;
-        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO meta (key, value) VALUES ('setup_token', $hash) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-        command.Parameters.AddWithValue("$hash", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token))));
-        command.ExecuteNonQuery();
-        return SetupToken = token;
+        var bytes = new byte[count];
+        using var random = new FileStream("/dev/urandom", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        random.ReadExactly(bytes);
+        return bytes;
     }
 
     public enum SetupOutcome { Created, BadToken, OwnerExists }
@@ -42,18 +45,16 @@ public sealed class LocalOwner(Database database, TimeProvider time)
     /// <summary>Creates the owner if the token is the current setup token; atomically, once.</summary>
     public (SetupOutcome Outcome, long Key, string Id) CreateOwner(string token, string name, string password)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+        var expected = SetupToken;
         var passwordHash = HashPassword(password);
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
         using (var check = connection.CreateCommand())
         {
             check.Transaction = transaction;
-            check.CommandText = "SELECT (SELECT EXISTS (SELECT 1 FROM users WHERE is_owner = 1)), (SELECT value FROM meta WHERE key = 'setup_token')";
-            using var reader = check.ExecuteReader();
-            reader.Read();
-            if (reader.GetBoolean(0)) return (SetupOutcome.OwnerExists, 0, "");
-            if (reader.IsDBNull(1) || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(reader.GetString(1)), Encoding.ASCII.GetBytes(hash)))
+            check.CommandText = "SELECT EXISTS (SELECT 1 FROM users WHERE is_owner = 1)";
+            if ((long)check.ExecuteScalar()! == 1) return (SetupOutcome.OwnerExists, 0, "");
+            if (expected is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(expected)))
                 return (SetupOutcome.BadToken, 0, "");
         }
         var id = Guid.CreateVersion7().ToString();
@@ -70,12 +71,6 @@ public sealed class LocalOwner(Database database, TimeProvider time)
             insert.Parameters.AddWithValue("$hash", passwordHash);
             insert.Parameters.AddWithValue("$now", Database.Now(time));
             key = (long)insert.ExecuteScalar()!;
-        }
-        using (var spend = connection.CreateCommand())
-        {
-            spend.Transaction = transaction;
-            spend.CommandText = "DELETE FROM meta WHERE key = 'setup_token'";
-            spend.ExecuteNonQuery();
         }
         transaction.Commit();
         SetupToken = null;

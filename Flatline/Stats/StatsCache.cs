@@ -102,39 +102,103 @@ public sealed class StatsCache(Database database, TimeProvider time)
 
     Entry? Load(long key, long now)
     {
-        using var connection = database.Open();
-        var entry = new Entry { Hour = now / HourMs, Day = now / DayMs };
-        using (var monitor = connection.CreateCommand())
+        using var loader = new Loader(database);
+        return loader.Load(key, now);
+    }
+
+    /// <summary>Number of monitors whose windows are in memory.</summary>
+    internal int Count
+    {
+        get { lock (Gate) return entries.Count; }
+    }
+
+    /// <summary>Loads the windows of every monitor not in memory yet, so that the first dashboard after
+    /// a start does not pay for them (about 4 s for 10,000 monitors with 90 days of history). It takes
+    /// <see cref="Gate"/> for a few hundred monitors at a time, so the writer is never held up for long.</summary>
+    public void Warm(CancellationToken stop)
+    {
+        try
         {
-            monitor.CommandText = "SELECT enabled, status, accounted_until FROM monitors WHERE id = $id";
-            monitor.Parameters.AddWithValue("$id", key);
-            using var row = monitor.ExecuteReader();
-            if (!row.Read()) return null;
-            entry.Enabled = row.GetBoolean(0);
-            entry.Status = (MonitorStatus)row.GetInt32(1);
-            entry.AccountedUntil = row.IsDBNull(2) ? null : row.GetInt64(2);
+            WarmEntries(stop);
         }
-        using (var hours = connection.CreateCommand())
+        finally
         {
-            hours.CommandText = "SELECT checks, failures, enabled_ms, down_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to";
-            hours.Parameters.AddWithValue("$id", key);
-            hours.Parameters.AddWithValue("$from", entry.Hour - 24);
-            hours.Parameters.AddWithValue("$to", entry.Hour);
-            using var rows = hours.ExecuteReader();
-            while (rows.Read()) Add(entry.Hours, rows, 0);
+            warmed.TrySetResult();
         }
-        using (var days = connection.CreateCommand())
+    }
+
+    readonly TaskCompletionSource warmed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when <see cref="Warm"/> has ended, however it ended.</summary>
+    public Task Warmed => warmed.Task;
+
+    void WarmEntries(CancellationToken stop)
+    {
+        var keys = new List<long>();
+        using (var connection = database.Open())
+        using (var list = connection.CreateCommand())
         {
-            days.CommandText = "SELECT checks, failures, enabled_ms, down_ms, latency, day FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to";
-            days.Parameters.AddWithValue("$id", key);
-            days.Parameters.AddWithValue("$from", entry.Day - 90);
-            days.Parameters.AddWithValue("$to", entry.Day);
-            using var rows = days.ExecuteReader();
-            while (rows.Read())
-                for (var w = 0; w < DaySpans.Length; w++)
-                    if (rows.GetInt64(5) > entry.Day - DaySpans[w]) Add(entry.Days[w], rows, 0);
+            list.CommandText = "SELECT id FROM monitors ORDER BY id";
+            using var rows = list.ExecuteReader();
+            while (rows.Read()) keys.Add(rows.GetInt64(0));
         }
-        return entry;
+        using var loader = new Loader(database);
+        foreach (var chunk in keys.Chunk(256))
+        {
+            if (stop.IsCancellationRequested) return;
+            lock (Gate)
+            {
+                var now = Database.Now(time);
+                foreach (var key in chunk)
+                    if (!entries.ContainsKey(key) && loader.Load(key, now) is { } entry) entries[key] = entry;
+            }
+        }
+    }
+
+    /// <summary>A monitor's row and rollups read with statements prepared once, for loading many.</summary>
+    sealed class Loader : IDisposable
+    {
+        readonly SqliteConnection connection;
+        readonly SqliteCommand monitor, hours, days;
+
+        public Loader(Database database)
+        {
+            connection = database.Open();
+            monitor = Sql.Prepare(connection, null, "SELECT enabled, status, accounted_until FROM monitors WHERE id = $id", "$id");
+            hours = Sql.Prepare(connection, null,
+                "SELECT checks, failures, enabled_ms, down_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to",
+                "$id", "$from", "$to");
+            days = Sql.Prepare(connection, null,
+                "SELECT checks, failures, enabled_ms, down_ms, latency, day FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to",
+                "$id", "$from", "$to");
+        }
+
+        public Entry? Load(long key, long now)
+        {
+            var entry = new Entry { Hour = now / HourMs, Day = now / DayMs };
+            using (var row = monitor.Bind(key).ExecuteReader())
+            {
+                if (!row.Read()) return null;
+                entry.Enabled = row.GetBoolean(0);
+                entry.Status = (MonitorStatus)row.GetInt32(1);
+                entry.AccountedUntil = row.IsDBNull(2) ? null : row.GetInt64(2);
+            }
+            using (var rows = hours.Bind(key, entry.Hour - 24, entry.Hour).ExecuteReader())
+                while (rows.Read()) Add(entry.Hours, rows, 0);
+            using (var rows = days.Bind(key, entry.Day - 90, entry.Day).ExecuteReader())
+                while (rows.Read())
+                    for (var w = 0; w < DaySpans.Length; w++)
+                        if (rows.GetInt64(5) > entry.Day - DaySpans[w]) Add(entry.Days[w], rows, 0);
+            return entry;
+        }
+
+        public void Dispose()
+        {
+            monitor.Dispose();
+            hours.Dispose();
+            days.Dispose();
+            connection.Dispose();
+        }
     }
 
     /// <summary>Moves the windows' ends to <paramref name="now"/>, subtracting what leaves them; after a

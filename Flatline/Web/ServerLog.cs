@@ -10,4 +10,7 @@ static partial class ServerLog
 
     [LoggerMessage(3, LogLevel.Warning, "Health check failed: {Reason}")]
     public static partial void Unhealthy(ILogger logger, string reason);
+
+    [LoggerMessage(4, LogLevel.Warning, "Could not load the stats windows after start (they load on first use): {Reason}")]
+    public static partial void WarmFailed(ILogger logger, string reason);
 }
