@@ -96,11 +96,10 @@ public static class FlatlineApp
             stderr.WriteLine($"error: cannot listen on {settings.Address}: {e.Message}");
             return 2;
         }
-        // One compacting collection once the windows are loaded: start-up leaves a couple of megabytes
-        // of garbage that a quiet server would otherwise keep for hours, until its first generation
-        // fills. Here and not in Build, because this process owns the heap (tests host many servers).
-        _ = app.Services.GetRequiredService<StatsCache>().Warmed.ContinueWith(
-            _ => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true), TaskScheduler.Default);
+        // Start-up, a sign-in or a large dashboard leave megabytes of garbage that a quiet server would
+        // otherwise keep for hours. Here and not in Build, because this process owns the heap (tests
+        // host many servers in one).
+        _ = IdleCollector.RunAsync(TimeProvider.System, app.Lifetime.ApplicationStopping);
         await app.WaitForShutdownAsync();
         return 0;
     }
