@@ -101,7 +101,8 @@ public static class FlatlineApp
         // host many servers in one).
         _ = IdleCollector.RunAsync(TimeProvider.System, app.Lifetime.ApplicationStopping);
         await app.WaitForShutdownAsync();
-        return 0;
+        // Results the database refused until the end (a full disk) are lost: say so with the exit code.
+        return app.Services.GetRequiredService<ProbeEngine>().Writer.Lost > 0 ? 1 : 0;
     }
 
     static int Usage(TextWriter stderr, string message)

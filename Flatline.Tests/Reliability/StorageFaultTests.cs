@@ -222,4 +222,42 @@ public class StorageFaultTests
         command.CommandText = "PRAGMA integrity_check";
         await Assert.That((string)command.ExecuteScalar()!).IsEqualTo("ok");
     }
+
+    [Test]
+    public async Task Stopping_while_the_disk_is_still_full_ends_within_the_stop_timeout_and_says_what_was_lost()
+    {
+        await using var disk = await SmallDisk.MountAsync();
+        await using var target = await TargetServer.StartAsync();
+        var environment = new Dictionary<string, string> { ["DATABASE_URL"] = $"sqlite:{Path.Combine(disk.Path, "flatline.db")}" };
+        var created = await PublishedBinary.RunAsync(disk.Path, environment, "token", "create", "--name", "ci");
+        await Assert.That(created.ExitCode).IsEqualTo(0);
+        var token = created.Stdout.TrimEnd().Split('\n')[^1];
+
+        await using var server = await RunningBinary.StartAsync(disk.Path, environment);
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        for (var i = 0; i < Monitors; i++)
+        {
+            using var monitor = await client.PostJsonAsync("/api/v1/monitors", MonitorJson(target.Url("/ok"), $"m{i}"));
+            await Assert.That(monitor.StatusCode).IsEqualTo(HttpStatusCode.Created);
+        }
+        for (var i = 0; i < 100 && target.Requests < Monitors; i++) await Task.Delay(50);
+
+        disk.Fill();
+        var (status, _) = await WaitForHealthAsync(client, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10));
+        await Assert.That(status).IsEqualTo(HttpStatusCode.ServiceUnavailable);
+        // Every monitor comes round once more with the disk full: those results can only wait in memory.
+        var buffered = target.Requests + Monitors;
+        for (var i = 0; i < 150 && target.Requests < buffered; i++) await Task.Delay(100);
+        await Assert.That(target.Requests).IsGreaterThanOrEqualTo(buffered);
+
+        var stopping = Stopwatch.StartNew();
+        server.Signal(15);
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        stopping.Stop();
+        // systemd's stop timeout in scripts/flatline.service is 15 s; Flatline gives up after its own 10 s.
+        await Assert.That(stopping.Elapsed).IsLessThan(TimeSpan.FromSeconds(15));
+        await Assert.That(exitCode).IsEqualTo(1);
+        await Assert.That(server.Output).Contains("check results could not be written and are lost");
+    }
 }

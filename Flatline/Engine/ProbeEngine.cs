@@ -4,7 +4,9 @@ namespace Flatline;
 
 /// <summary>Scheduler → bounded channel → bounded probe pool → bounded channel → one writer.
 /// Starts with the host; on shutdown stops scheduling, lets in-flight checks finish (at most 5 s)
-/// and flushes every result before returning.</summary>
+/// and flushes every result before returning, unless the database still refuses writes when the
+/// host's stop timeout runs out: then what is left is dropped and counted, rather than the server
+/// hanging until systemd kills it.</summary>
 public sealed class ProbeEngine : IHostedService, IDisposable
 {
     public const int MaxConcurrentProbes = 1024;
@@ -27,6 +29,7 @@ public sealed class ProbeEngine : IHostedService, IDisposable
     readonly SemaphoreSlim slots = new(MaxConcurrentProbes, MaxConcurrentProbes);
     readonly CancellationTokenSource stopScheduling = new();
     readonly CancellationTokenSource abortProbes = new();
+    readonly CancellationTokenSource abandonWrites = new();
     Task schedulerLoop = Task.CompletedTask, dispatcherLoop = Task.CompletedTask, writerLoop = Task.CompletedTask;
     int running;
 
@@ -47,7 +50,7 @@ public sealed class ProbeEngine : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        writerLoop = Task.Run(() => writer.RunAsync(results.Reader), CancellationToken.None);
+        writerLoop = Task.Run(() => writer.RunAsync(results.Reader, abandonWrites.Token), CancellationToken.None);
         dispatcherLoop = Task.Run(DispatchAsync, CancellationToken.None);
         schedulerLoop = Task.Run(() => scheduler.RunAsync(job => due.Writer.TryWrite(job), stopScheduling.Token), CancellationToken.None);
         return Task.CompletedTask;
@@ -101,13 +104,22 @@ public sealed class ProbeEngine : IHostedService, IDisposable
         for (var i = 0; i < MaxConcurrentProbes; i++) await slots.WaitAsync(CancellationToken.None);
 
         results.Writer.TryComplete();
-        await writerLoop;
+        try
+        {
+            await writerLoop.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            await abandonWrites.CancelAsync();
+            await writerLoop;
+        }
     }
 
     public void Dispose()
     {
         stopScheduling.Dispose();
         abortProbes.Dispose();
+        abandonWrites.Dispose();
         slots.Dispose();
     }
 }

@@ -21,19 +21,24 @@ public sealed class ResultWriter(Database database, StatsCache stats, Outbox out
 
     public long Written { get; private set; }
 
-    public async Task RunAsync(System.Threading.Channels.ChannelReader<ProbeResult> results)
+    /// <summary>Results dropped because the database still refused them when stopping could wait no longer.</summary>
+    public long Lost { get; private set; }
+
+    /// <param name="abandon">Cancelled when the server must stop whatever the disk says: each batch then
+    /// gets one last try and is dropped, and counted in <see cref="Lost"/>, if that fails too.</param>
+    public async Task RunAsync(System.Threading.Channels.ChannelReader<ProbeResult> results, CancellationToken abandon)
     {
         var batch = new List<ProbeResult>(MaxBatch);
-        while (await results.WaitToReadAsync())
+        while (await results.WaitToReadAsync(CancellationToken.None))
         {
             while (batch.Count < MaxBatch && results.TryRead(out var result)) batch.Add(result);
-            await PersistWithRetryAsync(batch);
+            await PersistWithRetryAsync(batch, abandon);
             batch.Clear();
         }
     }
 
     // A full or read-only disk must not lose results: keep the batch and retry until it commits.
-    async Task PersistWithRetryAsync(List<ProbeResult> batch)
+    async Task PersistWithRetryAsync(List<ProbeResult> batch, CancellationToken abandon)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -46,8 +51,20 @@ public sealed class ResultWriter(Database database, StatsCache stats, Outbox out
             }
             catch (SqliteException e)
             {
+                if (abandon.IsCancellationRequested)
+                {
+                    Lost += batch.Count;
+                    WriterLog.ResultsLost(logger, batch.Count, e.SqliteErrorCode, e.Message);
+                    return;
+                }
                 WriterLog.PersistFailed(logger, batch.Count, e.SqliteErrorCode, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(attempt, 6))));
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(attempt, 6))), abandon);
+                }
+                catch (OperationCanceledException)
+                {
+                }
             }
         }
     }
@@ -163,4 +180,7 @@ static partial class WriterLog
 {
     [LoggerMessage(20, LogLevel.Error, "Could not persist {Count} check results (SQLite error {Code}: {Message}); retrying")]
     public static partial void PersistFailed(ILogger logger, int count, int code, string message);
+
+    [LoggerMessage(21, LogLevel.Error, "Stopping: {Count} check results could not be written and are lost (SQLite error {Code}: {Message})")]
+    public static partial void ResultsLost(ILogger logger, int count, int code, string message);
 }
