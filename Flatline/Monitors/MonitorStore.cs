@@ -193,6 +193,18 @@ public sealed class MonitorStore(Database database, TimeProvider time)
             resolved is { } r ? (r - started) / 1000 : null);
     }
 
+    /// <summary>The internal key of every monitor, in key order.</summary>
+    public static List<long> AllKeys(Database database)
+    {
+        var keys = new List<long>();
+        using var connection = database.Open();
+        using var list = connection.CreateCommand();
+        list.CommandText = "SELECT id FROM monitors ORDER BY id";
+        using var rows = list.ExecuteReader();
+        while (rows.Read()) keys.Add(rows.GetInt64(0));
+        return keys;
+    }
+
     static long? KeyOf(SqliteConnection connection, string id)
     {
         using var command = connection.CreateCommand();

@@ -37,14 +37,7 @@ public sealed class RetentionSweeper(Database database, Settings settings, TimeP
         var now = Database.Now(time);
         var checkCutoff = now - settings.RetentionDays * RollupWriter.DayMs;
         var rollupCutoff = now - RollupRetentionDays * RollupWriter.DayMs;
-        var monitors = new List<long>();
-        using (var connection = database.Open())
-        using (var list = connection.CreateCommand())
-        {
-            list.CommandText = "SELECT id FROM monitors";
-            using var reader = list.ExecuteReader();
-            while (reader.Read()) monitors.Add(reader.GetInt64(0));
-        }
+        var monitors = MonitorStore.AllKeys(database);
 
         long deleted = 0;
         foreach (var key in monitors)

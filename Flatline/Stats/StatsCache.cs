@@ -134,14 +134,7 @@ public sealed class StatsCache(Database database, TimeProvider time)
 
     void WarmEntries(CancellationToken stop)
     {
-        var keys = new List<long>();
-        using (var connection = database.Open())
-        using (var list = connection.CreateCommand())
-        {
-            list.CommandText = "SELECT id FROM monitors ORDER BY id";
-            using var rows = list.ExecuteReader();
-            while (rows.Read()) keys.Add(rows.GetInt64(0));
-        }
+        var keys = MonitorStore.AllKeys(database);
         using var loader = new Loader(database);
         foreach (var chunk in keys.Chunk(256))
         {
