@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Json;
@@ -219,7 +220,9 @@ public static class FlatlineApp
     {
         try
         {
+            var started = Stopwatch.GetTimestamp();
             stats.Warm(stopping);
+            ServerLog.Warmed(log, stats.Count, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {

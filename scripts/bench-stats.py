@@ -7,7 +7,7 @@ The history is written straight into the database as the writer would leave it: 
 daily rollups (counts, enabled/down time, a latency histogram blob) for every hour and day of
 90 days. Stats never read raw checks, so none are generated. The monitors are paused so that
 probing does not load the machine while the requests are timed."""
-import http.client, json, os, random, signal, sqlite3, statistics, subprocess, sys, tempfile, time
+import http.client, json, os, random, re, signal, sqlite3, statistics, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(__file__))
 from benchdoc import write_section, machine_line, free_port
 
@@ -53,7 +53,7 @@ def request(port, path, token):
     return ms, body
 
 with tempfile.TemporaryDirectory() as folder:
-    env = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "warning", "DATABASE_URL": f"sqlite:{folder}/flatline.db"}
+    env = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "information", "DATABASE_URL": f"sqlite:{folder}/flatline.db"}
     token = subprocess.run([binary, "token", "create", "--name", "bench"], cwd=folder, env=env, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
 
     t0 = time.perf_counter()
@@ -85,15 +85,25 @@ with tempfile.TemporaryDirectory() as folder:
     size_mb = os.path.getsize(f"{folder}/flatline.db") / 1e6
 
     port = free_port()
-    p = subprocess.Popen([binary, "--address", f"127.0.0.1:{port}"], cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log_path = f"{folder}/flatline.log"
+    p = subprocess.Popen([binary, "--address", f"127.0.0.1:{port}"], cwd=folder, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
     try:
         for _ in range(2000):
             try:
                 c = http.client.HTTPConnection("127.0.0.1", port, timeout=1); c.request("GET", "/healthz")
                 if c.getresponse().status == 200: break
             except OSError: time.sleep(0.01)
+        # Right after start the windows are still loading in the background (StatsCache.Warm).
         cold, body = request(port, "/api/v1/stats", token)
         count = len(json.loads(body))
+        warmed_ms = None
+        for _ in range(1200):
+            found = re.search(r"Stats windows of (\d+) monitors loaded in (\d+) ms", open(log_path).read())
+            if found:
+                if int(found.group(1)) != MONITORS: raise SystemExit(f"windows loaded for {found.group(1)} monitors, not {MONITORS}")
+                warmed_ms = int(found.group(2)); break
+            time.sleep(0.05)
+        if warmed_ms is None: raise SystemExit("the stats windows were not loaded within 60 s")
         warm = sorted(request(port, "/api/v1/stats", token)[0] for _ in range(20))
         one = sorted(request(port, f"/api/v1/monitors/00000000-0000-7000-8000-{rng.randrange(MONITORS):012d}/stats", token)[0] for _ in range(200))
         with open(f"/proc/{p.pid}/status") as f:
@@ -104,7 +114,8 @@ with tempfile.TemporaryDirectory() as folder:
 p50, p95 = statistics.median(warm), warm[int(0.95 * len(warm)) - 1]
 rows = [
     (f"`GET /api/v1/stats`, {count:,} monitors, 90 days, warm (n=20)", f"median {p50:.1f} ms, p95 {p95:.1f} ms, {len(body)/1e6:.1f} MB of JSON", "≤ 100 ms", p50 <= 100),
-    ("Same, first request after start (loads every monitor's windows)", f"{cold:.0f} ms", "—", None),
+    ("Loading every monitor's windows in the background after start", f"{warmed_ms:,} ms", "—", None),
+    ("`GET /api/v1/stats` right after the first `/healthz` 200, while they load", f"{cold:.0f} ms", "—", None),
     ("`GET /api/v1/monitors/:id/stats`, warm (n=200)", f"median {statistics.median(one):.2f} ms, p99 {one[int(0.99*len(one))-1]:.2f} ms", "—", None),
     ("RSS after these requests", f"{rss:.0f} MB", "—", None),
 ]

@@ -11,6 +11,9 @@ static partial class ServerLog
     [LoggerMessage(3, LogLevel.Warning, "Health check failed: {Reason}")]
     public static partial void Unhealthy(ILogger logger, string reason);
 
+    [LoggerMessage(5, LogLevel.Information, "Stats windows of {Count} monitors loaded in {Milliseconds} ms")]
+    public static partial void Warmed(ILogger logger, int count, long milliseconds);
+
     [LoggerMessage(4, LogLevel.Warning, "Could not load the stats windows after start (they load on first use): {Reason}")]
     public static partial void WarmFailed(ILogger logger, string reason);
 }
