@@ -6,7 +6,7 @@ import os, re, sqlite3, statistics, subprocess, sys, tempfile, threading, time, 
 sys.path.insert(0, os.path.dirname(__file__))
 from benchdoc import *
 
-STEPS = [int(s) for s in os.environ.get("BENCH_STEPS", "3000,10000,30000,45000").split(",")]
+STEPS = [int(s) for s in os.environ.get("BENCH_STEPS", "3000,10000,30000,45000,60000,90000,120000").split(",")]
 INTERVAL = 10
 WARMUP, WINDOW = int(os.environ.get("BENCH_WARMUP", "25")), int(os.environ.get("BENCH_WINDOW", "30"))
 
