@@ -140,48 +140,38 @@ public sealed class MonitorStore(Database database, TimeProvider time)
     }
 
     /// <summary>Newest first; null when the monitor does not exist.</summary>
-    public List<CheckView>? ListChecks(string id, int limit, DateTimeOffset? before)
-    {
-        using var connection = database.Open();
-        if (KeyOf(connection, id) is not { } key) return null;
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT checked_at, ok, status_code, latency_us, error FROM checks
-            WHERE monitor_id = $key AND checked_at < $before
-            ORDER BY checked_at DESC LIMIT $limit
-            """;
-        command.Parameters.AddWithValue("$key", key);
-        command.Parameters.AddWithValue("$before", before?.ToUnixTimeMilliseconds() ?? long.MaxValue);
-        command.Parameters.AddWithValue("$limit", limit);
-        using var reader = command.ExecuteReader();
-        var checks = new List<CheckView>();
-        while (reader.Read())
-            checks.Add(new CheckView(id, Timestamps.FromMs(reader.GetInt64(0)),
-                reader.GetBoolean(1) ? MonitorStatus.Up : MonitorStatus.Down,
-                reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                reader.IsDBNull(3) ? null : Math.Round(reader.GetInt64(3) / 1000.0, 3),
-                reader.IsDBNull(4) ? null : reader.GetString(4)));
-        return checks;
-    }
+    public List<CheckView>? ListChecks(string id, int limit, DateTimeOffset? before) => Page(id, limit, before, """
+        SELECT checked_at, ok, status_code, latency_us, error FROM checks
+        WHERE monitor_id = $key AND checked_at < $before
+        ORDER BY checked_at DESC LIMIT $limit
+        """, reader => new CheckView(id, Timestamps.FromMs(reader.GetInt64(0)),
+            reader.GetBoolean(1) ? MonitorStatus.Up : MonitorStatus.Down,
+            reader.IsDBNull(2) ? null : reader.GetInt32(2),
+            reader.IsDBNull(3) ? null : Math.Round(reader.GetInt64(3) / 1000.0, 3),
+            reader.IsDBNull(4) ? null : reader.GetString(4)));
 
     /// <summary>Newest first by start; null when the monitor does not exist.</summary>
-    public List<IncidentView>? ListIncidents(string id, int limit, DateTimeOffset? before)
+    public List<IncidentView>? ListIncidents(string id, int limit, DateTimeOffset? before) => Page(id, limit, before, """
+        SELECT uid, started_at, resolved_at, cause, resolution FROM incidents
+        WHERE monitor_id = $key AND started_at < $before
+        ORDER BY started_at DESC LIMIT $limit
+        """, reader => ReadIncident(reader, id));
+
+    /// <summary>One page of a monitor's rows by <paramref name="sql"/> (with <c>$key</c>, <c>$before</c>
+    /// and <c>$limit</c>); null when the monitor does not exist.</summary>
+    List<T>? Page<T>(string id, int limit, DateTimeOffset? before, string sql, Func<SqliteDataReader, T> read)
     {
         using var connection = database.Open();
         if (KeyOf(connection, id) is not { } key) return null;
         using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT uid, started_at, resolved_at, cause, resolution FROM incidents
-            WHERE monitor_id = $key AND started_at < $before
-            ORDER BY started_at DESC LIMIT $limit
-            """;
+        command.CommandText = sql;
         command.Parameters.AddWithValue("$key", key);
         command.Parameters.AddWithValue("$before", before?.ToUnixTimeMilliseconds() ?? long.MaxValue);
         command.Parameters.AddWithValue("$limit", limit);
         using var reader = command.ExecuteReader();
-        var incidents = new List<IncidentView>();
-        while (reader.Read()) incidents.Add(ReadIncident(reader, id));
-        return incidents;
+        var rows = new List<T>();
+        while (reader.Read()) rows.Add(read(reader));
+        return rows;
     }
 
     internal static IncidentView ReadIncident(SqliteDataReader reader, string monitorId)
