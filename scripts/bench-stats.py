@@ -7,12 +7,10 @@ The history is written straight into the database as the writer would leave it: 
 daily rollups (counts, enabled/down time, a latency histogram blob) for every hour and day of
 90 days. Stats never read raw checks, so none are generated. The monitors are paused so that
 probing does not load the machine while the requests are timed."""
-import http.client, json, os, random, re, signal, sqlite3, statistics, subprocess, sys, tempfile, time
+import http.client, json, os, random, re, sqlite3, statistics, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(__file__))
-from benchdoc import write_section, machine_line, free_port
+from benchdoc import write_section, machine_line, create_token, start_flatline, stop
 
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-binary = os.environ.get("FLATLINE_BINARY", os.path.join(root, "artifacts", "publish", "flatline"))
 MONITORS = int(os.environ.get("BENCH_MONITORS", "10000"))
 DAYS = 90
 
@@ -53,8 +51,7 @@ def request(port, path, token):
     return ms, body
 
 with tempfile.TemporaryDirectory() as folder:
-    env = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "information", "DATABASE_URL": f"sqlite:{folder}/flatline.db"}
-    token = subprocess.run([binary, "token", "create", "--name", "bench"], cwd=folder, env=env, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    token = create_token(folder)
 
     t0 = time.perf_counter()
     db = sqlite3.connect(f"{folder}/flatline.db")
@@ -84,15 +81,9 @@ with tempfile.TemporaryDirectory() as folder:
     seed_s = time.perf_counter() - t0
     size_mb = os.path.getsize(f"{folder}/flatline.db") / 1e6
 
-    port = free_port()
     log_path = f"{folder}/flatline.log"
-    p = subprocess.Popen([binary, "--address", f"127.0.0.1:{port}"], cwd=folder, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+    p, port = start_flatline(folder, env={"LOG_LEVEL": "information"}, log=log_path)
     try:
-        for _ in range(2000):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=1); c.request("GET", "/healthz")
-                if c.getresponse().status == 200: break
-            except OSError: time.sleep(0.01)
         # Right after start the windows are still loading in the background (StatsCache.Warm).
         cold, body = request(port, "/api/v1/stats", token)
         count = len(json.loads(body))
@@ -113,7 +104,7 @@ with tempfile.TemporaryDirectory() as folder:
         time.sleep(30)  # quiet: the idle collector gives the responses' garbage back
         rss_quiet = rss_now()
     finally:
-        p.send_signal(signal.SIGTERM); p.wait(15)
+        stop(p)
 
 p50, p95 = statistics.median(warm), warm[int(0.95 * len(warm)) - 1]
 rows = [

@@ -42,9 +42,12 @@ def create_token(folder):
     out = subprocess.run([binary, "token", "create", "--name", "bench"], cwd=folder, env=flatline_env(folder), capture_output=True, text=True, check=True)
     return out.stdout.strip().splitlines()[-1]
 
-def start_flatline(folder):
+def start_flatline(folder, env=None, log=None):
+    """Starts Flatline (with `env` added to its environment, its output to the file `log`) and waits for /healthz."""
     port = free_port()
-    p = subprocess.Popen([binary, "--address", f"127.0.0.1:{port}"], cwd=folder, env=flatline_env(folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    output = open(log, "w") if log else subprocess.DEVNULL
+    p = subprocess.Popen([binary, "--address", f"127.0.0.1:{port}"], cwd=folder, env={**flatline_env(folder), **(env or {})},
+                         stdout=output, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
