@@ -78,6 +78,7 @@ public sealed class Aggregate
         var enabled = EnabledMs + liveEnabledMs;
         var down = DownMs + liveDownMs;
         double? uptime = enabled > 0 ? Math.Clamp(1 - (double)down / enabled, 0, 1) : null;
-        return new WindowStats(uptime, (down + 500) / 1000, Checks, Failures, percentiles[0], percentiles[1], percentiles[2]);
+        // Whole seconds cut like an incident's duration_seconds, so that one incident's downtime is its duration.
+        return new WindowStats(uptime, down / 1000, Checks, Failures, percentiles[0], percentiles[1], percentiles[2]);
     }
 }
