@@ -107,6 +107,7 @@ public sealed class SchedulerTests : IAsyncDisposable
     {
         Store();
         for (var i = 0; i < 600; i++) Add($"m{i}", 60);
+        var start = time.GetUtcNow().ToUnixTimeMilliseconds();
         await StartAsync();
         await Run(TimeSpan.FromSeconds(60));
 
@@ -116,8 +117,11 @@ public sealed class SchedulerTests : IAsyncDisposable
         // 600 monitors over 600 ticks: no tick may carry more than a small fraction of them.
         await Assert.That(perTick.Max()).IsLessThanOrEqualTo(12);
         await Assert.That(perTick.Count).IsGreaterThanOrEqualTo(250);
-        // And each was checked exactly once in its first interval.
-        await Assert.That(dispatched.Count).IsEqualTo(600);
+        // And each was checked exactly once in its first interval. (A monitor whose slot falls right on
+        // the start time is due again on the last tick, at the start of its second interval.)
+        var firstInterval = dispatched.Where(d => d.Due < start + 60_000).ToList();
+        await Assert.That(firstInterval.Count).IsEqualTo(600);
+        await Assert.That(firstInterval.Select(d => d.Key).Distinct().Count()).IsEqualTo(600);
     }
 
     [Test]

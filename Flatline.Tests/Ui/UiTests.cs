@@ -213,7 +213,13 @@ public class UiTests
 
         await linked.GetByLabel("Also on recovery").CheckAsync();
         await Expect(linked.GetByLabel("Also on recovery")).ToBeCheckedAsync();
-        links = await browser.ApiAsync("GET", $"/api/v1/monitors/{monitorId}/notification-channels");
+        // The box shows the change at once; the request that stores it may still be on its way.
+        for (var i = 0; i < 50; i++)
+        {
+            links = await browser.ApiAsync("GET", $"/api/v1/monitors/{monitorId}/notification-channels");
+            if (links[0].GetProperty("on_recovery").GetBoolean()) break;
+            await Task.Delay(100);
+        }
         await Assert.That(links[0].GetProperty("on_recovery").GetBoolean()).IsTrue();
         await linked.GetByRole(AriaRole.Button, new() { Name = "Unlink Ops webhook" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Unlink" }).ClickAsync();
