@@ -6,10 +6,10 @@ keeps mapped hold code it uses instead of neighbours that the kernel maps around
 maps 64 KB and more around each touched page).
 
 How: an unstripped build, a uprobe on the entry of every managed method (tracefs), one scripted run
-of that build on 127.0.0.1, then the trace's first hit per method. Needs root and tracefs. Takes a few
-minutes, most of it the kernel removing the probes again. Run it after large changes; a method the
-file does not name is simply laid out after the named ones, so a stale file costs memory, not
-correctness."""
+of that build on 127.0.0.1, then the trace's first hit per method. Needs root and tracefs. Takes about
+half an hour, most of it the kernel removing the probes again one at a time. Run it after large
+changes; a method the file does not name is simply laid out after the named ones, so a stale file
+costs memory, not correctness."""
 import http.client, json, os, re, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(__file__))
 from benchdoc import root, free_port, flatline_env
@@ -110,7 +110,7 @@ with tempfile.TemporaryDirectory() as build:
         for cpu in os.listdir(f"{TRACING}/per_cpu"):
             dropped += int(re.search(r"dropped events: (\d+)", open(f"{TRACING}/per_cpu/{cpu}/stats").read()).group(1))
     finally:
-        print("profile-layout: removing the probes (the kernel takes a few minutes)", flush=True)
+        print("profile-layout: removing the probes (the kernel takes about half an hour for 38,000)", flush=True)
         tracing(f"events/{GROUP}/enable", "0")
         with open(f"{TRACING}/uprobe_events", "w") as f: f.write("")
         tracing("buffer_size_kb", "1408")
