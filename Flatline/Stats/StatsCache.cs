@@ -113,7 +113,7 @@ public sealed class StatsCache(Database database, TimeProvider time)
     }
 
     /// <summary>Loads the windows of every monitor not in memory yet, so that the first dashboard after
-    /// a start does not pay for them (about 4 s for 10,000 monitors with 90 days of history). It takes
+    /// a start does not pay for them (1.7 s for 10,000 monitors with 90 days of history, measured). It takes
     /// <see cref="Gate"/> for a few hundred monitors at a time, so the writer is never held up for long.</summary>
     public void Warm(CancellationToken stop)
     {
