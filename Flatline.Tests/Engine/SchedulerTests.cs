@@ -12,13 +12,15 @@ public sealed class SchedulerTests : IAsyncDisposable
     readonly SchedulerHeartbeat heartbeat = new();
     readonly ConcurrentQueue<(long Key, long At, long Due)> dispatched = new();
     readonly CancellationTokenSource stop = new();
+    readonly CheckTypes checkTypes = CheckTypes.Create(TimeProvider.System);
+    Database database = null!;
     MonitorStore store = null!;
     Scheduler scheduler = null!;
     Task loop = Task.CompletedTask;
 
     async Task StartAsync(bool finishImmediately = true)
     {
-        scheduler = new Scheduler(store, heartbeat, time, NullLogger<Scheduler>.Instance);
+        scheduler = new Scheduler(store, new IncidentStore(database), checkTypes, heartbeat, time, NullLogger<Scheduler>.Instance);
         loop = Task.Run(() => scheduler.RunAsync(job =>
         {
             dispatched.Enqueue((job.Monitor.Key, time.GetUtcNow().ToUnixTimeMilliseconds(), job.DueMs));
@@ -30,7 +32,7 @@ public sealed class SchedulerTests : IAsyncDisposable
 
     MonitorStore Store()
     {
-        var database = new Database(folder.File("flatline.db"));
+        database = new Database(folder.File("flatline.db"));
         database.Initialize();
         return store = new MonitorStore(database, time);
     }
@@ -39,7 +41,7 @@ public sealed class SchedulerTests : IAsyncDisposable
         store.Create(new MonitorDraft(name, Config(url), interval, Math.Min(5, interval - 1), 0, true));
 
     static HttpMonitorConfig Config(string url) =>
-        new("http", url, "GET", [System.Text.Json.JsonSerializer.SerializeToElement("2xx", FlatlineJson.Default.String)], null, null, null, true, true);
+        new(url, "GET", [System.Text.Json.JsonSerializer.SerializeToElement("2xx", FlatlineJson.Default.String)], null, null, null, true, true);
 
     async Task WaitForTick()
     {
@@ -213,6 +215,7 @@ public sealed class SchedulerTests : IAsyncDisposable
         await stop.CancelAsync();
         await loop;
         stop.Dispose();
+        checkTypes.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         folder.Dispose();
     }

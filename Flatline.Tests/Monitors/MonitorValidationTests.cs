@@ -19,7 +19,7 @@ public class MonitorValidationTests
         yield return () => ("""{"name":"api"}""", "config");
         yield return () => ("""{"name":"api","config":"http://a.example/"}""", "config");
         yield return () => (Monitor("""{"url":"http://a.example/"}"""), "config.type");
-        yield return () => (Monitor("""{"type":"tcp","url":"http://a.example/"}"""), "config.type");
+        yield return () => (Monitor("""{"type":"smtp","url":"http://a.example/"}"""), "config.type");
         yield return () => (Monitor("""{"type":"http"}"""), "config.url");
         yield return () => (Monitor("""{"type":"http","url":"a.example/health"}"""), "config.url");
         yield return () => (Monitor("""{"type":"http","url":"ftp://a.example/"}"""), "config.url");

@@ -16,7 +16,7 @@ public sealed class StatsCacheTests : IDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 22, 0, 0, TimeSpan.Zero));
         var database = new Database(folder.File("flatline.db"));
         database.Initialize();
-        var config = new HttpMonitorConfig("http", "http://127.0.0.1:9/", "GET",
+        var config = new HttpMonitorConfig("http://127.0.0.1:9/", "GET",
             [JsonSerializer.SerializeToElement("2xx", FlatlineJson.Default.String)], null, null, null, true, true);
         var monitor = new MonitorStore(database, time).Create(new MonitorDraft("m", config, 600, 10, 0, true));
         var cache = new StatsCache(database, time);
@@ -49,14 +49,13 @@ public sealed class StatsCacheTests : IDisposable
                     update.CommandText = $"UPDATE monitors SET status = {(int)next.Status}, accounted_until = {at} WHERE id = {monitor.Key}";
                     update.ExecuteNonQuery();
                 }
-                var outcome = ok ? new ProbeOutcome(true, 200, latency, null, null) : ProbeOutcome.Failure("connection refused");
-                var result = new ProbeResult(new ProbeJob(new ScheduledMonitor(monitor.Key, monitor.View.Id), 0, null!, at), at, outcome);
-                lock (cache.Gate)
-                {
-                    transaction.Commit();
-                    cache.Apply([new MonitorEvent(monitor.Key, monitor.View.Id, transition, null, result, next, accounted, state.Status == MonitorStatus.Down)]);
-                }
+                // As the writer does: the batch's sequence number in its transaction, the cache told after the commit.
+                ResultWriter.StoreSequence(connection, transaction, step + 1);
+                transaction.Commit();
                 transaction.Dispose();
+                var outcome = ok ? new ProbeOutcome(true, 200, latency, null, null) : ProbeOutcome.Failure("connection refused");
+                cache.OnCommitted(new CommittedBatch(step + 1,
+                    [new CommittedCheck(monitor.Key, monitor.View.Id, at, outcome, next, transition, null, accounted, state.Status == MonitorStatus.Down)], 0));
             }
             state = next;
             accounted = at;
@@ -82,7 +81,7 @@ public sealed class StatsCacheTests : IDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 15, 30, 0, TimeSpan.Zero));
         var database = new Database(folder.File("flatline.db"));
         database.Initialize();
-        var config = new HttpMonitorConfig("http", "http://127.0.0.1:9/", "GET",
+        var config = new HttpMonitorConfig("http://127.0.0.1:9/", "GET",
             [JsonSerializer.SerializeToElement("2xx", FlatlineJson.Default.String)], null, null, null, true, true);
         var store = new MonitorStore(database, time);
         var monitors = Enumerable.Range(0, 600).Select(i => store.Create(new MonitorDraft($"m{i}", config, 60, 10, 0, i % 5 != 0))).ToList();
@@ -126,7 +125,7 @@ public sealed class StatsCacheTests : IDisposable
     {
         var database = new Database(folder.File("flatline.db"));
         database.Initialize();
-        var config = new HttpMonitorConfig("http", "http://127.0.0.1:9/", "GET",
+        var config = new HttpMonitorConfig("http://127.0.0.1:9/", "GET",
             [JsonSerializer.SerializeToElement("2xx", FlatlineJson.Default.String)], null, null, null, true, true);
         var store = new MonitorStore(database, TimeProvider.System);
         for (var i = 0; i < 300; i++) store.Create(new MonitorDraft($"m{i}", config, 60, 10, 0, Enabled: false));

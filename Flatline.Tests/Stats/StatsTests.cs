@@ -29,7 +29,7 @@ public sealed class StatsTests : IDisposable
     /// alone; the test writes its rollups and state itself.</summary>
     StoredMonitor Monitor(long created, string name = "m")
     {
-        var config = new HttpMonitorConfig("http", "http://127.0.0.1:9/", "GET",
+        var config = new HttpMonitorConfig("http://127.0.0.1:9/", "GET",
             [JsonSerializer.SerializeToElement("2xx", FlatlineJson.Default.String)], null, null, null, true, true);
         var then = new MonitorStore(database, new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(created)));
         return then.Create(new MonitorDraft(name, config, 60, 10, 0, Enabled: false));

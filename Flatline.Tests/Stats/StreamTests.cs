@@ -103,9 +103,8 @@ public class StreamTests
         var key = server.Services.GetRequiredService<MonitorStore>().Get(id)!.Key;
         var hub = server.Services.GetRequiredService<LiveHub>();
         var (_, events, _) = hub.Connect();
-        var job = new ProbeJob(new ScheduledMonitor(key, id), 0, null!, 0);
-        var e = new MonitorEvent(key, id, Transition.None, null, new ProbeResult(job, 0, new ProbeOutcome(true, 200, 1000, null, null)),
-            new MonitorState(MonitorStatus.Up, 0), 0, false);
+        var e = new CommittedBatch(1, [new CommittedCheck(key, id, 0, new ProbeOutcome(true, 200, 1000, null, null),
+            new MonitorState(MonitorStatus.Up, 0), Transition.None, null, 0, false)], 0);
 
         int StatsUpdates()
         {
@@ -115,12 +114,12 @@ public class StreamTests
             return count;
         }
 
-        hub.OnCommitted([e]);
+        hub.OnCommitted(e);
         hub.SendDueStats();
         await Assert.That(StatsUpdates()).IsEqualTo(1);
         for (var i = 0; i < 10; i++)
         {
-            hub.OnCommitted([e]);
+            hub.OnCommitted(e);
             time.Advance(TimeSpan.FromMilliseconds(400));
             hub.SendDueStats();
         }
@@ -149,10 +148,9 @@ public class StreamTests
         await using var server = await FlatlineServer.StartAsync();
         var hub = server.Services.GetRequiredService<LiveHub>();
         var (_, events, _) = hub.Connect();
-        var job = new ProbeJob(new ScheduledMonitor(1, "m"), 0, null!, 0);
-        var e = new MonitorEvent(1, "m", Transition.None, null, new ProbeResult(job, 0, new ProbeOutcome(true, 200, 1000, null, null)),
-            new MonitorState(MonitorStatus.Up, 0), 0, false);
-        for (var i = 0; i < LiveHub.QueueLength + 1; i++) hub.OnCommitted([e]);
+        var e = new CommittedBatch(1, [new CommittedCheck(1, "m", 0, new ProbeOutcome(true, 200, 1000, null, null),
+            new MonitorState(MonitorStatus.Up, 0), Transition.None, null, 0, false)], 0);
+        for (var i = 0; i < LiveHub.QueueLength + 1; i++) hub.OnCommitted(e);
 
         await Assert.That(hub.Clients).IsEqualTo(0);
         var received = 0;

@@ -13,7 +13,6 @@ public sealed class ProbeEngine : IHostedService, IDisposable
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     readonly Scheduler scheduler;
-    readonly HttpProbe probe;
     readonly ResultWriter writer;
     readonly TimeProvider time;
     readonly Channel<ProbeJob> due = Channel.CreateBounded<ProbeJob>(new BoundedChannelOptions(16_384)
@@ -33,20 +32,17 @@ public sealed class ProbeEngine : IHostedService, IDisposable
     Task schedulerLoop = Task.CompletedTask, dispatcherLoop = Task.CompletedTask, writerLoop = Task.CompletedTask;
     int running;
 
-    public ProbeEngine(Scheduler scheduler, HttpProbe probe, ResultWriter writer, TimeProvider time)
+    public ProbeEngine(Scheduler scheduler, ResultWriter writer, TimeProvider time)
     {
         this.scheduler = scheduler;
-        this.probe = probe;
         this.writer = writer;
         this.time = time;
     }
 
     public ResultWriter Writer => writer;
 
-    /// <summary>After a monitor is created, changed or deleted: applied on the next tick.</summary>
-    public void MonitorChanged(long key) => scheduler.MonitorChanged(key);
-
-    public void MonitorRemoved(long key) => scheduler.MonitorChanged(key);
+    /// <summary>A result from outside the probe pool (a push), persisted like any check's.</summary>
+    public ValueTask SubmitAsync(ProbeResult result, CancellationToken cancellationToken) => results.Writer.WriteAsync(result, cancellationToken);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -74,13 +70,13 @@ public sealed class ProbeEngine : IHostedService, IDisposable
             ProbeOutcome outcome;
             try
             {
-                outcome = await probe.CheckAsync(job.Spec, abortProbes.Token);
+                outcome = await job.Probe.CheckAsync(job.Spec, abortProbes.Token);
             }
             catch (OperationCanceledException) when (abortProbes.IsCancellationRequested)
             {
                 return; // cut off by shutdown: not a verdict on the target
             }
-            await results.Writer.WriteAsync(new ProbeResult(job, checkedAt, outcome));
+            await results.Writer.WriteAsync(new ProbeResult(job.Monitor.Key, job.Revision, checkedAt, outcome));
         }
         finally
         {
@@ -130,8 +126,11 @@ public static class EngineServices
     {
         services.AddSingleton<SchedulerHeartbeat>();
         services.AddSingleton<Scheduler>();
+        services.AddSingleton<IMonitorChangeListener>(sp => sp.GetRequiredService<Scheduler>());
+        services.AddSingleton<IResultRecorder, CheckRecorder>();
+        services.AddSingleton<IResultRecorder, RollupRecorder>();
+        services.AddSingleton<IResultRecorder, StateRecorder>();
         services.AddSingleton<ResultWriter>();
-        services.AddSingleton(_ => new HttpProbe(TimeProvider.System));
         services.AddSingleton<ProbeEngine>();
         services.AddHostedService(sp => sp.GetRequiredService<ProbeEngine>());
         return services;

@@ -2,24 +2,27 @@ using Microsoft.Data.Sqlite;
 
 namespace Flatline;
 
-/// <summary>A finished check on its way to the writer.</summary>
-public sealed record ProbeResult(ProbeJob Job, long CheckedAtMs, ProbeOutcome Outcome);
-
-/// <summary>What a committed batch changed, for the live stream and notifications.</summary>
-/// <summary>What one persisted result changed. [<see cref="SpanFrom"/>, check time) went into the
-/// rollups as enabled time, and as down time when <see cref="WasDown"/>.</summary>
-public sealed record MonitorEvent(long MonitorKey, string MonitorId, Transition Transition, IncidentView? Incident, ProbeResult Result, MonitorState State, long SpanFrom, bool WasDown);
-
-/// <summary>The one writer: persists results in batched transactions with reused prepared commands,
-/// and in the same transaction applies the state machine and opens or resolves incidents.</summary>
-public sealed class ResultWriter(Database database, StatsCache stats, Outbox outbox, Settings settings, ILogger<ResultWriter> logger)
+/// <summary>The one writer: persists results in batched transactions, retrying a batch the database
+/// refuses. Inside the transaction the recorders run for each result in stage order (check, rollups,
+/// state and incidents, notifications); after the commit every listener gets the batch.</summary>
+public sealed class ResultWriter
 {
     public const int MaxBatch = 2000;
+    const string SequenceKey = "writer_batch";
 
-    /// <summary>Raised after each commit with what changed. Handlers must not block.</summary>
-    public event Action<IReadOnlyList<MonitorEvent>>? Committed;
+    readonly Database database;
+    readonly IResultRecorder[] recorders;
+    readonly ICommitListener[] listeners;
+    readonly ILogger<ResultWriter> logger;
+    long? sequence;
 
-    public long Written { get; private set; }
+    public ResultWriter(Database database, IEnumerable<IResultRecorder> recorders, IEnumerable<ICommitListener> listeners, ILogger<ResultWriter> logger)
+    {
+        this.database = database;
+        this.recorders = [.. recorders.OrderBy(r => r.Stage)];
+        this.listeners = [.. listeners];
+        this.logger = logger;
+    }
 
     /// <summary>Results dropped because the database still refused them when stopping could wait no longer.</summary>
     public long Lost { get; private set; }
@@ -32,22 +35,19 @@ public sealed class ResultWriter(Database database, StatsCache stats, Outbox out
         while (await results.WaitToReadAsync(CancellationToken.None))
         {
             while (batch.Count < MaxBatch && results.TryRead(out var result)) batch.Add(result);
-            await PersistWithRetryAsync(batch, abandon);
+            if (await PersistWithRetryAsync(batch, abandon) is { } committed) Publish(committed);
             batch.Clear();
         }
     }
 
     // A full or read-only disk must not lose results: keep the batch and retry until it commits.
-    async Task PersistWithRetryAsync(List<ProbeResult> batch, CancellationToken abandon)
+    async Task<CommittedBatch?> PersistWithRetryAsync(List<ProbeResult> batch, CancellationToken abandon)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                var events = Persist(batch);
-                Written += batch.Count;
-                if (events.Count > 0) Committed?.Invoke(events);
-                return;
+                return Persist(batch);
             }
             catch (SqliteException e)
             {
@@ -55,7 +55,7 @@ public sealed class ResultWriter(Database database, StatsCache stats, Outbox out
                 {
                     Lost += batch.Count;
                     WriterLog.ResultsLost(logger, batch.Count, e.SqliteErrorCode, e.Message);
-                    return;
+                    return null;
                 }
                 WriterLog.PersistFailed(logger, batch.Count, e.SqliteErrorCode, e.Message);
                 try
@@ -69,110 +69,86 @@ public sealed class ResultWriter(Database database, StatsCache stats, Outbox out
         }
     }
 
-    List<MonitorEvent> Persist(List<ProbeResult> batch)
+    // A listener's failure is its own: the batch is committed, and the next one must be written all the same.
+    void Publish(CommittedBatch committed)
     {
-        var events = new List<MonitorEvent>();
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-
-        using var select = Sql.Prepare(connection, transaction,
-            "SELECT revision, enabled, status, consecutive_failures, retries, uid, last_checked_at, accounted_until FROM monitors WHERE id = $id", "$id");
-        using var insertCheck = Sql.Prepare(connection, transaction,
-            "INSERT INTO checks (monitor_id, checked_at, ok, latency_us, status_code, error) VALUES ($id, $at, $ok, $latency, $status, $error)",
-            "$id", "$at", "$ok", "$latency", "$status", "$error");
-        using var updateMonitor = Sql.Prepare(connection, transaction,
-            "UPDATE monitors SET status = $status, consecutive_failures = $failures, last_checked_at = $at, accounted_until = $at, tls_expires_at = coalesce($tls, tls_expires_at) WHERE id = $id",
-            "$status", "$failures", "$at", "$tls", "$id");
-        using var rollups = new RollupWriter(connection, transaction);
-        using var describe = Sql.Prepare(connection, transaction, "SELECT name, config FROM monitors WHERE id = $id", "$id");
-        var notifications = 0;
-        using var openIncident = Sql.Prepare(connection, transaction,
-            "INSERT OR IGNORE INTO incidents (uid, monitor_id, started_at, cause) VALUES ($uid, $id, $at, $cause)",
-            "$uid", "$id", "$at", "$cause");
-        using var resolveIncident = Sql.Prepare(connection, transaction,
-            "UPDATE incidents SET resolved_at = $at, resolution = 'recovered' WHERE monitor_id = $id AND resolved_at IS NULL RETURNING uid, started_at, cause",
-            "$at", "$id");
-
-        foreach (var result in batch)
+        foreach (var listener in listeners)
         {
-            var job = result.Job;
-            int revision, retries;
-            bool enabled;
-            MonitorState state;
-            string uid;
-            long? lastCheckedAt, accountedUntil;
-            using (var reader = select.Bind(job.Monitor.Key).ExecuteReader())
+            try
             {
-                if (!reader.Read()) continue; // deleted while the check ran
-                revision = reader.GetInt32(0);
-                enabled = reader.GetBoolean(1);
-                state = new MonitorState((MonitorStatus)reader.GetInt32(2), reader.GetInt32(3));
-                retries = reader.GetInt32(4);
-                uid = reader.GetString(5);
-                lastCheckedAt = reader.IsDBNull(6) ? null : reader.GetInt64(6);
-                accountedUntil = reader.IsDBNull(7) ? null : reader.GetInt64(7);
+                listener.OnCommitted(committed);
             }
-            // Paused or re-configured while the check ran: the result describes a check that no longer exists.
-            if (!enabled || revision != job.Revision) continue;
-
-            var outcome = result.Outcome;
-            // The key is (monitor, ms): keep it unique and increasing even if two checks share a millisecond.
-            var at = lastCheckedAt is { } last && result.CheckedAtMs <= last ? last + 1 : result.CheckedAtMs;
-            insertCheck.Bind(job.Monitor.Key, at, outcome.Ok, outcome.LatencyUs, outcome.StatusCode, outcome.Error).ExecuteNonQuery();
-            // The time since the last check was enabled time, and down time if the monitor was down:
-            // so the rollups' down time is exactly the incidents' duration.
-            rollups.AddSpan(job.Monitor.Key, accountedUntil ?? at, at, state.Status == MonitorStatus.Down);
-            rollups.AddCheck(job.Monitor.Key, at, outcome.Ok, outcome.LatencyUs);
-
-            var (next, transition) = StateMachine.Apply(state, outcome.Ok, retries);
-            updateMonitor.Bind((int)next.Status, next.ConsecutiveFailures, at, outcome.TlsExpiresAt?.ToUnixTimeMilliseconds(), job.Monitor.Key).ExecuteNonQuery();
-
-            IncidentView? incident = null;
-            if (transition == Transition.WentDown)
+            catch (Exception e)
             {
-                var incidentId = Guid.CreateVersion7().ToString();
-                if (openIncident.Bind(incidentId, job.Monitor.Key, at, outcome.Error).ExecuteNonQuery() == 1)
-                    incident = new IncidentView(incidentId, uid, Timestamps.FromMs(at), null, outcome.Error, null, null);
+                WriterLog.ListenerFailed(logger, listener.GetType().Name, e);
             }
-            else if (transition == Transition.Recovered)
-            {
-                using var resolved = resolveIncident.Bind(at, job.Monitor.Key).ExecuteReader();
-                if (resolved.Read())
-                {
-                    var started = resolved.GetInt64(1);
-                    incident = new IncidentView(resolved.GetString(0), uid, Timestamps.FromMs(started), Timestamps.FromMs(at),
-                        resolved.IsDBNull(2) ? null : resolved.GetString(2), "recovered", (at - started) / 1000);
-                }
-            }
-            if (incident is not null) notifications += EnqueueNotifications(connection, transaction, describe, job.Monitor.Key, uid, incident, transition, outcome, at);
-            events.Add(new MonitorEvent(job.Monitor.Key, uid, transition, incident, result with { CheckedAtMs = at }, next,
-                accountedUntil ?? at, state.Status == MonitorStatus.Down));
         }
-        // The running stats windows see exactly what was committed: nothing can load an entry in between.
-        lock (stats.Gate)
-        {
-            transaction.Commit();
-            stats.Apply(events);
-        }
-        if (notifications > 0) outbox.Wake();
-        return events;
     }
 
-    /// <summary>The down or recovery notifications of one transition, in the same transaction.</summary>
-    int EnqueueNotifications(SqliteConnection connection, SqliteTransaction transaction, SqliteCommand describe, long key, string uid,
-        IncidentView incident, Transition transition, ProbeOutcome outcome, long at)
+    CommittedBatch Persist(List<ProbeResult> batch)
     {
-        string name, url;
-        using (var row = describe.Bind(key).ExecuteReader())
+        var checks = new List<CommittedCheck>(batch.Count);
+        var notifications = 0;
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var select = Sql.Prepare(connection, transaction,
+            "SELECT revision, enabled, status, consecutive_failures, retries, uid, last_checked_at, accounted_until FROM monitors WHERE id = $id", "$id");
+        var stages = new List<IBatchRecorder>(recorders.Length);
+        try
         {
-            row.Read();
-            name = row.GetString(0);
-            url = System.Text.Json.JsonSerializer.Deserialize(row.GetString(1), FlatlineJson.Default.HttpMonitorConfig)!.Url;
+            foreach (var recorder in recorders) stages.Add(recorder.Begin(connection, transaction));
+            foreach (var result in batch)
+            {
+                if (Read(select, result) is not { } recorded) continue;
+                foreach (var stage in stages) stage.Record(recorded);
+                checks.Add(recorded.Committed());
+                notifications += recorded.Notifications;
+            }
+            var next = (sequence ??= ReadSequence(connection, transaction)) + 1;
+            StoreSequence(connection, transaction, next);
+            transaction.Commit();
+            sequence = next;
+            return new CommittedBatch(next, checks, notifications);
         }
-        var kind = transition == Transition.WentDown ? NotificationKind.Down : NotificationKind.Up;
-        var template = new Notification("", kind, uid, name, url, incident.Id, incident.StartedAt, incident.ResolvedAt,
-            outcome.StatusCode, outcome.Error, Timestamps.FromMs(at), Outbox.MonitorLink(settings, uid));
-        return Outbox.Enqueue(connection, transaction, key, template, at);
+        finally
+        {
+            foreach (var stage in stages) stage.Dispose();
+        }
+    }
+
+    /// <summary>The monitor as the result finds it, or null when the result describes a check that no
+    /// longer exists (deleted, paused or re-configured while it ran).</summary>
+    static RecordedResult? Read(SqliteCommand select, ProbeResult result)
+    {
+        using var reader = select.Bind(result.MonitorKey).ExecuteReader();
+        if (!reader.Read() || !reader.GetBoolean(1) || reader.GetInt32(0) != result.Revision) return null;
+        var state = new MonitorState((MonitorStatus)reader.GetInt32(2), reader.GetInt32(3));
+        long? lastCheckedAt = reader.IsDBNull(6) ? null : reader.GetInt64(6);
+        // The key is (monitor, ms): keep it unique and increasing even if two checks share a millisecond.
+        var at = lastCheckedAt is { } last && result.CheckedAtMs <= last ? last + 1 : result.CheckedAtMs;
+        var spanFrom = reader.IsDBNull(7) ? at : reader.GetInt64(7);
+        return new RecordedResult(result.MonitorKey, reader.GetString(5), reader.GetInt32(4), state, at, spanFrom, result.Outcome);
+    }
+
+    /// <summary>Marks the transaction as batch <paramref name="sequence"/>.</summary>
+    public static void StoreSequence(SqliteConnection connection, SqliteTransaction transaction, long sequence)
+    {
+        using var store = connection.CreateCommand();
+        store.Transaction = transaction;
+        store.CommandText = "INSERT INTO meta (key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        store.Parameters.AddWithValue("$key", SequenceKey);
+        store.Parameters.AddWithValue("$value", sequence.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        store.ExecuteNonQuery();
+    }
+
+    /// <summary>The sequence number of the last committed batch (0 before the first), for snapshots.</summary>
+    public static long ReadSequence(SqliteConnection connection, SqliteTransaction? transaction)
+    {
+        using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = $key";
+        read.Parameters.AddWithValue("$key", SequenceKey);
+        return read.ExecuteScalar() is long value ? value : 0;
     }
 }
 
@@ -183,4 +159,7 @@ static partial class WriterLog
 
     [LoggerMessage(21, LogLevel.Error, "Stopping: {Count} check results could not be written and are lost (SQLite error {Code}: {Message})")]
     public static partial void ResultsLost(ILogger logger, int count, int code, string message);
+
+    [LoggerMessage(22, LogLevel.Error, "A listener of committed check results ({Listener}) failed")]
+    public static partial void ListenerFailed(ILogger logger, string listener, Exception exception);
 }

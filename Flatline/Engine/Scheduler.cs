@@ -1,7 +1,7 @@
 namespace Flatline;
 
 /// <summary>A due check on its way to the probe pool.</summary>
-public sealed record ProbeJob(ScheduledMonitor Monitor, int Revision, HttpCheckSpec Spec, long DueMs);
+public sealed record ProbeJob(ScheduledMonitor Monitor, int Revision, IProbe Probe, CheckSpec Spec, long DueMs);
 
 /// <summary>The scheduler's view of one enabled monitor. Mutated only on the scheduler's loop,
 /// except <see cref="InFlight"/>, which the probe pool clears.</summary>
@@ -11,7 +11,8 @@ public sealed class ScheduledMonitor(long key, string uid)
     public string Uid { get; } = uid;
     public int Revision { get; set; }
     public int IntervalMs { get; set; }
-    public HttpCheckSpec Spec { get; set; } = null!;
+    public IProbe Probe { get; set; } = null!;
+    public CheckSpec Spec { get; set; } = null!;
     public long NextDueMs { get; set; }
     int inFlight;
 
@@ -23,7 +24,8 @@ public sealed class ScheduledMonitor(long key, string uid)
 /// <summary>One scheduler for every monitor: a heap of due times ticked by a
 /// <see cref="PeriodicTimer"/>. Ticks coalesce and missed slots are skipped, so an overrun never
 /// bursts; a monitor whose previous check still runs skips a slot rather than queueing up.</summary>
-public sealed class Scheduler(MonitorStore monitors, SchedulerHeartbeat heartbeat, TimeProvider time, ILogger<Scheduler> logger)
+public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, CheckTypes checkTypes, SchedulerHeartbeat heartbeat, TimeProvider time,
+    ILogger<Scheduler> logger) : IMonitorChangeListener
 {
     // Short enough that a check starts within 25 ms of its due time; a tick with nothing due costs microseconds.
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(25);
@@ -36,7 +38,7 @@ public sealed class Scheduler(MonitorStore monitors, SchedulerHeartbeat heartbea
     public int Count => scheduled.Count;
     public long SkippedSlots { get; private set; }
 
-    /// <summary>Called by the API after a create, update or delete commits; applied on the next tick.</summary>
+    /// <summary>After a create, update or delete commits; applied on the next tick.</summary>
     public void MonitorChanged(long key) => changes.Enqueue(key);
 
     public async Task RunAsync(Func<ProbeJob, bool> dispatch, CancellationToken stoppingToken)
@@ -65,7 +67,7 @@ public sealed class Scheduler(MonitorStore monitors, SchedulerHeartbeat heartbea
     /// (stable across restarts), so thousands of monitors never start at once.</summary>
     void LoadAll(long now)
     {
-        monitors.ReconcileWithIncidents();
+        incidents.MarkOpenIncidentsDown();
         foreach (var monitor in monitors.List())
         {
             if (!monitor.View.Enabled) continue;
@@ -106,7 +108,9 @@ public sealed class Scheduler(MonitorStore monitors, SchedulerHeartbeat heartbea
         }
         entry.Revision = monitor.Revision;
         entry.IntervalMs = monitor.View.Interval * 1000;
-        entry.Spec = monitor.View.Config.ToSpec(monitor.View.Timeout);
+        var checkType = checkTypes[monitor.View.Config];
+        entry.Probe = checkType.Probe;
+        entry.Spec = checkType.Compile(monitor.View.Config, TimeSpan.FromSeconds(monitor.View.Timeout));
         return entry;
     }
 
@@ -125,7 +129,7 @@ public sealed class Scheduler(MonitorStore monitors, SchedulerHeartbeat heartbea
                 continue;
             if (entry.TryStart())
             {
-                if (!dispatch(new ProbeJob(entry, entry.Revision, entry.Spec, due)))
+                if (!dispatch(new ProbeJob(entry, entry.Revision, entry.Probe, entry.Spec, due)))
                 {
                     entry.Finish();
                     SkippedSlots++;

@@ -11,12 +11,12 @@ public enum MonitorStatus
     [JsonStringEnumMemberName("paused")] Paused = 3,
 }
 
-/// <summary>A monitor as the API shows it; <c>status</c>, <c>last_checked_at</c> and
-/// <c>tls_expires_at</c> are read-only.</summary>
+/// <summary>A monitor as the API shows it; <c>status</c>, <c>last_checked_at</c>,
+/// <c>tls_expires_at</c> and <c>target</c> (what the check reaches, as people read it) are read-only.</summary>
 public sealed record MonitorView(
     string Id,
     string Name,
-    HttpMonitorConfig Config,
+    MonitorConfig Config,
     int Interval,
     int Timeout,
     int Retries,
@@ -25,7 +25,10 @@ public sealed record MonitorView(
     DateTime UpdatedAt,
     MonitorStatus Status,
     DateTime? LastCheckedAt,
-    DateTime? TlsExpiresAt);
+    DateTime? TlsExpiresAt)
+{
+    public string Target => Config.Target;
+}
 
 /// <summary>One stored check. <c>response_time_ms</c> is the time to the response headers.</summary>
 public sealed record CheckView(

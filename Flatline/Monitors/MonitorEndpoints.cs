@@ -26,39 +26,29 @@ public static class MonitorEndpoints
     static Results<Ok<MonitorView>, ProblemHttpResult> GetMonitor(string id, MonitorStore monitors) =>
         monitors.Get(id) is { } monitor ? TypedResults.Ok(monitor.View) : Problems.NotFound("monitor");
 
-    static Results<Created<MonitorView>, ValidationProblem> CreateMonitor(JsonElement body, MonitorStore monitors, ProbeEngine engine)
+    static Results<Created<MonitorView>, ValidationProblem> CreateMonitor(JsonElement body, MonitorService service)
     {
-        var draft = MonitorValidator.Validate(body, null, out var errors);
-        if (draft is null) return Problems.Invalid(errors);
-        var created = monitors.Create(draft);
-        engine.MonitorChanged(created.Key);
-        return TypedResults.Created($"/api/v1/monitors/{created.View.Id}", created.View);
+        var write = service.Create(body);
+        return write.Monitor is { } created
+            ? TypedResults.Created($"/api/v1/monitors/{created.View.Id}", created.View)
+            : Problems.Invalid(write.Errors!);
     }
 
-    static Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult> ReplaceMonitor(string id, JsonElement body, MonitorStore monitors, ProbeEngine engine, StatsCache stats) =>
-        Update(id, body, partial: false, monitors, engine, stats);
+    static Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult> ReplaceMonitor(string id, JsonElement body, MonitorService service) =>
+        Updated(service.Update(id, body, partial: false));
 
-    static Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult> PatchMonitor(string id, JsonElement body, MonitorStore monitors, ProbeEngine engine, StatsCache stats) =>
-        Update(id, body, partial: true, monitors, engine, stats);
+    static Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult> PatchMonitor(string id, JsonElement body, MonitorService service) =>
+        Updated(service.Update(id, body, partial: true));
 
-    static Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult> Update(string id, JsonElement body, bool partial, MonitorStore monitors, ProbeEngine engine, StatsCache stats)
+    static Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult> Updated(MonitorWrite write) => write switch
     {
-        if (monitors.Get(id) is not { } current) return Problems.NotFound("monitor");
-        var draft = MonitorValidator.Validate(body, partial ? current.Draft : null, out var errors);
-        if (draft is null) return Problems.Invalid(errors);
-        if (monitors.Update(id, draft) is not { } updated) return Problems.NotFound("monitor");
-        stats.Invalidate(updated.Key);
-        engine.MonitorChanged(updated.Key);
-        return TypedResults.Ok(updated.View);
-    }
+        { Monitor: { } updated } => TypedResults.Ok(updated.View),
+        { Errors: { } errors } => Problems.Invalid(errors),
+        _ => Problems.NotFound("monitor"),
+    };
 
-    static Results<NoContent, ProblemHttpResult> DeleteMonitor(string id, MonitorStore monitors, ProbeEngine engine, StatsCache stats)
-    {
-        if (monitors.Delete(id) is not { } key) return Problems.NotFound("monitor");
-        stats.Invalidate(key);
-        engine.MonitorRemoved(key);
-        return TypedResults.NoContent();
-    }
+    static Results<NoContent, ProblemHttpResult> DeleteMonitor(string id, MonitorService service) =>
+        service.Delete(id) ? TypedResults.NoContent() : Problems.NotFound("monitor");
 
     static Results<Ok<List<CheckView>>, ValidationProblem, ProblemHttpResult> ListChecks(string id, string? limit, string? before, MonitorStore monitors)
     {
@@ -66,10 +56,10 @@ public static class MonitorEndpoints
         return monitors.ListChecks(id, count, until) is { } checks ? TypedResults.Ok(checks) : Problems.NotFound("monitor");
     }
 
-    static Results<Ok<List<IncidentView>>, ValidationProblem, ProblemHttpResult> ListIncidents(string id, string? limit, string? before, MonitorStore monitors)
+    static Results<Ok<List<IncidentView>>, ValidationProblem, ProblemHttpResult> ListIncidents(string id, string? limit, string? before, IncidentStore incidents)
     {
         if (!TryPage(limit, before, out var count, out var until, out var errors)) return Problems.Invalid(errors);
-        return monitors.ListIncidents(id, count, until) is { } incidents ? TypedResults.Ok(incidents) : Problems.NotFound("monitor");
+        return incidents.List(id, count, until) is { } page ? TypedResults.Ok(page) : Problems.NotFound("monitor");
     }
 
     /// <summary><c>limit</c> 1-100 (default 25) and <c>before</c> as RFC 3339.</summary>

@@ -87,12 +87,7 @@ public sealed class MonitorStore(Database database, TimeProvider time)
                     rollups.AddSpan(current.Key, reader.GetInt64(0), now, reader.GetInt32(1) == (int)MonitorStatus.Down);
                 }
             }
-            using var resolve = connection.CreateCommand();
-            resolve.Transaction = transaction;
-            resolve.CommandText = "UPDATE incidents SET resolved_at = $now, resolution = 'paused' WHERE monitor_id = $key AND resolved_at IS NULL";
-            resolve.Parameters.AddWithValue("$now", now);
-            resolve.Parameters.AddWithValue("$key", current.Key);
-            resolve.ExecuteNonQuery();
+            IncidentStore.ResolvePaused(connection, transaction, current.Key, now);
         }
 
         using var command = connection.CreateCommand();
@@ -116,19 +111,6 @@ public sealed class MonitorStore(Database database, TimeProvider time)
         return updated;
     }
 
-    /// <summary>Restart keeps the truth: a monitor with an open incident is down, whatever else
-    /// the row says.</summary>
-    public void ReconcileWithIncidents()
-    {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            UPDATE monitors SET status = 2
-            WHERE enabled = 1 AND status != 2 AND id IN (SELECT monitor_id FROM incidents WHERE resolved_at IS NULL)
-            """;
-        command.ExecuteNonQuery();
-    }
-
     /// <summary>Deletes the monitor with its checks, incidents and links. Returns its key, or null.</summary>
     public long? Delete(string id)
     {
@@ -140,7 +122,7 @@ public sealed class MonitorStore(Database database, TimeProvider time)
     }
 
     /// <summary>Newest first; null when the monitor does not exist.</summary>
-    public List<CheckView>? ListChecks(string id, int limit, DateTimeOffset? before) => Page(id, limit, before, """
+    public List<CheckView>? ListChecks(string id, int limit, DateTimeOffset? before) => Page(database, id, limit, before, """
         SELECT checked_at, ok, status_code, latency_us, error FROM checks
         WHERE monitor_id = $key AND checked_at < $before
         ORDER BY checked_at DESC LIMIT $limit
@@ -150,16 +132,9 @@ public sealed class MonitorStore(Database database, TimeProvider time)
             reader.IsDBNull(3) ? null : Math.Round(reader.GetInt64(3) / 1000.0, 3),
             reader.IsDBNull(4) ? null : reader.GetString(4)));
 
-    /// <summary>Newest first by start; null when the monitor does not exist.</summary>
-    public List<IncidentView>? ListIncidents(string id, int limit, DateTimeOffset? before) => Page(id, limit, before, """
-        SELECT uid, started_at, resolved_at, cause, resolution FROM incidents
-        WHERE monitor_id = $key AND started_at < $before
-        ORDER BY started_at DESC LIMIT $limit
-        """, reader => ReadIncident(reader, id));
-
     /// <summary>One page of a monitor's rows by <paramref name="sql"/> (with <c>$key</c>, <c>$before</c>
     /// and <c>$limit</c>); null when the monitor does not exist.</summary>
-    List<T>? Page<T>(string id, int limit, DateTimeOffset? before, string sql, Func<SqliteDataReader, T> read)
+    internal static List<T>? Page<T>(Database database, string id, int limit, DateTimeOffset? before, string sql, Func<SqliteDataReader, T> read)
     {
         using var connection = database.Open();
         if (KeyOf(connection, id) is not { } key) return null;
@@ -172,15 +147,6 @@ public sealed class MonitorStore(Database database, TimeProvider time)
         var rows = new List<T>();
         while (reader.Read()) rows.Add(read(reader));
         return rows;
-    }
-
-    internal static IncidentView ReadIncident(SqliteDataReader reader, string monitorId)
-    {
-        var started = reader.GetInt64(1);
-        long? resolved = reader.IsDBNull(2) ? null : reader.GetInt64(2);
-        return new IncidentView(reader.GetString(0), monitorId, Timestamps.FromMs(started), Timestamps.FromMs(resolved),
-            reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-            resolved is { } r ? (r - started) / 1000 : null);
     }
 
     /// <summary>The internal key of every monitor, in key order.</summary>
@@ -213,12 +179,12 @@ public sealed class MonitorStore(Database database, TimeProvider time)
         command.Parameters.AddWithValue("$enabled", draft.Enabled);
     }
 
-    static string ConfigJson(HttpMonitorConfig config) => JsonSerializer.Serialize(config, FlatlineJson.Default.HttpMonitorConfig);
+    static string ConfigJson(MonitorConfig config) => JsonSerializer.Serialize(config, FlatlineJson.Default.MonitorConfig);
 
     static StoredMonitor Read(SqliteDataReader reader)
     {
         var enabled = reader.GetBoolean(8);
-        var config = JsonSerializer.Deserialize(reader.GetString(4), FlatlineJson.Default.HttpMonitorConfig)!;
+        var config = JsonSerializer.Deserialize(reader.GetString(4), FlatlineJson.Default.MonitorConfig)!;
         var view = new MonitorView(
             reader.GetString(2), reader.GetString(3), config,
             reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7), enabled,
@@ -232,5 +198,12 @@ public sealed class MonitorStore(Database database, TimeProvider time)
 
 public static class MonitorServices
 {
-    public static IServiceCollection AddMonitors(this IServiceCollection services) => services.AddSingleton<MonitorStore>();
+    public static IServiceCollection AddMonitors(this IServiceCollection services)
+    {
+        services.AddSingleton(_ => CheckTypes.Create(TimeProvider.System));
+        services.AddSingleton<MonitorStore>();
+        services.AddSingleton<IncidentStore>();
+        services.AddSingleton<MonitorService>();
+        return services;
+    }
 }

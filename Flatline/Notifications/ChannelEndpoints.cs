@@ -100,6 +100,8 @@ public static class NotificationServices
         services.AddSingleton<ChannelStore>();
         services.AddSingleton<Outbox>();
         services.AddHostedService(sp => sp.GetRequiredService<Outbox>());
+        services.AddSingleton<IResultRecorder, NotificationRecorder>();
+        services.AddSingleton<ICommitListener>(sp => sp.GetRequiredService<Outbox>());
         return services;
     }
 }

@@ -11,7 +11,7 @@ namespace Flatline;
 /// honouring Retry-After. A crash mid-send leaves the row to be retried when its lease ends:
 /// each event reaches each channel at least once, with the same event id every time.</summary>
 public sealed class Outbox(Database database, ChannelStore channels, IEnumerable<INotificationSender> senders, Settings settings,
-    TimeProvider time, ILogger<Outbox> logger) : BackgroundService
+    TimeProvider time, ILogger<Outbox> logger) : BackgroundService, ICommitListener
 {
     public const int MaxAttempts = 8;
     public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(30);
@@ -61,6 +61,11 @@ public sealed class Outbox(Database database, ChannelStore channels, IEnumerable
 
     /// <summary>New events are waiting: look now rather than at the next timer.</summary>
     public void Wake() => wake.TrySetResult();
+
+    public void OnCommitted(CommittedBatch batch)
+    {
+        if (batch.Notifications > 0) Wake();
+    }
 
     /// <summary>The link to a monitor's page, when PUBLIC_URL is set.</summary>
     public static Uri? MonitorLink(Settings settings, string monitorId) =>

@@ -8,27 +8,19 @@ namespace Flatline;
 /// <summary>Fans live events out to SSE clients. Each client has a bounded queue; a client that
 /// falls behind is disconnected (it reconnects and gets a fresh snapshot) rather than silently
 /// losing events. Turns the writer's commits into events, and sends <c>stats_update</c> at most
-/// once per monitor per 5 s.</summary>
-public sealed class LiveHub : BackgroundService
+/// once per monitor per 5 s, from what the commits said and the stats in memory.</summary>
+public sealed class LiveHub(StatsCache stats, MonitorStore monitors, TimeProvider time) : BackgroundService, ICommitListener
 {
     public const int QueueLength = 4096;
     public static readonly TimeSpan StatsInterval = TimeSpan.FromSeconds(5);
 
-    readonly ConcurrentDictionary<long, Channel<byte[]>> clients = new();
-    readonly ConcurrentDictionary<long, (string Id, long LastSentMs)> statsSent = new();
-    readonly ConcurrentDictionary<long, string> statsPending = new();
-    readonly StatsCache stats;
-    readonly MonitorStore monitors;
-    readonly TimeProvider time;
-    long nextClient;
+    /// <summary>A monitor whose stats changed: who it is, and its status after its last check.</summary>
+    readonly record struct Pending(string Id, MonitorStatus Status, DateTime LastCheckedAt);
 
-    public LiveHub(ResultWriter writer, StatsCache stats, MonitorStore monitors, TimeProvider time)
-    {
-        this.stats = stats;
-        this.monitors = monitors;
-        this.time = time;
-        writer.Committed += OnCommitted;
-    }
+    readonly ConcurrentDictionary<long, Channel<byte[]>> clients = new();
+    readonly ConcurrentDictionary<long, long> statsSentAt = new();
+    readonly ConcurrentDictionary<long, Pending> statsPending = new();
+    long nextClient;
 
     public int Clients => clients.Count;
 
@@ -43,7 +35,7 @@ public sealed class LiveHub : BackgroundService
         clients[id] = queue;
         var snapshot = new List<byte[]>();
         foreach (var monitor in monitors.List())
-            if (StatsMessage(monitor.Key, monitor.View.Id) is { } message) snapshot.Add(message);
+            if (StatsMessage(monitor.Key, monitor.View.Id, monitor.View.Status, monitor.View.LastCheckedAt) is { } message) snapshot.Add(message);
         return (id, queue.Reader, snapshot);
     }
 
@@ -58,16 +50,16 @@ public sealed class LiveHub : BackgroundService
             if (!queue.Writer.TryWrite(message)) Disconnect(id); // fell behind: it reconnects for a fresh snapshot
     }
 
-    internal void OnCommitted(IReadOnlyList<MonitorEvent> events)
+    public void OnCommitted(CommittedBatch batch)
     {
-        foreach (var e in events) statsPending[e.MonitorKey] = e.MonitorId;
+        foreach (var e in batch.Checks) statsPending[e.MonitorKey] = new Pending(e.MonitorId, e.State.Status, Timestamps.FromMs(e.At));
         if (clients.IsEmpty) return;
-        foreach (var e in events)
+        foreach (var e in batch.Checks)
         {
-            var outcome = e.Result.Outcome;
+            var outcome = e.Outcome;
             Publish(Message(new CheckResultEvent("check_result", e.MonitorId, outcome.Ok ? MonitorStatus.Up : MonitorStatus.Down,
                 outcome.StatusCode, outcome.LatencyUs is { } us ? Math.Round(us / 1000.0, 3) : null, outcome.Error,
-                Timestamps.FromMs(e.Result.CheckedAtMs), e.State.Status), FlatlineJson.Default.CheckResultEvent));
+                Timestamps.FromMs(e.At), e.State.Status), FlatlineJson.Default.CheckResultEvent));
             if (e.Incident is { } incident)
                 Publish(Message(new IncidentEvent(e.Transition == Transition.WentDown ? "incident_opened" : "incident_resolved", e.MonitorId, incident),
                     FlatlineJson.Default.IncidentEvent));
@@ -91,21 +83,19 @@ public sealed class LiveHub : BackgroundService
     public void SendDueStats()
     {
         var now = Database.Now(time);
-        foreach (var (key, id) in statsPending)
+        foreach (var (key, pending) in statsPending)
         {
-            if (statsSent.TryGetValue(key, out var sent) && now - sent.LastSentMs < (long)StatsInterval.TotalMilliseconds) continue;
+            if (statsSentAt.TryGetValue(key, out var sentAt) && now - sentAt < (long)StatsInterval.TotalMilliseconds) continue;
             statsPending.TryRemove(key, out _);
-            statsSent[key] = (id, now);
-            if (!clients.IsEmpty && StatsMessage(key, id) is { } message) Publish(message);
+            statsSentAt[key] = now;
+            if (!clients.IsEmpty && StatsMessage(key, pending.Id, pending.Status, pending.LastCheckedAt) is { } message) Publish(message);
         }
     }
 
-    byte[]? StatsMessage(long key, string id)
-    {
-        if (stats.Get(key, id) is not { } windows || monitors.Get(key) is not { } monitor) return null;
-        return Message(new StatsUpdateEvent("stats_update", id, monitor.View.Status, monitor.View.LastCheckedAt, windows.Windows),
-            FlatlineJson.Default.StatsUpdateEvent);
-    }
+    byte[]? StatsMessage(long key, string id, MonitorStatus status, DateTime? lastCheckedAt) =>
+        stats.Get(key, id) is { } windows
+            ? Message(new StatsUpdateEvent("stats_update", id, status, lastCheckedAt, windows.Windows), FlatlineJson.Default.StatsUpdateEvent)
+            : null;
 
     static byte[] Message<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {

@@ -6,15 +6,20 @@ namespace Flatline;
 /// committed check and span, and a window drops the hour or day that leaves it by subtracting that
 /// rollup row. Reading a monitor's stats then costs the same whatever its history, and all
 /// monitors' stats cost one pass over memory. A missing entry is loaded from the rollups.</summary>
-/// <remarks>The writer commits and applies its deltas under <see cref="Gate"/>, and an entry is
-/// loaded under it too, so an entry never misses or double-counts a batch.</remarks>
-public sealed class StatsCache(Database database, TimeProvider time)
+/// <remarks>An entry is loaded in one read transaction together with the writer's batch sequence
+/// number, so it knows which committed batches it already holds: a batch the entry holds is not
+/// applied again, and one committed after its snapshot is. Rolling a window in place reads the rows
+/// that leave it, which is right only when the database holds exactly the batches the cache has
+/// applied; otherwise the entry is loaded afresh.</remarks>
+public sealed class StatsCache(Database database, TimeProvider time) : ICommitListener, IMonitorChangeListener
 {
     const long HourMs = RollupWriter.HourMs, DayMs = RollupWriter.DayMs;
     static readonly int[] DaySpans = [7, 30, 90];
 
-    public Lock Gate { get; } = new();
+    readonly Lock gate = new();
     readonly Dictionary<long, Entry> entries = [];
+    // The newest batch applied to the entries in memory.
+    long applied;
 
     sealed class Entry
     {
@@ -24,13 +29,14 @@ public sealed class StatsCache(Database database, TimeProvider time)
         public bool Enabled;
         public MonitorStatus Status;
         public long? AccountedUntil;
+        public long LoadedAt;                  // the batch sequence number of the snapshot it was loaded from
     }
 
     /// <summary>Stats of one monitor now; null when it does not exist.</summary>
     public MonitorStats? Get(long key, string id)
     {
         var now = Database.Now(time);
-        lock (Gate)
+        lock (gate)
         {
             if (!entries.TryGetValue(key, out var entry))
             {
@@ -44,28 +50,33 @@ public sealed class StatsCache(Database database, TimeProvider time)
     }
 
     /// <summary>After the monitor's settings, pause state or existence changed outside the writer.</summary>
-    public void Invalidate(long key)
+    public void MonitorChanged(long key)
     {
-        lock (Gate) entries.Remove(key);
+        lock (gate) entries.Remove(key);
     }
 
-    /// <summary>The writer's committed results. Call with <see cref="Gate"/> held, right after the commit.</summary>
-    public void Apply(IReadOnlyList<MonitorEvent> events)
+    /// <summary>The writer's committed batch, right after its commit (so the database holds exactly it).</summary>
+    public void OnCommitted(CommittedBatch batch)
     {
-        foreach (var e in events)
+        lock (gate)
         {
-            if (!entries.TryGetValue(e.MonitorKey, out var entry)) continue; // loaded from the rollups when needed
-            var at = e.Result.CheckedAtMs;
-            // Add under the current window ends first, then roll: the rows that leave the windows
-            // then hold exactly what the windows hold, this batch included.
-            AddSpan(entry, e.SpanFrom, at, e.WasDown);
-            if (at / HourMs > entry.Hour - 24) entry.Hours.AddCheck(e.Result.Outcome.Ok, e.Result.Outcome.LatencyUs);
-            for (var w = 0; w < DaySpans.Length; w++)
-                if (at / DayMs > entry.Day - DaySpans[w]) entry.Days[w].AddCheck(e.Result.Outcome.Ok, e.Result.Outcome.LatencyUs);
-            // Reloading here would read this batch, already counted: a long gap drops the entry instead.
-            if (Roll(entry, e.MonitorKey, at, reload: false) is null) continue;
-            entry.Status = e.State.Status;
-            entry.AccountedUntil = at;
+            applied = batch.Sequence;
+            foreach (var e in batch.Checks)
+            {
+                // Not in memory: loaded from the rollups when needed. Loaded after this commit: it has it.
+                if (!entries.TryGetValue(e.MonitorKey, out var entry) || entry.LoadedAt >= batch.Sequence) continue;
+                var at = e.At;
+                // Add under the current window ends first, then roll: the rows that leave the windows
+                // then hold exactly what the windows hold, this batch included.
+                AddSpan(entry, e.SpanFrom, at, e.WasDown);
+                if (at / HourMs > entry.Hour - 24) entry.Hours.AddCheck(e.Outcome.Ok, e.Outcome.LatencyUs);
+                for (var w = 0; w < DaySpans.Length; w++)
+                    if (at / DayMs > entry.Day - DaySpans[w]) entry.Days[w].AddCheck(e.Outcome.Ok, e.Outcome.LatencyUs);
+                // Reloading here would read this batch, already counted: a long gap drops the entry instead.
+                if (Roll(entry, e.MonitorKey, at, reload: false) is null) continue;
+                entry.Status = e.State.Status;
+                entry.AccountedUntil = at;
+            }
         }
     }
 
@@ -103,18 +114,19 @@ public sealed class StatsCache(Database database, TimeProvider time)
     Entry? Load(long key, long now)
     {
         using var loader = new Loader(database);
+        loader.Begin();
         return loader.Load(key, now);
     }
 
     /// <summary>Number of monitors whose windows are in memory.</summary>
     internal int Count
     {
-        get { lock (Gate) return entries.Count; }
+        get { lock (gate) return entries.Count; }
     }
 
     /// <summary>Loads the windows of every monitor not in memory yet, so that the first dashboard after
-    /// a start does not pay for them (1.7 s for 10,000 monitors with 90 days of history, measured). It takes
-    /// <see cref="Gate"/> for a few hundred monitors at a time, so the writer is never held up for long.</summary>
+    /// a start does not pay for them. It holds the cache for a few hundred monitors at a time, so the
+    /// writer's listener call is never held up for long.</summary>
     public void Warm(CancellationToken stop)
     {
         try
@@ -139,20 +151,25 @@ public sealed class StatsCache(Database database, TimeProvider time)
         foreach (var chunk in keys.Chunk(256))
         {
             if (stop.IsCancellationRequested) return;
-            lock (Gate)
+            lock (gate)
             {
                 var now = Database.Now(time);
+                loader.Begin();
                 foreach (var key in chunk)
                     if (!entries.ContainsKey(key) && loader.Load(key, now) is { } entry) entries[key] = entry;
+                loader.End();
             }
         }
     }
 
-    /// <summary>A monitor's row and rollups read with statements prepared once, for loading many.</summary>
+    /// <summary>A monitor's row and rollups read with statements prepared once, for loading many, in
+    /// one read transaction with the batch sequence number it holds.</summary>
     sealed class Loader : IDisposable
     {
         readonly SqliteConnection connection;
         readonly SqliteCommand monitor, hours, days;
+        SqliteTransaction? transaction;
+        long sequence;
 
         public Loader(Database database)
         {
@@ -166,9 +183,23 @@ public sealed class StatsCache(Database database, TimeProvider time)
                 "$id", "$from", "$to");
         }
 
+        public void Begin()
+        {
+            End();
+            transaction = connection.BeginTransaction(deferred: true);
+            monitor.Transaction = hours.Transaction = days.Transaction = transaction;
+            sequence = ResultWriter.ReadSequence(connection, transaction);
+        }
+
+        public void End()
+        {
+            transaction?.Dispose();
+            transaction = null;
+        }
+
         public Entry? Load(long key, long now)
         {
-            var entry = new Entry { Hour = now / HourMs, Day = now / DayMs };
+            var entry = new Entry { Hour = now / HourMs, Day = now / DayMs, LoadedAt = sequence };
             using (var row = monitor.Bind(key).ExecuteReader())
             {
                 if (!row.Read()) return null;
@@ -187,6 +218,7 @@ public sealed class StatsCache(Database database, TimeProvider time)
 
         public void Dispose()
         {
+            End();
             monitor.Dispose();
             hours.Dispose();
             days.Dispose();
@@ -222,9 +254,13 @@ public sealed class StatsCache(Database database, TimeProvider time)
     void RollInPlace(Entry entry, long key, long hour, long day)
     {
         using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        if (ResultWriter.ReadSequence(connection, transaction) != Math.Max(entry.LoadedAt, applied))
+            throw new InvalidOperationException("the database holds batches the cache has not applied yet");
         if (hour > entry.Hour)
         {
             using var leaving = connection.CreateCommand();
+            leaving.Transaction = transaction;
             leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to";
             leaving.Parameters.AddWithValue("$id", key);
             leaving.Parameters.AddWithValue("$from", entry.Hour - 24);
@@ -238,6 +274,7 @@ public sealed class StatsCache(Database database, TimeProvider time)
             for (var w = 0; w < DaySpans.Length; w++)
             {
                 using var leaving = connection.CreateCommand();
+                leaving.Transaction = transaction;
                 leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, latency FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to";
                 leaving.Parameters.AddWithValue("$id", key);
                 leaving.Parameters.AddWithValue("$from", entry.Day - DaySpans[w]);

@@ -54,10 +54,13 @@ public static class StatsServices
     public static IServiceCollection AddStats(this IServiceCollection services)
     {
         services.AddSingleton<StatsCache>();
+        services.AddSingleton<ICommitListener>(sp => sp.GetRequiredService<StatsCache>());
+        services.AddSingleton<IMonitorChangeListener>(sp => sp.GetRequiredService<StatsCache>());
         services.AddSingleton<StatsStore>();
         services.AddSingleton<RetentionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
         services.AddSingleton<LiveHub>();
+        services.AddSingleton<ICommitListener>(sp => sp.GetRequiredService<LiveHub>());
         services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());
         return services;
     }

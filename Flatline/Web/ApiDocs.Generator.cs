@@ -9,7 +9,7 @@ namespace Flatline;
 public static partial class ApiDocs
 {
     static partial void AddGenerator(IServiceCollection services) =>
-        services.AddOpenApi("v1", options => OpenApiShape.Configure(options));
+        services.AddOpenApi("v1", OpenApiShape.Configure);
 
     static partial void MapDocument(IEndpointRouteBuilder app)
     {

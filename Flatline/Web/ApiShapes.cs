@@ -4,14 +4,11 @@ namespace Flatline;
 // bad field themselves) and the webhook payload the webhook sender writes by hand.
 
 /// <summary>A monitor to create or replace. Omitted fields take their defaults (interval 60,
-/// timeout 10 and below the interval, retries 0, enabled true); in a PATCH they keep their values.</summary>
-public sealed record MonitorInput(string Name, HttpMonitorConfigInput Config, int? Interval = null, int? Timeout = null, int? Retries = null, bool? Enabled = null);
-
-/// <summary>An http monitor's config as sent: only <c>type</c> and <c>url</c> are required. Defaults:
-/// method GET, expected_status ["2xx"], follow_redirects and verify_tls true.</summary>
-public sealed record HttpMonitorConfigInput(
-    string Type, string Url, string? Method = null, List<System.Text.Json.JsonElement>? ExpectedStatus = null, Dictionary<string, string>? Headers = null,
-    MonitorRequestBody? Body = null, string? Keyword = null, bool? FollowRedirects = null, bool? VerifyTls = null);
+/// timeout 10 and below the interval, retries 0, enabled true); in a PATCH they keep their values.
+/// In <c>config</c>, only <c>type</c> and what locates the target (<c>url</c>; <c>host</c> and
+/// <c>port</c>) are required: http defaults to GET, expected_status ["2xx"], follow_redirects and
+/// verify_tls true; tcp to tls false and verify_tls true.</summary>
+public sealed record MonitorInput(string Name, MonitorConfig Config, int? Interval = null, int? Timeout = null, int? Retries = null, bool? Enabled = null);
 
 /// <summary>A notification channel to create, or the fields to change. Secrets may be sent back as the
 /// mask <c>********</c> (or left out) to keep the stored value.</summary>

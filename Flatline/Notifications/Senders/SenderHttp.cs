@@ -83,8 +83,8 @@ public sealed class SenderHttp
         {
             cancellationToken.ThrowIfCancellationRequested();
             var error = attempt.IsCancellationRequested
-                ? $"timeout after {Math.Max(1, (long)Math.Round(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)} s"
-                : HttpProbe.Describe(e);
+                ? NetworkErrors.Timeout(timeout)
+                : NetworkErrors.Describe(e);
             // A failure after the status arrived (reading the error text) still reports that status.
             return new DeliveryResult(false, status, error, status is null or 429 or >= 500);
         }

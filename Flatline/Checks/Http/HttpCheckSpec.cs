@@ -13,18 +13,10 @@ public sealed record HttpCheckSpec(
     string? Keyword,
     bool FollowRedirects,
     bool VerifyTls,
-    TimeSpan Timeout);
+    TimeSpan Timeout) : CheckSpec(Timeout);
 
 /// <summary>A request body ready to send: bytes and their content type.</summary>
 public sealed record HttpCheckBody(byte[] Content, string ContentType);
-
-/// <summary>The result of one check. <see cref="LatencyUs"/> is the time to the response headers,
-/// null when no response came.</summary>
-public sealed record ProbeOutcome(bool Ok, int? StatusCode, long? LatencyUs, string? Error, DateTimeOffset? TlsExpiresAt)
-{
-    public static ProbeOutcome Failure(string error, int? statusCode = null, long? latencyUs = null, DateTimeOffset? tlsExpiresAt = null) =>
-        new(false, statusCode, latencyUs, error, tlsExpiresAt);
-}
 
 /// <summary>Accepted status codes as inclusive ranges, from items such as <c>200</c>, <c>"2xx"</c>
 /// or <c>"200-299"</c>. The default is any 2xx.</summary>

@@ -11,11 +11,10 @@ namespace Flatline;
 
 /// <summary>Runs HTTP checks. Failures of the target become a failed <see cref="ProbeOutcome"/>
 /// with a short message; only the caller's cancellation escapes as an exception.</summary>
-/// <remarks>Four shared handlers (follow redirects × verify TLS) keep connections pooled across
-/// checks. <see cref="ProbeOutcome.LatencyUs"/> runs from sending the request to receiving the
-/// response headers, so it includes DNS, connect and the TLS handshake only when the check had to
-/// open a new connection; over a pooled connection it is the time to first byte alone.</remarks>
-public sealed class HttpProbe : IDisposable
+/// <remarks>Four shared handlers (follow redirects × verify TLS), none of which keeps a connection:
+/// every check opens its own (see the handler), so <see cref="ProbeOutcome.LatencyUs"/>, from sending
+/// the request to receiving the response headers, always includes DNS, connect and the TLS handshake.</remarks>
+public sealed class HttpProbe : IProbe, IDisposable
 {
     public const int MaxRedirects = 10;
 
@@ -32,6 +31,8 @@ public sealed class HttpProbe : IDisposable
         userAgent = "Flatline/" + FlatlineApp.Version;
         handlers = [new(false, false, time), new(false, true, time), new(true, false, time), new(true, true, time)];
     }
+
+    Task<ProbeOutcome> IProbe.CheckAsync(CheckSpec spec, CancellationToken cancellationToken) => CheckAsync((HttpCheckSpec)spec, cancellationToken);
 
     public async Task<ProbeOutcome> CheckAsync(HttpCheckSpec spec, CancellationToken cancellationToken)
     {
@@ -65,10 +66,10 @@ public sealed class HttpProbe : IDisposable
         catch (Exception e)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            tlsExpiresAt ??= Find<CertificateRejectedException>(e)?.NotAfter;
+            tlsExpiresAt ??= NetworkErrors.Find<CertificateRejectedException>(e)?.NotAfter;
             var error = timeout.IsCancellationRequested
-                ? $"timeout after {Math.Max(1, (long)Math.Round(spec.Timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)} s"
-                : OtherScheme(request.RequestUri) ?? Describe(e);
+                ? NetworkErrors.Timeout(spec.Timeout)
+                : OtherScheme(request.RequestUri) ?? NetworkErrors.Describe(e);
             return ProbeOutcome.Failure(error, status, latencyUs, tlsExpiresAt);
         }
     }
@@ -144,54 +145,6 @@ public sealed class HttpProbe : IDisposable
         }
     }
 
-    internal static string Describe(Exception e)
-    {
-        var requestError = (e as HttpRequestException)?.HttpRequestError;
-        switch (requestError)
-        {
-            case HttpRequestError.NameResolutionError:
-                return "DNS lookup failed";
-            case HttpRequestError.SecureConnectionError:
-                return Find<CertificateRejectedException>(e)?.Message ?? "TLS: handshake failed";
-            case HttpRequestError.InvalidResponse:
-                return "invalid response";
-            case HttpRequestError.ConfigurationLimitExceeded:
-                return "response headers too large";
-            case HttpRequestError.HttpProtocolError:
-                return "protocol error";
-        }
-        switch (FindSocketError(e))
-        {
-            case SocketError.ConnectionRefused:
-                return "connection refused";
-            case SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown:
-                return "connection reset";
-            case SocketError.HostUnreachable or SocketError.HostDown:
-                return "host unreachable";
-            case SocketError.NetworkUnreachable or SocketError.NetworkDown:
-                return "network unreachable";
-            case SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData:
-                return "DNS lookup failed";
-        }
-        return requestError switch
-        {
-            HttpRequestError.ResponseEnded => "connection closed",
-            HttpRequestError.ConnectionError => "connection failed",
-            _ when e is IOException => "connection closed",
-            _ => "request failed",
-        };
-    }
-
-    static SocketError? FindSocketError(Exception e) => Find<SocketException>(e)?.SocketErrorCode;
-
-    static T? Find<T>(Exception? e) where T : Exception
-    {
-        // Exception chains are short; the depth cap keeps this bounded whatever they hold.
-        for (var depth = 0; e is not null && depth < 8; depth++, e = e.InnerException)
-            if (e is T found) return found;
-        return null;
-    }
-
     public void Dispose()
     {
         foreach (var handler in handlers) handler.Invoker.Dispose();
@@ -226,7 +179,7 @@ public sealed class HttpProbe : IDisposable
                     RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
                         errors == SslPolicyErrors.None || !verifyTls
                             ? true
-                            : throw new CertificateRejectedException(Reason(certificate, chain, errors, time.GetUtcNow()), NotAfter(certificate)),
+                            : throw new CertificateRejectedException(CertificateRejectedException.Reason(certificate, chain, errors, time.GetUtcNow()), CertificateRejectedException.ExpiryOf(certificate)),
                 },
                 PlaintextStreamFilter = (context, _) =>
                 {
@@ -241,32 +194,6 @@ public sealed class HttpProbe : IDisposable
 
         public HttpMessageInvoker Invoker { get; }
         public ServerCertificates Certificates { get; } = new();
-    }
-
-    static DateTimeOffset? NotAfter(X509Certificate? certificate) =>
-        certificate is X509Certificate2 cert ? new DateTimeOffset(cert.NotAfter.ToUniversalTime(), TimeSpan.Zero) : null;
-
-    /// <summary>Why a server's certificate is refused, most specific first: an expired certificate
-    /// is usually also untrusted, and a wrong name matters more than a missing trust anchor.</summary>
-    static string Reason(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, DateTimeOffset now)
-    {
-        if (certificate is not X509Certificate2 cert || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
-            return "TLS: no certificate";
-        if (cert.NotBefore.ToUniversalTime() > now.UtcDateTime)
-            return "TLS: certificate not yet valid";
-        if (cert.NotAfter.ToUniversalTime() < now.UtcDateTime
-            || (chain is not null && chain.ChainStatus.Any(s => s.Status.HasFlag(X509ChainStatusFlags.NotTimeValid))))
-            return "TLS: certificate expired";
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
-            return "TLS: certificate name mismatch";
-        return "TLS: certificate not trusted";
-    }
-
-    /// <summary>Thrown from the validation callback; it travels inside the handshake's exception to
-    /// the very request that opened the connection, so concurrent checks never mix up reasons.</summary>
-    sealed class CertificateRejectedException(string reason, DateTimeOffset? notAfter) : Exception(reason)
-    {
-        public DateTimeOffset? NotAfter { get; } = notAfter;
     }
 
     /// <summary>The certificate expiry of each HTTPS server (TLS host name and port) as the latest
@@ -290,7 +217,7 @@ public sealed class HttpProbe : IDisposable
 
         public void Record(SslStream ssl, HttpRequestMessage initiatingRequest)
         {
-            if (NotAfter(ssl.RemoteCertificate) is not { } expiry) return;
+            if (CertificateRejectedException.ExpiryOf(ssl.RemoteCertificate) is not { } expiry) return;
             if (Key(initiatingRequest) is not { } key || !key.StartsWith(ssl.TargetHostName + ":", StringComparison.OrdinalIgnoreCase)) return;
             if (notAfter.Count >= MaxServers) notAfter.Clear();
             notAfter[key] = expiry;

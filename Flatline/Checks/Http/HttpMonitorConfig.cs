@@ -1,0 +1,36 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Flatline;
+
+/// <summary>The <c>config</c> of an <c>http</c> monitor: a request to <c>url</c>, up when the status is
+/// expected (default any 2xx), the keyword found. Stored and shown with the defaults filled in.</summary>
+public sealed record HttpMonitorConfig(
+    string Url,
+    string Method = "GET",
+    List<JsonElement>? ExpectedStatus = null,
+    Dictionary<string, string>? Headers = null,
+    MonitorRequestBody? Body = null,
+    string? Keyword = null,
+    bool FollowRedirects = true,
+    bool VerifyTls = true) : MonitorConfig
+{
+    [JsonIgnore]
+    public override string Type => "http";
+
+    [JsonIgnore]
+    public override string Target => Url;
+}
+
+/// <summary><c>{type:"json", content}</c> or <c>{type:"form", fields}</c>.</summary>
+public sealed record MonitorRequestBody(
+    string Type,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Content = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Dictionary<string, string>? Fields = null)
+{
+    public HttpCheckBody ToCheckBody() => Type == "json"
+        ? new HttpCheckBody(Encoding.UTF8.GetBytes(Content!.Value.GetRawText()), "application/json")
+        : new HttpCheckBody(Encoding.ASCII.GetBytes(string.Join('&', Fields!.Select(f =>
+            Uri.EscapeDataString(f.Key) + "=" + Uri.EscapeDataString(f.Value)))), "application/x-www-form-urlencoded");
+}

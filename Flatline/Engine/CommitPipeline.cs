@@ -1,0 +1,76 @@
+using Microsoft.Data.Sqlite;
+
+namespace Flatline;
+
+/// <summary>A finished check (or a push) on its way to the writer. <see cref="Revision"/> is the
+/// monitor's revision when the check started: a result of a check since changed is dropped.</summary>
+public sealed record ProbeResult(long MonitorKey, int Revision, long CheckedAtMs, ProbeOutcome Outcome);
+
+/// <summary>When a recorder runs within a result: each stage sees what the ones before it decided.</summary>
+public enum RecordStage
+{
+    /// <summary>The raw check row.</summary>
+    Check,
+    /// <summary>History derived from it (rollups).</summary>
+    History,
+    /// <summary>The state machine: the monitor's status and its incidents.</summary>
+    State,
+    /// <summary>What the state change causes (notifications).</summary>
+    Effects,
+}
+
+/// <summary>One result inside the writer's transaction. The writer fills in what it read of the
+/// monitor; the state stage sets <see cref="After"/>, <see cref="Transition"/> and <see cref="Incident"/>.</summary>
+public sealed class RecordedResult(long monitorKey, string monitorId, int retries, MonitorState before, long at, long spanFrom, ProbeOutcome outcome)
+{
+    public long MonitorKey { get; } = monitorKey;
+    public string MonitorId { get; } = monitorId;
+    public int Retries { get; } = retries;
+    public MonitorState Before { get; } = before;
+
+    /// <summary>The check's time, unique and increasing per monitor (the checks table's key).</summary>
+    public long At { get; } = at;
+
+    /// <summary>[SpanFrom, At) is enabled time since the last result, and down time when <see cref="Before"/> was down.</summary>
+    public long SpanFrom { get; } = spanFrom;
+
+    public ProbeOutcome Outcome { get; } = outcome;
+    public MonitorState After { get; set; } = before;
+    public Transition Transition { get; set; }
+    public IncidentView? Incident { get; set; }
+
+    /// <summary>Notification events written for this result.</summary>
+    public int Notifications { get; set; }
+
+    public CommittedCheck Committed() =>
+        new(MonitorKey, MonitorId, At, Outcome, After, Transition, Incident, SpanFrom, Before.Status == MonitorStatus.Down);
+}
+
+/// <summary>Writes its part of each result inside the writer's transaction.</summary>
+public interface IResultRecorder
+{
+    RecordStage Stage { get; }
+
+    /// <summary>Prepares this recorder's statements for one batch.</summary>
+    IBatchRecorder Begin(SqliteConnection connection, SqliteTransaction transaction);
+}
+
+public interface IBatchRecorder : IDisposable
+{
+    void Record(RecordedResult result);
+}
+
+/// <summary>What one persisted result changed, as the listeners get it after the commit.</summary>
+public sealed record CommittedCheck(
+    long MonitorKey, string MonitorId, long At, ProbeOutcome Outcome, MonitorState State, Transition Transition, IncidentView? Incident,
+    long SpanFrom, bool WasDown);
+
+/// <summary>One committed transaction. <see cref="Sequence"/> increases by one per batch and is
+/// stored in the same transaction, so a reader can tell which batches a snapshot holds.</summary>
+public sealed record CommittedBatch(long Sequence, IReadOnlyList<CommittedCheck> Checks, int Notifications);
+
+/// <summary>Told of each batch right after its commit, on the writer's thread: must not block.</summary>
+public interface ICommitListener
+{
+    void OnCommitted(CommittedBatch batch);
+}

@@ -1,0 +1,76 @@
+using Microsoft.Data.Sqlite;
+
+namespace Flatline;
+
+/// <summary>The raw check row.</summary>
+public sealed class CheckRecorder : IResultRecorder
+{
+    public RecordStage Stage => RecordStage.Check;
+
+    public IBatchRecorder Begin(SqliteConnection connection, SqliteTransaction transaction) => new Batch(Sql.Prepare(connection, transaction,
+        "INSERT INTO checks (monitor_id, checked_at, ok, latency_us, status_code, error) VALUES ($id, $at, $ok, $latency, $status, $error)",
+        "$id", "$at", "$ok", "$latency", "$status", "$error"));
+
+    sealed class Batch(SqliteCommand insert) : IBatchRecorder
+    {
+        public void Record(RecordedResult r) =>
+            insert.Bind(r.MonitorKey, r.At, r.Outcome.Ok, r.Outcome.LatencyUs, r.Outcome.StatusCode, r.Outcome.Error).ExecuteNonQuery();
+
+        public void Dispose() => insert.Dispose();
+    }
+}
+
+/// <summary>The hourly and daily rollups. The time since the last result is enabled time, and down
+/// time when the monitor was down, so the rollups' down time is exactly the incidents' duration.</summary>
+public sealed class RollupRecorder : IResultRecorder
+{
+    public RecordStage Stage => RecordStage.History;
+
+    public IBatchRecorder Begin(SqliteConnection connection, SqliteTransaction transaction) => new Batch(new RollupWriter(connection, transaction));
+
+    sealed class Batch(RollupWriter rollups) : IBatchRecorder
+    {
+        public void Record(RecordedResult r)
+        {
+            rollups.AddSpan(r.MonitorKey, r.SpanFrom, r.At, r.Before.Status == MonitorStatus.Down);
+            rollups.AddCheck(r.MonitorKey, r.At, r.Outcome.Ok, r.Outcome.LatencyUs);
+        }
+
+        public void Dispose() => rollups.Dispose();
+    }
+}
+
+/// <summary>The state machine: the monitor's status and failure count, and the incident it opens or resolves.</summary>
+public sealed class StateRecorder : IResultRecorder
+{
+    public RecordStage Stage => RecordStage.State;
+
+    public IBatchRecorder Begin(SqliteConnection connection, SqliteTransaction transaction) => new Batch(
+        Sql.Prepare(connection, transaction,
+            "UPDATE monitors SET status = $status, consecutive_failures = $failures, last_checked_at = $at, accounted_until = $at, tls_expires_at = coalesce($tls, tls_expires_at) WHERE id = $id",
+            "$status", "$failures", "$at", "$tls", "$id"),
+        new IncidentStore.BatchWriter(connection, transaction));
+
+    sealed class Batch(SqliteCommand update, IncidentStore.BatchWriter incidents) : IBatchRecorder
+    {
+        public void Record(RecordedResult r)
+        {
+            var (next, transition) = StateMachine.Apply(r.Before, r.Outcome.Ok, r.Retries);
+            update.Bind((int)next.Status, next.ConsecutiveFailures, r.At, r.Outcome.TlsExpiresAt?.ToUnixTimeMilliseconds(), r.MonitorKey).ExecuteNonQuery();
+            r.After = next;
+            r.Transition = transition;
+            r.Incident = transition switch
+            {
+                Transition.WentDown => incidents.Open(r.MonitorKey, r.MonitorId, r.At, r.Outcome.Error),
+                Transition.Recovered => incidents.Resolve(r.MonitorKey, r.MonitorId, r.At),
+                _ => null,
+            };
+        }
+
+        public void Dispose()
+        {
+            update.Dispose();
+            incidents.Dispose();
+        }
+    }
+}
