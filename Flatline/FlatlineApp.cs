@@ -183,18 +183,21 @@ public static class FlatlineApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSecurityHeaders();
+        app.UseRouting();
         app.UseApiAuth();
 
+        // Public: the docs, health, sign-in and the UI's files. Everything under /api/v1 needs a caller.
         app.MapApiDocs();
         app.MapHealth();
         app.MapAuth();
         if (settings.OAuth is not null) app.MapOidc();
-        app.MapApiTokens();
-        app.MapMonitors();
-        app.MapStats();
-        app.MapStream();
-        app.MapNotificationChannels();
         app.MapUi();
+        var api = app.MapGroup("/api/v1").RequireCaller();
+        api.MapApiTokens();
+        api.MapMonitors();
+        api.MapStats();
+        api.MapStream();
+        api.MapNotificationChannels();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

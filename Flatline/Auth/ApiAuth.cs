@@ -3,16 +3,21 @@ namespace Flatline;
 /// <summary>Who is calling the API: an API token or a signed-in user.</summary>
 public sealed record Caller(string Kind, string Id, string Name, bool ReadOnly);
 
-/// <summary>Guards every <c>/api/v1/*</c> route: 401 without valid credentials, 403 for a
-/// read-only token on an unsafe method.</summary>
+/// <summary>Route metadata: the route needs a caller, a signed-in user or an API token.</summary>
+public sealed class CallerRequired
+{
+    public static readonly CallerRequired Instance = new();
+}
+
+/// <summary>Guards the routes whose group says <see cref="RequireCaller{TBuilder}"/>: 401 without valid
+/// credentials, 403 for a read-only token on an unsafe method. Every other route is public, and
+/// says so by its group; no path decides.</summary>
 public static class ApiAuth
 {
-    static readonly PathString ApiPrefix = new("/api/v1");
-    static readonly PathString PublicDocument = new("/api/v1/openapi.json");
-    const string CallerKey = "flatline.caller";
+    public static TBuilder RequireCaller<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(CallerRequired.Instance);
 
-    public static Caller? GetCaller(this HttpContext context) => context.Items[CallerKey] as Caller;
-
+    /// <summary>Runs after routing, so that the matched endpoint's metadata is known.</summary>
     public static IApplicationBuilder UseApiAuth(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         if (CsrfGuard.Check(context) is { } refusal)
@@ -20,8 +25,7 @@ public static class ApiAuth
             await WriteProblem(context, 403, "Forbidden", refusal);
             return;
         }
-        var path = context.Request.Path;
-        if (!path.StartsWithSegments(ApiPrefix) || path.Equals(PublicDocument))
+        if (context.GetEndpoint()?.Metadata.GetMetadata<CallerRequired>() is null)
         {
             await next(context);
             return;
@@ -39,7 +43,6 @@ public static class ApiAuth
             await WriteProblem(context, 403, "Forbidden", "this API token is read-only");
             return;
         }
-        context.Items[CallerKey] = caller;
         await next(context);
     });
 

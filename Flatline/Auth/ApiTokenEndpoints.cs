@@ -8,7 +8,7 @@ public static class ApiTokenEndpoints
 {
     public static IEndpointRouteBuilder MapApiTokens(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/tokens").WithTags("API tokens");
+        var group = app.MapGroup("/tokens").WithTags("API tokens");
         group.MapGet("/", ListTokens).WithName("ListApiTokens").WithSummary("List API tokens (never the tokens themselves)");
         group.MapPost("/", CreateToken).WithName("CreateApiToken").WithSummary("Create an API token; the token is shown only in this response");
         group.MapDelete("/{id}", RevokeToken).WithName("RevokeApiToken").WithSummary("Revoke an API token for good");

@@ -8,7 +8,7 @@ public static class MonitorEndpoints
 {
     public static IEndpointRouteBuilder MapMonitors(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/monitors").WithTags("Monitors");
+        var group = app.MapGroup("/monitors").WithTags("Monitors");
         group.MapGet("/", ListMonitors).WithName("ListMonitors").WithSummary("List every monitor with its current status");
         group.MapPost("/", CreateMonitor).WithName("CreateMonitor").WithSummary("Create a monitor; it is checked within a second");
         group.MapGet("/{id}", GetMonitor).WithName("GetMonitor").WithSummary("Get one monitor");

@@ -7,7 +7,7 @@ public static class ChannelEndpoints
 {
     public static IEndpointRouteBuilder MapNotificationChannels(this IEndpointRouteBuilder app)
     {
-        var channels = app.MapGroup("/api/v1/notification-channels").WithTags("Notification channels");
+        var channels = app.MapGroup("/notification-channels").WithTags("Notification channels");
         channels.MapGet("/", ListChannels).WithName("ListNotificationChannels").WithSummary("List notification channels (secrets masked)");
         channels.MapPost("/", CreateChannel).WithName("CreateNotificationChannel").WithSummary("Create a notification channel");
         channels.MapGet("/{id}", GetChannel).WithName("GetNotificationChannel").WithSummary("Get one notification channel (secrets masked)");
@@ -16,7 +16,7 @@ public static class ChannelEndpoints
         channels.MapPost("/{id}/test", TestChannel).WithName("TestNotificationChannel").WithSummary("Send a test message now and return the outcome");
         channels.MapGet("/{id}/deliveries", ListDeliveries).WithName("ListDeliveries").WithSummary("Every delivery attempt to this channel, newest first");
 
-        var links = app.MapGroup("/api/v1/monitors/{id}/notification-channels").WithTags("Notification channels");
+        var links = app.MapGroup("/monitors/{id}/notification-channels").WithTags("Notification channels");
         links.MapGet("/", ListLinks).WithName("ListMonitorChannels").WithSummary("The channels a monitor notifies");
         links.MapPost("/", CreateLink).WithName("LinkMonitorChannel").WithSummary("Notify a channel about this monitor (on_recovery defaults to true)");
         links.MapPatch("/{channelId}", UpdateLink).WithName("UpdateMonitorChannel").WithSummary("Change whether the channel hears about recoveries");

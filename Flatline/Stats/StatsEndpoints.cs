@@ -7,7 +7,7 @@ public static class StatsEndpoints
 {
     public static IEndpointRouteBuilder MapStats(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1").WithTags("Stats");
+        var api = app.MapGroup("").WithTags("Stats");
         api.MapGet("/stats", AllStats).WithName("GetAllStats").WithSummary("Uptime, downtime, checks and latency percentiles of every monitor over 24h, 7d, 30d and 90d");
         api.MapGet("/monitors/{id}/stats", MonitorStats).WithName("GetMonitorStats").WithSummary("One monitor's stats over 24h, 7d, 30d and 90d");
         api.MapGet("/monitors/{id}/uptime", Uptime).WithName("GetMonitorUptime").WithSummary("One row per UTC day, oldest first (days 1-400, default 90)");

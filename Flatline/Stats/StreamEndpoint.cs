@@ -4,7 +4,7 @@ public static class StreamEndpoint
 {
     public static IEndpointRouteBuilder MapStream(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/stats/stream", Stream)
+        app.MapGet("/stats/stream", Stream)
             .WithTags("Stats")
             .WithName("StreamEvents")
             .WithSummary("Server-sent events: a stats_update per monitor on connect, then check_result, incident_opened, incident_resolved and stats_update as they happen");

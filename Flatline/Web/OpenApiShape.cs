@@ -95,7 +95,7 @@ public static class OpenApiShape
             var document = context.Document!;
             operation.Responses ??= new OpenApiResponses();
 
-            if (path.StartsWith("/api/v1", StringComparison.Ordinal))
+            if (description.ActionDescriptor.EndpointMetadata.OfType<CallerRequired>().Any())
             {
                 operation.Security = [Requirement("session", document), Requirement("bearer", document)];
                 Problem(operation, document, "401", "Not signed in and no valid API token");
