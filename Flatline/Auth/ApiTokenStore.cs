@@ -81,7 +81,7 @@ public sealed class ApiTokenStore(Database database, TimeProvider time)
             touch.Parameters.AddWithValue("$hash", hash);
             // Best effort: a full or read-only disk must not turn every API read into an error.
             try { touch.ExecuteNonQuery(); }
-            catch (SqliteException e) when (e.SqliteErrorCode is 13 or 8 or 10 or 14 or 5 or 6) { }
+            catch (SqliteException e) when (StorageErrors.IsUnwritable(e)) { }
         }
         return found;
     }

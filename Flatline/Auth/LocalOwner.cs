@@ -15,8 +15,8 @@ public sealed class LocalOwner(Database database, TimeProvider time)
 
     /// <summary>This process's setup token, while no owner exists (tests read it; users read the log).
     /// It lives only in this process: the process that printed it is the only one that takes it, a
-    /// restart prints a new one, and nothing at start-up needs a hash (which would load OpenSSL, 3.5 MB
-    /// of an idle server's memory, before anyone signs in).</summary>
+    /// restart prints a new one, and nothing at start-up needs a hash (which would load OpenSSL into an
+    /// idle server's memory before anyone signs in).</summary>
     internal string? SetupToken { get; private set; }
 
     public bool OwnerExists()

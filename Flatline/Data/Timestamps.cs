@@ -7,6 +7,4 @@ public static class Timestamps
     public static DateTime FromMs(long ms) => DateTime.UnixEpoch.AddMilliseconds(ms);
 
     public static DateTime? FromMs(long? ms) => ms is { } value ? FromMs(value) : null;
-
-    public static long ToMs(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 }

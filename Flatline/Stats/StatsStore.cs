@@ -8,7 +8,8 @@ namespace Flatline;
 public sealed class StatsStore(Database database, StatsCache cache, TimeProvider time)
 {
     const long HourMs = RollupWriter.HourMs, DayMs = RollupWriter.DayMs;
-    public const int MaxUptimeDays = 400;
+    /// <summary>Rollups older than this are deleted, so no history reaches further.</summary>
+    public const int MaxUptimeDays = RetentionSweeper.RollupRetentionDays;
     public const long MaxRawLatencyRangeMs = 2 * DayMs;
     public const int MaxPoints = 500;
 

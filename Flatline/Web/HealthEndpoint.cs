@@ -69,13 +69,12 @@ public sealed class HealthProbe(Database database, SchedulerHeartbeat heartbeat,
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
-            return e.SqliteErrorCode switch
+            return StorageErrors.Classify(e) switch
             {
-                13 => "database: disk full",
-                8 => "database: read-only",
-                // What a read-only file system gives a connection that cannot open the WAL's files.
-                14 => "database: read-only or unreachable (cannot open its files)",
-                5 or 6 => "database: locked",
+                StorageFault.Full => "database: disk full",
+                StorageFault.ReadOnly => "database: read-only",
+                StorageFault.Unreachable => "database: read-only or unreachable (cannot open its files)",
+                StorageFault.Locked => "database: locked",
                 _ => $"database: not writable (SQLite error {e.SqliteErrorCode})",
             };
         }

@@ -42,7 +42,7 @@ public sealed class FlatlineExceptionHandler(IProblemDetailsService problems, IL
         {
             BadHttpRequestException { InnerException: JsonException json } => JsonProblem(json),
             BadHttpRequestException bad => BadRequestProblem(bad),
-            Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 or 8 or 10 or 14 } storage => StorageProblem(storage),
+            Microsoft.Data.Sqlite.SqliteException storage when StorageErrors.IsUnwritable(storage) => StorageProblem(storage),
             _ => null,
         };
         if (problem is null)
@@ -81,10 +81,11 @@ public sealed class FlatlineExceptionHandler(IProblemDetailsService problems, IL
     {
         Status = 503,
         Title = "Service Unavailable",
-        Detail = storage.SqliteErrorCode switch
+        Detail = StorageErrors.Classify(storage) switch
         {
-            13 => "the database disk is full; nothing was changed",
-            8 or 14 => "the database is read-only; nothing was changed",
+            StorageFault.Full => "the database disk is full; nothing was changed",
+            StorageFault.ReadOnly or StorageFault.Unreachable => "the database is read-only; nothing was changed",
+            StorageFault.Locked => "the database is busy; nothing was changed, try again",
             _ => "the database could not be written; nothing was changed",
         },
     };

@@ -32,8 +32,6 @@ public sealed class UiAssets
 
     public Asset? Index => Find("/index.html");
 
-    public IEnumerable<string> Paths => assets.Keys;
-
     public static Task Write(HttpContext context, Asset asset)
     {
         var response = context.Response;
