@@ -3,7 +3,8 @@
 // the server sends a fresh stats snapshot; the monitor list is reloaded to catch additions and
 // deletions made meanwhile.
 import { signal } from '@preact/signals';
-import { get } from './api.js';
+import { getMe } from './api/auth.js';
+import { streamUrl } from './api/monitors.js';
 import { applyEvent, loadMonitors, signedOut } from './state.js';
 
 export const connection = signal('offline');
@@ -37,7 +38,7 @@ export function stopLive() {
 
 function open() {
   connection.value = opened ? 'reconnecting' : 'connecting';
-  const es = new EventSource('/api/v1/stats/stream');
+  const es = new EventSource(streamUrl);
   source = es;
   es.onopen = () => {
     attempts = 0;
@@ -68,7 +69,7 @@ function open() {
       retry = setTimeout(async () => {
         retry = null;
         try {
-          await get('/auth/me');
+          await getMe();
         } catch (error) {
           if (error.status === 401) {
             stopLive();

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { effect } from '@preact/signals';
-import { get } from './api.js';
+import { getAuthConfig, getMe } from './api/auth.js';
 import { startLive, stopLive } from './live.js';
 import { match, navigate, path } from './router.js';
 import { applyTheme, authConfig, loadMonitors, resetMonitors, user } from './state.js';
@@ -98,7 +98,7 @@ effect(() => {
 applyTheme();
 render(<App />, document.getElementById('app'));
 
-Promise.all([get('/auth/config'), get('/auth/me').catch(() => null)])
+Promise.all([getAuthConfig(), getMe().catch(() => null)])
   .then(([config, me]) => {
     authConfig.value = config;
     user.value = me;

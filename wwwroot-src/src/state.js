@@ -2,7 +2,8 @@
 // recent checks and open incidents. Each monitor is an entry of its own signals, so a live event
 // re-renders one row rather than the whole dashboard.
 import { batch, computed, signal } from '@preact/signals';
-import { get } from './api.js';
+import { onUnauthorized } from './api/http.js';
+import { getAllStats, getMonitor, listChecks, listIncidents, listMonitors } from './api/monitors.js';
 
 export const authConfig = signal(null);
 /** undefined while unknown, null when signed out, else {id, name, email, is_owner}. */
@@ -11,6 +12,7 @@ export const user = signal(undefined);
 export function signedOut() {
   user.value = null;
 }
+onUnauthorized(signedOut);
 
 // ---- theme: 'system' | 'light' | 'dark', kept in localStorage
 const themeKey = 'flatline-theme';
@@ -74,7 +76,7 @@ export const counts = computed(() => {
 
 export async function loadMonitors() {
   try {
-    const [list, stats] = await Promise.all([get('/api/v1/monitors'), get('/api/v1/stats')]);
+    const [list, stats] = await Promise.all([listMonitors(), getAllStats()]);
     batch(() => {
       const old = entries.value;
       const next = new Map();
@@ -127,7 +129,7 @@ const fetching = new Set();
 function fetchUnknown(id) {
   if (fetching.has(id) || !monitorsLoaded.value) return;
   fetching.add(id);
-  get(`/api/v1/monitors/${id}`)
+  getMonitor(id)
     .then(upsertMonitor)
     .catch(() => {})
     .finally(() => fetching.delete(id));
@@ -187,7 +189,7 @@ function pump() {
   while (running < 4 && queue.length) {
     const e = queue.shift();
     running++;
-    get(`/api/v1/monitors/${e.id}/checks?limit=${RECENT}`)
+    listChecks(e.id, RECENT)
       .then((checks) => {
         const loaded = checks.reverse().map((c) => ({ at: c.checked_at, ok: c.status === 'up', ms: c.response_time_ms, error: c.error }));
         const live = (e.recent.value || []).filter((c) => !loaded.length || time(c.at) > time(loaded[loaded.length - 1].at));
@@ -208,7 +210,7 @@ function pump() {
 export function wantIncident(e) {
   if (e.incident.value !== undefined || e.incidentQueued) return;
   e.incidentQueued = true;
-  get(`/api/v1/monitors/${e.id}/incidents?limit=1`)
+  listIncidents(e.id, 1)
     .then(([latest]) => {
       if (e.incident.value === undefined) e.incident.value = latest && !latest.resolved_at ? latest : null;
     })

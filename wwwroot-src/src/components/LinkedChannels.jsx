@@ -1,6 +1,6 @@
 // The notification channels a monitor tells, with on_recovery per link; link and unlink.
 import { useEffect, useState } from 'preact/hooks';
-import { del, get, patch, post } from '../api.js';
+import { del, get, patch, post } from '../api/http.js';
 import { confirm } from './Confirm.jsx';
 
 export function LinkedChannels({ monitorId, monitorName }) {

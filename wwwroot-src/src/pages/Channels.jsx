@@ -1,7 +1,7 @@
 // Notification channels: create per type, edit (secrets stay masked unless changed), send a
 // test and see the outcome, read the delivery log, delete.
 import { useEffect, useState } from 'preact/hooks';
-import { del, get, patch, post } from '../api.js';
+import { del, get, patch, post } from '../api/http.js';
 import { Ago } from '../components/Ago.jsx';
 import { confirm } from '../components/Confirm.jsx';
 import { Field, errorFor } from '../components/Field.jsx';

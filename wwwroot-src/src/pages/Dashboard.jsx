@@ -23,7 +23,7 @@ const visibleIds = computed(() => {
   for (const e of entries.value.values()) {
     const m = e.monitor.value;
     if (f !== 'all' && m.status !== f) continue;
-    if (q && !m.name.toLowerCase().includes(q) && !m.config.url.toLowerCase().includes(q)) continue;
+    if (q && !m.name.toLowerCase().includes(q) && !m.target.toLowerCase().includes(q)) continue;
     ids.push([m.name.toLowerCase(), e.id]);
   }
   ids.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -112,7 +112,7 @@ function Row({ id }) {
       </td>
       <td class="c-name">
         <a href={`/monitors/${m.id}`}>{m.name}</a>
-        <span class="url">{m.config.url}</span>
+        <span class="url">{m.target}</span>
       </td>
       <td class="c-spark" data-label="Recent checks">
         <Sparkline entry={entry} />

@@ -1,7 +1,7 @@
 // One monitor: state, stats, latency chart, 90 days of uptime, recent checks, incidents and
 // channels, kept live by the shared event stream.
 import { useEffect, useState } from 'preact/hooks';
-import { del, get, patch } from '../api.js';
+import { deleteMonitor, getLatency, getMonitor, getStats, getUptime, listChecks, listIncidents, updateMonitor } from '../api/monitors.js';
 import { onLive } from '../live.js';
 import { navigate } from '../router.js';
 import { entries, removeMonitor, time, upsertMonitor } from '../state.js';
@@ -19,10 +19,10 @@ function useMonitor(id) {
   const [missing, setMissing] = useState(null);
   const entry = entries.value.get(id);
   useEffect(() => {
-    get(`/api/v1/monitors/${id}`)
+    getMonitor(id)
       .then(upsertMonitor)
       .catch((e) => setMissing(e.status === 404 ? 'This monitor does not exist (any more).' : e.message));
-    get(`/api/v1/monitors/${id}/stats`)
+    getStats(id)
       .then((s) => {
         const e = entries.value.get(id);
         if (e && !e.stats.value) e.stats.value = s.windows;
@@ -66,7 +66,7 @@ function Latency({ id, version }) {
   useEffect(() => {
     const to = new Date();
     const from = new Date(to.getTime() - RANGES[range] * 86400000);
-    get(`/api/v1/monitors/${id}/latency?from=${from.toISOString()}&to=${to.toISOString()}`)
+    getLatency(id, from, to)
       .then(setSeries)
       .catch((e) => setError(e.message));
   }, [id, range, version]);
@@ -90,7 +90,7 @@ function Latency({ id, version }) {
 function Uptime({ id, version }) {
   const [days, setDays] = useState(null);
   useEffect(() => {
-    get(`/api/v1/monitors/${id}/uptime?days=90`).then(setDays).catch(() => setDays([]));
+    getUptime(id, 90).then(setDays).catch(() => setDays([]));
   }, [id, version]);
   return (
     <section class="card" aria-labelledby="uptime-title">
@@ -181,11 +181,11 @@ export function MonitorDetail({ id }) {
       for (const item of live) seen.set(item[key], item);
       return [...seen.values()].sort((a, b) => time(b[field]) - time(a[field])).slice(0, 25);
     };
-    get(`/api/v1/monitors/${id}/checks?limit=25`)
+    listChecks(id, 25)
       .then((loaded) => setChecks(merge('checked_at', 'checked_at', loaded, early.checks)))
       .catch(() => setChecks(early.checks))
       .finally(() => (early.checks = null));
-    get(`/api/v1/monitors/${id}/incidents?limit=25`)
+    listIncidents(id, 25)
       .then((loaded) => setIncidents(merge('id', 'started_at', loaded, early.incidents)))
       .catch(() => setIncidents(early.incidents))
       .finally(() => (early.incidents = null));
@@ -226,7 +226,7 @@ export function MonitorDetail({ id }) {
       setError(e.message);
     }
   };
-  const toggle = () => act(async () => upsertMonitor(await patch(`/api/v1/monitors/${id}`, { enabled: !m.enabled })));
+  const toggle = () => act(async () => upsertMonitor(await updateMonitor(id, { enabled: !m.enabled })));
   const remove = async () => {
     const yes = await confirm({
       title: `Delete ${m.name}?`,
@@ -235,7 +235,7 @@ export function MonitorDetail({ id }) {
     });
     if (yes)
       act(async () => {
-        await del(`/api/v1/monitors/${id}`);
+        await deleteMonitor(id);
         removeMonitor(id);
         navigate('/');
       });
@@ -252,7 +252,7 @@ export function MonitorDetail({ id }) {
             {m.name} <StatusBadge status={m.status} />
           </h1>
           <p class="url">
-            <span class="method">{m.config.method}</span> {m.config.url}
+            {m.config.method && <span class="method">{m.config.method}</span>} {m.target}
           </p>
           <p class="muted meta">
             Every {duration(m.interval)} · timeout {m.timeout} s · {m.retries} {m.retries === 1 ? 'retry' : 'retries'} · last check <Ago at={m.last_checked_at} />

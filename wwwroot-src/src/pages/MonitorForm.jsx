@@ -1,118 +1,43 @@
-// Create or edit a monitor: every option of the HTTP check, with the server's validation
-// messages shown next to the fields they name.
+// Create or edit a monitor: the options every monitor has, then those of its check type (one module
+// per type in ../checks), with the server's validation messages shown next to the fields they name.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { get, post, put } from '../api.js';
+import { createMonitor, getMonitor, replaceMonitor } from '../api/monitors.js';
+import { checkType, checkTypes } from '../checks/index.js';
+import { number } from '../checks/number.js';
 import { navigate } from '../router.js';
 import { entries, upsertMonitor } from '../state.js';
 import { Check, Field, errorFor } from '../components/Field.jsx';
 
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
-
-const blank = {
+/** Each type keeps its own fields, so that switching type and back loses nothing typed. */
+const blank = () => ({
   name: '',
-  url: '',
-  method: 'GET',
+  type: checkTypes[0].type,
   interval: '60',
   timeout: '10',
   retries: '0',
-  expected: '',
-  headers: [],
-  bodyType: 'none',
-  json: '',
-  fields: [],
-  keyword: '',
-  follow_redirects: true,
-  verify_tls: true,
   enabled: true,
-};
+  ...Object.fromEntries(checkTypes.map((c) => [c.type, { ...c.blank }])),
+});
 
 function fromMonitor(m) {
-  const c = m.config;
+  const form = blank();
   return {
+    ...form,
     name: m.name,
-    url: c.url,
-    method: c.method,
+    type: m.config.type,
     interval: String(m.interval),
     timeout: String(m.timeout),
     retries: String(m.retries),
-    expected: (c.expected_status || []).join(', '),
-    headers: Object.entries(c.headers || {}),
-    bodyType: c.body?.type || 'none',
-    json: c.body?.type === 'json' ? JSON.stringify(c.body.content, null, 2) : '',
-    fields: c.body?.type === 'form' ? Object.entries(c.body.fields || {}) : [],
-    keyword: c.keyword || '',
-    follow_redirects: c.follow_redirects,
-    verify_tls: c.verify_tls,
     enabled: m.enabled,
+    [m.config.type]: { ...form[m.config.type], ...checkType(m.config.type).fromConfig(m.config) },
   };
 }
 
-const number = (text) => (text.trim() !== '' && !Number.isNaN(Number(text)) ? Number(text) : text);
-
-/** The request body, or field errors found before sending (only what the server cannot see: bad JSON). */
+/** The request body, or field errors found before sending. */
 function toRequest(f) {
-  const expected = f.expected
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-  let body = null;
-  if (f.bodyType === 'json') {
-    try {
-      body = { type: 'json', content: JSON.parse(f.json) };
-    } catch {
-      return { errors: { 'config.body.content': ['is not valid JSON'] } };
-    }
-  } else if (f.bodyType === 'form') {
-    body = { type: 'form', fields: Object.fromEntries(f.fields.filter(([k]) => k.trim())) };
-  }
-  const headers = f.headers.filter(([k, v]) => k.trim() || v.trim());
-  return {
-    body: {
-      name: f.name,
-      interval: number(f.interval),
-      timeout: number(f.timeout),
-      retries: number(f.retries),
-      enabled: f.enabled,
-      config: {
-        type: 'http',
-        url: f.url.trim(),
-        method: f.method,
-        ...(expected.length ? { expected_status: expected } : {}),
-        ...(headers.length ? { headers: Object.fromEntries(headers.map(([k, v]) => [k.trim(), v])) } : {}),
-        ...(body ? { body } : {}),
-        keyword: f.keyword === '' ? null : f.keyword,
-        follow_redirects: f.follow_redirects,
-        verify_tls: f.verify_tls,
-      },
-    },
-  };
-}
-
-function Pairs({ id, legend, rows, onChange, error, add, namePlaceholder, valuePlaceholder }) {
-  const set = (i, j, value) => onChange(rows.map((r, k) => (k === i ? (j ? [r[0], value] : [value, r[1]]) : r)));
-  return (
-    <fieldset class={`pairs ${error ? 'has-error' : ''}`} aria-describedby={error ? `${id}-error` : undefined}>
-      <legend>{legend}</legend>
-      {rows.map(([k, v], i) => (
-        <div class="pair" key={i}>
-          <input aria-label={`${namePlaceholder} ${i + 1}`} placeholder={namePlaceholder} value={k} onInput={(e) => set(i, 0, e.currentTarget.value)} />
-          <input aria-label={`${valuePlaceholder} ${i + 1}`} placeholder={valuePlaceholder} value={v} onInput={(e) => set(i, 1, e.currentTarget.value)} />
-          <button type="button" class="icon" aria-label={`Remove ${namePlaceholder.toLowerCase()} ${i + 1}`} onClick={() => onChange(rows.filter((_, k) => k !== i))}>
-            ×
-          </button>
-        </div>
-      ))}
-      <button type="button" class="small" onClick={() => onChange([...rows, ['', '']])}>
-        {add}
-      </button>
-      {error && (
-        <small id={`${id}-error`} class="field-error" data-error-for={id}>
-          {error}
-        </small>
-      )}
-    </fieldset>
-  );
+  const { config, errors } = checkType(f.type).toConfig(f[f.type]);
+  if (errors) return { errors };
+  return { body: { name: f.name, interval: number(f.interval), timeout: number(f.timeout), retries: number(f.retries), enabled: f.enabled, config } };
 }
 
 export function MonitorForm({ id }) {
@@ -127,7 +52,7 @@ export function MonitorForm({ id }) {
     if (!editing) return;
     const known = entries.value.get(id)?.monitor.value;
     if (known) setForm(fromMonitor(known));
-    get(`/api/v1/monitors/${id}`)
+    getMonitor(id)
       .then((m) => setForm(fromMonitor(m)))
       .catch((e) => setMessage(e.message));
   }, [id]);
@@ -143,6 +68,11 @@ export function MonitorForm({ id }) {
   const set = (key) => (value) => setForm((f) => ({ ...f, [key]: value }));
   const text = (key) => ({ value: form[key], onInput: (e) => set(key)(e.currentTarget.value) });
   const err = (key) => errorFor(errors, key);
+  // The type's own fields live under form[type].
+  const typed = form[form.type];
+  const setTyped = (key) => (value) => setForm((f) => ({ ...f, [f.type]: { ...f[f.type], [key]: value } }));
+  const typedText = (key) => ({ value: typed[key], onInput: (e) => setTyped(key)(e.currentTarget.value) });
+  const { Fields } = checkType(form.type);
 
   const submit = async (event) => {
     event.preventDefault();
@@ -152,7 +82,7 @@ export function MonitorForm({ id }) {
     if (!problems) {
       setBusy(true);
       try {
-        const saved = editing ? await put(`/api/v1/monitors/${id}`, request.body) : await post('/api/v1/monitors', request.body);
+        const saved = editing ? await replaceMonitor(id, request.body) : await createMonitor(request.body);
         upsertMonitor(saved);
         navigate(`/monitors/${saved.id}`);
         return;
@@ -180,22 +110,22 @@ export function MonitorForm({ id }) {
             {message}
           </p>
         )}
-        <div class="grid-2">
-          <Field id="m-name" label="Name" error={err('name')}>
-            <input {...text('name')} placeholder="API" autoComplete="off" />
-          </Field>
-          <Field id="m-url" label="URL" error={err('config.url')}>
-            <input {...text('url')} inputMode="url" placeholder="https://example.com/health" autoComplete="off" />
-          </Field>
-        </div>
-        <div class="grid-4">
-          <Field id="m-method" label="Method" error={err('config.method')}>
-            <select value={form.method} onChange={(e) => set('method')(e.currentTarget.value)}>
-              {METHODS.map((m) => (
-                <option key={m}>{m}</option>
-              ))}
-            </select>
-          </Field>
+        <Field id="m-name" label="Name" error={err('name')}>
+          <input {...text('name')} placeholder="API" autoComplete="off" />
+        </Field>
+        <fieldset class="type-choice">
+          <legend>Check type</legend>
+          <div class="segmented">
+            {checkTypes.map((c) => (
+              <label key={c.type}>
+                <input type="radio" name="m-type" value={c.type} checked={form.type === c.type} onChange={() => set('type')(c.type)} /> {c.label}
+              </label>
+            ))}
+          </div>
+          {err('config.type') && <small class="field-error">{err('config.type')}</small>}
+        </fieldset>
+        <Fields form={typed} set={setTyped} text={typedText} err={err} />
+        <div class="grid-3">
           <Field id="m-interval" label="Interval (seconds)" hint="10 to 86400" error={err('interval')}>
             <input type="number" inputMode="numeric" {...text('interval')} />
           </Field>
@@ -206,48 +136,7 @@ export function MonitorForm({ id }) {
             <input type="number" inputMode="numeric" {...text('retries')} />
           </Field>
         </div>
-        <Field id="m-expected" label="Expected status" hint="Codes, classes or ranges, comma-separated: 200, 2xx, 200-299. Empty means any 2xx." error={err('config.expected_status')}>
-          <input {...text('expected')} placeholder="2xx" autoComplete="off" />
-        </Field>
-        <Field id="m-keyword" label="Keyword" hint="When set, the response body (first 1 MiB) must contain it." error={err('config.keyword')}>
-          <input {...text('keyword')} autoComplete="off" />
-        </Field>
-        <Pairs
-          id="m-headers"
-          legend="Request headers"
-          rows={form.headers}
-          onChange={set('headers')}
-          error={err('config.headers')}
-          add="Add header"
-          namePlaceholder="Header name"
-          valuePlaceholder="Header value"
-        />
-        <fieldset class="body-choice">
-          <legend>Request body</legend>
-          <div class="segmented">
-            {[
-              ['none', 'None'],
-              ['json', 'JSON'],
-              ['form', 'Form fields'],
-            ].map(([value, label]) => (
-              <label key={value}>
-                <input type="radio" name="m-body" value={value} checked={form.bodyType === value} onChange={() => set('bodyType')(value)} /> {label}
-              </label>
-            ))}
-          </div>
-          {form.bodyType === 'json' && (
-            <Field id="m-json" label="JSON content" error={err('config.body.content')}>
-              <textarea rows={5} {...text('json')} spellcheck={false} />
-            </Field>
-          )}
-          {form.bodyType === 'form' && (
-            <Pairs id="m-fields" legend="Form fields" rows={form.fields} onChange={set('fields')} error={err('config.body.fields')} add="Add field" namePlaceholder="Field name" valuePlaceholder="Field value" />
-          )}
-          {err('config.body') && !err('config.body.content') && !err('config.body.fields') && <small class="field-error">{err('config.body')}</small>}
-        </fieldset>
         <div class="checks">
-          <Check id="m-follow" label="Follow redirects (up to 10)" checked={form.follow_redirects} onChange={set('follow_redirects')} />
-          <Check id="m-tls" label="Verify TLS certificates" checked={form.verify_tls} onChange={set('verify_tls')} />
           <Check id="m-enabled" label="Enabled (uncheck to save it paused)" checked={form.enabled} onChange={set('enabled')} />
         </div>
         <div class="actions">

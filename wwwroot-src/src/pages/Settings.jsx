@@ -1,6 +1,7 @@
 // Settings: the theme, API tokens for scripts (shown once), and signing out.
 import { useEffect, useState } from 'preact/hooks';
-import { del, get, post } from '../api.js';
+import { logout } from '../api/auth.js';
+import { createToken, listTokens, revokeToken } from '../api/tokens.js';
 import { navigate } from '../router.js';
 import { setTheme, signedOut, theme, user } from '../state.js';
 import { Ago } from '../components/Ago.jsx';
@@ -16,7 +17,7 @@ function NewToken({ onCreated }) {
   const submit = async (event) => {
     event.preventDefault();
     try {
-      const token = await post('/api/v1/tokens', { name, read_only: readOnly });
+      const token = await createToken(name, readOnly);
       setCreated(token);
       setName('');
       setErrors({});
@@ -66,7 +67,7 @@ function Tokens() {
   const [tokens, setTokens] = useState(null);
   const [error, setError] = useState(null);
   const load = () =>
-    get('/api/v1/tokens')
+    listTokens()
       .then(setTokens)
       .catch((e) => setError(e.message));
   useEffect(() => {
@@ -75,7 +76,7 @@ function Tokens() {
   const revoke = async (t) => {
     if (!(await confirm({ title: `Revoke ${t.name}?`, message: 'Scripts using this token stop working at once. This cannot be undone.', action: 'Revoke token' }))) return;
     try {
-      await del(`/api/v1/tokens/${t.id}`);
+      await revokeToken(t.id);
       load();
     } catch (e) {
       setError(e.message);
@@ -137,7 +138,7 @@ function Tokens() {
 export function Settings() {
   const signOut = async () => {
     try {
-      await post('/auth/logout');
+      await logout();
     } catch {
       // the session is gone either way
     }

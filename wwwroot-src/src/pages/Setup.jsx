@@ -1,6 +1,6 @@
 // First run: the one-time setup URL (/setup?token=…) creates the owner account.
 import { useState } from 'preact/hooks';
-import { post } from '../api.js';
+import { setupOwner } from '../api/auth.js';
 import { navigate, search } from '../router.js';
 import { authConfig, user } from '../state.js';
 import { Field, errorFor } from '../components/Field.jsx';
@@ -24,7 +24,7 @@ export function Setup() {
     }
     setBusy(true);
     try {
-      const created = await post('/auth/setup', { token, name, password });
+      const created = await setupOwner(token, name, password);
       authConfig.value = { ...config, setup_required: false };
       user.value = created;
       navigate('/', { replace: true });

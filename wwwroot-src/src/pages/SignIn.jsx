@@ -1,6 +1,6 @@
 // Sign-in: the owner's password in local mode, the provider's button in OIDC mode.
 import { useState } from 'preact/hooks';
-import { post } from '../api.js';
+import { login } from '../api/auth.js';
 import { authConfig, user } from '../state.js';
 import { Field } from '../components/Field.jsx';
 
@@ -52,7 +52,7 @@ function PasswordForm() {
     setBusy(true);
     setError(null);
     try {
-      user.value = await post('/auth/login', { name, password });
+      user.value = await login(name, password);
     } catch (e) {
       setError(e.message);
       setBusy(false);

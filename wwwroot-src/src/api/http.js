@@ -1,6 +1,13 @@
 // Every call to the server goes through here: JSON in and out, problems (RFC 9457) thrown as
 // ApiError with the field errors keyed as the server names them ("config.url", "timeout", …).
-import { signedOut } from './state.js';
+// The per-resource modules beside this one name the paths; pages call those.
+
+let unauthorized = () => {};
+
+/** What to do when an API call finds the session gone (state.js signs the user out). */
+export function onUnauthorized(fn) {
+  unauthorized = fn;
+}
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -31,7 +38,7 @@ export async function api(path, { method = 'GET', body } = {}) {
     // a non-JSON body (a proxy's error page) is reported by status below
   }
   if (!response.ok) {
-    if (response.status === 401 && path.startsWith('/api/')) signedOut();
+    if (response.status === 401 && path.startsWith('/api/')) unauthorized();
     throw new ApiError(response.status, json);
   }
   return json;
