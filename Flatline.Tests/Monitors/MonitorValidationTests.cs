@@ -61,19 +61,35 @@ public class MonitorValidationTests
         yield return () => ("""[1,2,3]""", "body");
     }
 
+    static readonly CheckTypes CheckTypes = CheckTypes.Create(TimeProvider.System);
+
     [Test]
     [MethodDataSource(nameof(InvalidBodies))]
-    public async Task An_invalid_monitor_is_refused_naming_the_field_and_nothing_is_stored(string body, string field)
+    public async Task The_validator_refuses_an_invalid_monitor_naming_the_field(string body, string field)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(body);
+        var draft = MonitorValidator.Validate(document.RootElement, null, CheckTypes, out var errors);
+        await Assert.That(draft).IsNull();
+        await Assert.That(errors.TryGetValue(field, out var messages)).IsTrue().Because($"errors were {string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"))}");
+        await Assert.That(messages![0]).IsNotEmpty();
+    }
+
+    [Test]
+    public async Task Through_the_api_every_invalid_monitor_is_a_400_problem_naming_the_field_and_nothing_is_stored()
     {
         await using var server = await FlatlineServer.StartAsync();
         using var client = server.CreateClient();
-        using var response = await client.PostJsonAsync("/api/v1/monitors", body);
-        await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.BadRequest);
-        await Assert.That(response.Content.Headers.ContentType!.MediaType).IsEqualTo("application/problem+json");
-        var problem = await response.ReadJsonAsync();
-        var errors = problem.GetProperty("errors");
-        await Assert.That(errors.TryGetProperty(field, out var messages)).IsTrue().Because($"errors were {errors}");
-        await Assert.That(messages[0].GetString()).IsNotEmpty();
+        var cases = InvalidBodies().Select(c => c()).ToList();
+        foreach (var (body, field) in cases)
+        {
+            using var response = await client.PostJsonAsync("/api/v1/monitors", body);
+            await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.BadRequest).Because(body);
+            await Assert.That(response.Content.Headers.ContentType!.MediaType).IsEqualTo("application/problem+json");
+            var errors = (await response.ReadJsonAsync()).GetProperty("errors");
+            await Assert.That(errors.TryGetProperty(field, out var messages)).IsTrue().Because($"{body}: errors were {errors}");
+            await Assert.That(messages[0].GetString()).IsNotEmpty();
+        }
+        await Assert.That(cases.Count).IsGreaterThanOrEqualTo(47);
         await Assert.That(await client.GetStringAsync("/api/v1/monitors")).IsEqualTo("[]");
     }
 
