@@ -5,14 +5,6 @@ public class StateMachineTests
     static MonitorState S(MonitorStatus status, int failures = 0) => new(status, failures);
 
     [Test]
-    public async Task A_failure_from_unknown_with_no_retries_goes_down_and_alerts()
-    {
-        var (next, transition) = StateMachine.Apply(S(MonitorStatus.Unknown), ok: false, retries: 0);
-        await Assert.That(next).IsEqualTo(S(MonitorStatus.Down, 1));
-        await Assert.That(transition).IsEqualTo(Transition.WentDown);
-    }
-
-    [Test]
     public async Task Retries_plus_one_failures_in_a_row_turn_an_up_monitor_down_once()
     {
         var state = S(MonitorStatus.Up);
@@ -37,36 +29,18 @@ public class StateMachineTests
         await Assert.That(state).IsEqualTo(S(MonitorStatus.Up, 1));
     }
 
+    /// <summary>One check from a given state: the next state and what it means.</summary>
     [Test]
-    public async Task One_success_recovers_a_down_monitor()
+    [Arguments(MonitorStatus.Unknown, 0, false, 0, MonitorStatus.Down, 1, Transition.WentDown)]       // never up, no retries: down and alert
+    [Arguments(MonitorStatus.Down, 7, true, 3, MonitorStatus.Up, 0, Transition.Recovered)]            // one success recovers
+    [Arguments(MonitorStatus.Unknown, 0, true, 0, MonitorStatus.Up, 0, Transition.None)]              // a first success is no recovery
+    [Arguments(MonitorStatus.Unknown, 0, false, 1, MonitorStatus.Unknown, 1, Transition.None)]        // below the threshold: still unknown
+    [Arguments(MonitorStatus.Up, 2, false, 2, MonitorStatus.Down, 3, Transition.WentDown)]            // a count restored after a restart continues
+    public async Task One_check_moves_the_state_as_the_rules_say(MonitorStatus status, int failures, bool ok, int retries,
+        MonitorStatus nextStatus, int nextFailures, Transition transition)
     {
-        var (next, transition) = StateMachine.Apply(S(MonitorStatus.Down, 7), ok: true, retries: 3);
-        await Assert.That(next).IsEqualTo(S(MonitorStatus.Up));
-        await Assert.That(transition).IsEqualTo(Transition.Recovered);
-    }
-
-    [Test]
-    public async Task A_first_success_from_unknown_is_up_without_a_recovery()
-    {
-        var (next, transition) = StateMachine.Apply(S(MonitorStatus.Unknown), ok: true, retries: 0);
-        await Assert.That(next).IsEqualTo(S(MonitorStatus.Up));
-        await Assert.That(transition).IsEqualTo(Transition.None);
-    }
-
-    [Test]
-    public async Task Failures_below_the_threshold_leave_unknown_unknown()
-    {
-        var (next, transition) = StateMachine.Apply(S(MonitorStatus.Unknown), ok: false, retries: 1);
-        await Assert.That(next).IsEqualTo(S(MonitorStatus.Unknown, 1));
-        await Assert.That(transition).IsEqualTo(Transition.None);
-    }
-
-    [Test]
-    public async Task A_restored_failure_count_continues_where_it_stopped()
-    {
-        // After a restart the count comes from the database: one more failure crosses the threshold.
-        var (next, transition) = StateMachine.Apply(S(MonitorStatus.Up, 2), ok: false, retries: 2);
-        await Assert.That(transition).IsEqualTo(Transition.WentDown);
-        await Assert.That(next.ConsecutiveFailures).IsEqualTo(3);
+        var (next, happened) = StateMachine.Apply(S(status, failures), ok, retries);
+        await Assert.That(next).IsEqualTo(S(nextStatus, nextFailures));
+        await Assert.That(happened).IsEqualTo(transition);
     }
 }
