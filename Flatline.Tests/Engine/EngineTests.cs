@@ -11,6 +11,34 @@ public class EngineTests
 {
     static FakeTimeProvider FakeTime() => new(DateTimeOffset.UtcNow);
 
+    /// <summary>A real target answering <c>/health</c> with <paramref name="health"/>, and the server on fake time.</summary>
+    sealed class Rig(TargetServer target, FakeTimeProvider time, FlatlineServer server, HttpClient client) : IAsyncDisposable
+    {
+        public static async Task<Rig> StartAsync(int health = 200)
+        {
+            var target = await TargetServer.StartAsync();
+            target.HealthStatus = health;
+            var time = FakeTime();
+            var server = await FlatlineServer.StartAsync(time: time);
+            return new Rig(target, time, server, server.CreateClient());
+        }
+
+        public void Deconstruct(out TargetServer target, out FakeTimeProvider time, out FlatlineServer server, out HttpClient client) =>
+            (target, time, server, client) = (Target, Time, Server, Client);
+
+        public TargetServer Target { get; } = target;
+        public FakeTimeProvider Time { get; } = time;
+        public FlatlineServer Server { get; } = server;
+        public HttpClient Client { get; } = client;
+
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            await Server.DisposeAsync();
+            await Target.DisposeAsync();
+        }
+    }
+
     static string MonitorJson(string url, int retries = 0, int interval = 10, int timeout = 2) =>
         $$$"""{"name":"target","interval":{{{interval}}},"timeout":{{{timeout}}},"retries":{{{retries}}},"config":{"type":"http","url":"{{{url}}}"}}""";
 
@@ -82,11 +110,8 @@ public class EngineTests
     [Test]
     public async Task A_monitor_that_was_never_up_goes_down_opens_one_incident_and_recovers()
     {
-        await using var target = await TargetServer.StartAsync();
-        target.HealthStatus = 503;
-        var time = FakeTime();
-        await using var server = await FlatlineServer.StartAsync(time: time);
-        using var client = server.CreateClient();
+        await using var rig = await Rig.StartAsync(health: 503);
+        var (target, time, server, client) = rig;
         var id = await Create(client, MonitorJson(target.Url("/health").ToString()));
 
         await AdvanceUntilChecks(server, time, id, 1);
@@ -111,10 +136,8 @@ public class EngineTests
     [Test]
     public async Task An_up_monitor_goes_down_only_after_retries_plus_one_failures()
     {
-        await using var target = await TargetServer.StartAsync();
-        var time = FakeTime();
-        await using var server = await FlatlineServer.StartAsync(time: time);
-        using var client = server.CreateClient();
+        await using var rig = await Rig.StartAsync();
+        var (target, time, server, client) = rig;
         var id = await Create(client, MonitorJson(target.Url("/health").ToString(), retries: 2));
         await AdvanceUntilChecks(server, time, id, 1);
         await Assert.That(Monitor(server, id).View.Status).IsEqualTo(MonitorStatus.Up);
@@ -175,11 +198,8 @@ public class EngineTests
     [Test]
     public async Task A_rename_keeps_state_and_the_open_incident()
     {
-        await using var target = await TargetServer.StartAsync();
-        target.HealthStatus = 500;
-        var time = FakeTime();
-        await using var server = await FlatlineServer.StartAsync(time: time);
-        using var client = server.CreateClient();
+        await using var rig = await Rig.StartAsync(health: 500);
+        var (target, time, server, client) = rig;
         var id = await Create(client, MonitorJson(target.Url("/health").ToString()));
         await AdvanceUntilChecks(server, time, id, 2);
         var before = Row(server, id);
@@ -193,11 +213,8 @@ public class EngineTests
     [Test]
     public async Task Pausing_resolves_the_incident_without_recovery_and_stops_checks_and_resuming_checks_at_once()
     {
-        await using var target = await TargetServer.StartAsync();
-        target.HealthStatus = 500;
-        var time = FakeTime();
-        await using var server = await FlatlineServer.StartAsync(time: time);
-        using var client = server.CreateClient();
+        await using var rig = await Rig.StartAsync(health: 500);
+        var (target, time, server, client) = rig;
         var id = await Create(client, MonitorJson(target.Url("/health").ToString()));
         await AdvanceUntilChecks(server, time, id, 1);
         await Assert.That(Row(server, id).OpenIncidents).IsEqualTo(1);
@@ -312,11 +329,8 @@ public class EngineTests
     [Test]
     public async Task The_rollups_down_time_is_exactly_the_incident_and_paused_time_is_not_counted()
     {
-        await using var target = await TargetServer.StartAsync();
-        target.HealthStatus = 503;
-        var time = FakeTime();
-        await using var server = await FlatlineServer.StartAsync(time: time);
-        using var client = server.CreateClient();
+        await using var rig = await Rig.StartAsync(health: 503);
+        var (target, time, server, client) = rig;
         var id = await Create(client, MonitorJson(target.Url("/health").ToString()));
         await AdvanceUntilChecks(server, time, id, 4);
         target.HealthStatus = 200;
