@@ -81,6 +81,33 @@ public class EngineTests
     }
 
     [Test]
+    public async Task A_result_submitted_from_outside_the_probe_pool_is_recorded_like_a_check()
+    {
+        // What a push endpoint does: no probe runs, the result goes into the same writer and pipeline.
+        await using var rig = await Rig.StartAsync();
+        var (_, time, server, client) = rig;
+        var id = await Create(client, """{"name":"backup job","interval":3600,"timeout":10,"config":{"type":"http","url":"http://127.0.0.1:9/"}}""");
+        var monitor = Monitor(server, id);
+        await using var stream = await EventStream.OpenAsync(client);
+        var engine = server.Services.GetRequiredService<ProbeEngine>();
+        var at = time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        await engine.SubmitAsync(new ProbeResult(monitor.Key, monitor.Revision, at, ProbeOutcome.Failure("backup failed: disk full")), CancellationToken.None);
+        var opened = await stream.NextOfTypeAsync("incident_opened", TimeSpan.FromSeconds(10));
+        await Assert.That(opened.GetProperty("monitor_id").GetString()).IsEqualTo(id);
+        await Assert.That(Monitor(server, id).View.Status).IsEqualTo(MonitorStatus.Down);
+        var check = (await (await client.GetAsync($"/api/v1/monitors/{id}/checks")).ReadJsonAsync())[0];
+        await Assert.That(check.GetProperty("error").GetString()).IsEqualTo("backup failed: disk full");
+
+        // A result for a revision that no longer exists is dropped, as a stale probe's would be.
+        await engine.SubmitAsync(new ProbeResult(monitor.Key, monitor.Revision - 1, at + 1000, new ProbeOutcome(true, null, 1000, null, null)), CancellationToken.None);
+        await engine.SubmitAsync(new ProbeResult(monitor.Key, monitor.Revision, at + 2000, new ProbeOutcome(true, null, 1000, null, null)), CancellationToken.None);
+        await stream.NextOfTypeAsync("incident_resolved", TimeSpan.FromSeconds(10));
+        await Assert.That(Row(server, id).Checks).IsEqualTo(2);
+        await Assert.That(Monitor(server, id).View.Status).IsEqualTo(MonitorStatus.Up);
+    }
+
+    [Test]
     public async Task A_new_monitor_is_checked_within_a_second_and_comes_up()
     {
         await using var target = await TargetServer.StartAsync();
