@@ -1,11 +1,7 @@
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Flatline.Tests;
 
@@ -52,8 +48,7 @@ public sealed class FlatlineServer : IAsyncDisposable
         server.app = FlatlineApp.Build(settings, time);
         WithoutReflectionJson(server.app.Services);
         await server.app.StartAsync();
-        var address = server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = new Uri(address);
+        server.BaseAddress = LoopbackServer.ListeningAddress(server.app);
         return server;
     }
 

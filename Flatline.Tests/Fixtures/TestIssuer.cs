@@ -1,15 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Flatline.Tests;
@@ -22,13 +14,13 @@ namespace Flatline.Tests;
 public sealed class TestIssuer : IAsyncDisposable
 {
     readonly ConcurrentQueue<(string? Authorization, Dictionary<string, string> Form)> tokenRequests = new();
-    WebApplication app = null!;
+    LoopbackServer server = null!;
 
     TestIssuer()
     {
     }
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => server.BaseAddress;
 
     /// <summary>The issuer, exactly as discovery names it (no trailing slash).</summary>
     public string Issuer => BaseAddress.GetLeftPart(UriPartial.Authority);
@@ -48,15 +40,8 @@ public sealed class TestIssuer : IAsyncDisposable
 
     public static async Task<TestIssuer> StartAsync(int port = 0)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
-        var issuer = new TestIssuer { app = builder.Build() };
-        issuer.app.Run(issuer.HandleAsync);
-        await issuer.app.StartAsync();
-        var address = issuer.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        issuer.BaseAddress = new Uri(address);
+        var issuer = new TestIssuer();
+        issuer.server = await LoopbackServer.StartAsync(issuer.HandleAsync, port: port);
         return issuer;
     }
 
@@ -100,8 +85,7 @@ public sealed class TestIssuer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await app.StopAsync();
-        await app.DisposeAsync();
+        await server.DisposeAsync();
         Key1.Rsa.Dispose();
         Key2.Rsa.Dispose();
     }
