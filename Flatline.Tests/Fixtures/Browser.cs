@@ -31,6 +31,7 @@ public sealed partial class Browser : IAsyncDisposable
         Server = server;
         Context = context;
         Page = page;
+        Api = new FlatlineClient(new HttpClient(new PageCookies(context, BaseUrl)) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) });
     }
 
     public RunningBinary Server { get; }
@@ -124,6 +125,20 @@ public sealed partial class Browser : IAsyncDisposable
         return response.Status == 204 ? default : (await response.JsonAsync())!.Value;
     }
 
+    /// <summary>The API with the page's cookies (read at each request) and its Origin, as the UI's own fetch sends them.</summary>
+    public FlatlineClient Api { get; }
+
+    sealed class PageCookies(IBrowserContext context, string origin) : DelegatingHandler(new HttpClientHandler { UseCookies = false })
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var cookies = await context.CookiesAsync([request.RequestUri!.AbsoluteUri]);
+            if (cookies.Count > 0) request.Headers.Add("Cookie", string.Join("; ", cookies.Select(c => $"{c.Name}={c.Value}")));
+            request.Headers.Add("Origin", origin);
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
     /// <summary>True when the page scrolls sideways (content wider than the viewport).</summary>
     public Task<bool> ScrollsSidewaysAsync() =>
         Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > document.documentElement.clientWidth");
@@ -151,6 +166,7 @@ public sealed partial class Browser : IAsyncDisposable
         }
         finally
         {
+            Api.Dispose();
             playwright.Dispose();
             await Server.DisposeAsync();
             folder.Dispose();
