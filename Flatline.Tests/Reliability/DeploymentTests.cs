@@ -89,7 +89,7 @@ public partial class DeploymentTests
     {
         await using var target = await TargetServer.StartAsync();
         using var folder = new TempFolder();
-        var port = PublishedBinary.FreePort();
+        var port = LoopbackServer.FreePort();
         const string Wrapper = """
             import ctypes, os, sys
             libc = ctypes.CDLL(None, use_errno=True)
