@@ -112,19 +112,6 @@ public sealed partial class Browser : IAsyncDisposable
         await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Monitors", Level = 1 })).ToBeVisibleAsync();
     }
 
-    /// <summary>Calls the API with the page's session cookie (as the UI's own fetch would).</summary>
-    public async Task<System.Text.Json.JsonElement> ApiAsync(string method, string path, string? json = null)
-    {
-        var response = await Context.APIRequest.FetchAsync(path, new()
-        {
-            Method = method,
-            Headers = new Dictionary<string, string> { ["Origin"] = BaseUrl, ["Content-Type"] = "application/json" },
-            Data = json,
-        });
-        if (!response.Ok) throw new InvalidOperationException($"{method} {path}: {response.Status} {await response.TextAsync()}");
-        return response.Status == 204 ? default : (await response.JsonAsync())!.Value;
-    }
-
     /// <summary>The API with the page's cookies (read at each request) and its Origin, as the UI's own fetch sends them.</summary>
     public FlatlineClient Api { get; }
 
@@ -147,12 +134,9 @@ public sealed partial class Browser : IAsyncDisposable
     /// into artifacts/screenshots/, so that an ordinary test run leaves the repository unchanged.</summary>
     public async Task ScreenshotAsync(string name, bool fullPage = true)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Flatline.slnx"))) dir = dir.Parent;
-        var root = dir?.FullName ?? Path.GetTempPath();
         var target = Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS") == "1"
-            ? Path.Combine(root, "docs", "screenshots")
-            : Path.Combine(root, "artifacts", "screenshots");
+            ? Repository.File("docs", "screenshots")
+            : Repository.File("artifacts", "screenshots");
         Directory.CreateDirectory(target);
         await Page.ScreenshotAsync(new() { Path = Path.Combine(target, name + ".png"), FullPage = fullPage, Animations = ScreenshotAnimations.Disabled });
     }
