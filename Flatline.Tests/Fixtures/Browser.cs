@@ -31,6 +31,7 @@ public sealed partial class Browser : IAsyncDisposable
         Server = server;
         Context = context;
         Page = page;
+        Api = new FlatlineClient(new HttpClient(new PageCookies(context, BaseUrl)) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) });
     }
 
     public RunningBinary Server { get; }
@@ -111,17 +112,18 @@ public sealed partial class Browser : IAsyncDisposable
         await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Monitors", Level = 1 })).ToBeVisibleAsync();
     }
 
-    /// <summary>Calls the API with the page's session cookie (as the UI's own fetch would).</summary>
-    public async Task<System.Text.Json.JsonElement> ApiAsync(string method, string path, string? json = null)
+    /// <summary>The API with the page's cookies (read at each request) and its Origin, as the UI's own fetch sends them.</summary>
+    public FlatlineClient Api { get; }
+
+    sealed class PageCookies(IBrowserContext context, string origin) : DelegatingHandler(new HttpClientHandler { UseCookies = false })
     {
-        var response = await Context.APIRequest.FetchAsync(path, new()
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            Method = method,
-            Headers = new Dictionary<string, string> { ["Origin"] = BaseUrl, ["Content-Type"] = "application/json" },
-            Data = json,
-        });
-        if (!response.Ok) throw new InvalidOperationException($"{method} {path}: {response.Status} {await response.TextAsync()}");
-        return response.Status == 204 ? default : (await response.JsonAsync())!.Value;
+            var cookies = await context.CookiesAsync([request.RequestUri!.AbsoluteUri]);
+            if (cookies.Count > 0) request.Headers.Add("Cookie", string.Join("; ", cookies.Select(c => $"{c.Name}={c.Value}")));
+            request.Headers.Add("Origin", origin);
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 
     /// <summary>True when the page scrolls sideways (content wider than the viewport).</summary>
@@ -132,12 +134,9 @@ public sealed partial class Browser : IAsyncDisposable
     /// into artifacts/screenshots/, so that an ordinary test run leaves the repository unchanged.</summary>
     public async Task ScreenshotAsync(string name, bool fullPage = true)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Flatline.slnx"))) dir = dir.Parent;
-        var root = dir?.FullName ?? Path.GetTempPath();
         var target = Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS") == "1"
-            ? Path.Combine(root, "docs", "screenshots")
-            : Path.Combine(root, "artifacts", "screenshots");
+            ? Repository.File("docs", "screenshots")
+            : Repository.File("artifacts", "screenshots");
         Directory.CreateDirectory(target);
         await Page.ScreenshotAsync(new() { Path = Path.Combine(target, name + ".png"), FullPage = fullPage, Animations = ScreenshotAnimations.Disabled });
     }
@@ -151,6 +150,7 @@ public sealed partial class Browser : IAsyncDisposable
         }
         finally
         {
+            Api.Dispose();
             playwright.Dispose();
             await Server.DisposeAsync();
             folder.Dispose();

@@ -1,11 +1,6 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Flatline.Tests;
 
@@ -52,8 +47,7 @@ public sealed class FlatlineServer : IAsyncDisposable
         server.app = FlatlineApp.Build(settings, time);
         WithoutReflectionJson(server.app.Services);
         await server.app.StartAsync();
-        var address = server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = new Uri(address);
+        server.BaseAddress = LoopbackServer.ListeningAddress(server.app);
         return server;
     }
 
@@ -67,15 +61,36 @@ public sealed class FlatlineServer : IAsyncDisposable
     }
 
     /// <summary>A client with a fresh read-write API token.</summary>
-    public HttpClient CreateClient(bool readOnly = false)
+    public HttpClient CreateClient(bool readOnly = false) => CreateApiClient(readOnly).Http;
+
+    public HttpClient CreateAnonymousClient() => CreateAnonymousApiClient().Http;
+
+    /// <summary>A typed client with a fresh API token of its own (read-write unless <paramref name="readOnly"/>).</summary>
+    public FlatlineClient CreateApiClient(bool readOnly = false)
     {
-        var client = CreateAnonymousClient();
-        var token = Services.GetRequiredService<ApiTokenStore>().Create("test", readOnly).Token;
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
+        var token = Services.GetRequiredService<ApiTokenStore>().Create("test", readOnly);
+        return new FlatlineClient(BaseAddress, token.Token) { TokenId = token.Id };
     }
 
-    public HttpClient CreateAnonymousClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    public FlatlineClient CreateAnonymousApiClient() => new(BaseAddress);
+
+    /// <summary>Runs SQL on the server's database: to seed history the API cannot write.</summary>
+    public void Execute(string sql)
+    {
+        using var connection = Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The one value <paramref name="sql"/> selects: to count what the database holds.</summary>
+    public T Scalar<T>(string sql)
+    {
+        using var connection = Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (T)command.ExecuteScalar()!;
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -83,6 +98,24 @@ public sealed class FlatlineServer : IAsyncDisposable
         await app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         ownedFolder?.Dispose();
+    }
+}
+
+/// <summary>One Flatline server for the tests of a class (or of the session) that only read from it,
+/// make requests it refuses, or touch nothing but rows of their own: with
+/// <c>[ClassDataSource&lt;SharedFlatlineServer&gt;(Shared = SharedType.PerClass)]</c>. A test that counts
+/// what the whole database holds needs a server of its own.</summary>
+public sealed class SharedFlatlineServer : TUnit.Core.Interfaces.IAsyncInitializer, IAsyncDisposable
+{
+    FlatlineServer? server;
+
+    public FlatlineServer Server => server ?? throw new InvalidOperationException("the shared server has not started");
+
+    public async Task InitializeAsync() => server = await FlatlineServer.StartAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (server is not null) await server.DisposeAsync();
     }
 }
 

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
+using System.Globalization;
 
 namespace Flatline.Tests;
 
@@ -16,10 +13,10 @@ public sealed class OidcProvider : IAsyncDisposable
     public const string AccountCookie = "test_account";
 
     static readonly SemaphoreSlim InstallLock = new(1, 1);
-    readonly Process process;
-    readonly StringBuilder output = new();
+    static readonly string Folder = Repository.File("Flatline.Tests", "Fixtures", "oidc");
+    readonly ChildProcess process;
 
-    OidcProvider(Process process, int port)
+    OidcProvider(ChildProcess process, int port)
     {
         this.process = process;
         Issuer = new Uri($"http://127.0.0.1:{port}");
@@ -28,45 +25,21 @@ public sealed class OidcProvider : IAsyncDisposable
     public Uri Issuer { get; }
 
     /// <summary>What the Node process printed, for failure messages.</summary>
-    public string Output { get { lock (output) return output.ToString(); } }
+    public string Output => process.Output;
 
-    static string Folder
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Flatline.slnx"))) dir = dir.Parent;
-            return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root"), "Flatline.Tests", "Fixtures", "oidc");
-        }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => LoopbackServer.FreePort();
 
     /// <summary>Starts the provider on <paramref name="port"/> and waits until its discovery document answers.</summary>
     public static async Task<OidcProvider> StartAsync(int port, Uri redirectUri)
     {
         await EnsureInstalledAsync();
-        var info = new ProcessStartInfo("node", "provider.js")
+        var provider = new OidcProvider(ChildProcess.Start("node", ["provider.js"], Folder, new Dictionary<string, string>
         {
-            WorkingDirectory = Folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["CLIENT_ID"] = ClientId;
-        info.Environment["CLIENT_SECRET"] = ClientSecret;
-        info.Environment["REDIRECT_URI"] = redirectUri.ToString();
-        var provider = new OidcProvider(Process.Start(info)!, port);
-        provider.process.OutputDataReceived += (_, e) => provider.Append(e.Data);
-        provider.process.ErrorDataReceived += (_, e) => provider.Append(e.Data);
-        provider.process.BeginOutputReadLine();
-        provider.process.BeginErrorReadLine();
+            ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
+            ["CLIENT_ID"] = ClientId,
+            ["CLIENT_SECRET"] = ClientSecret,
+            ["REDIRECT_URI"] = redirectUri.ToString(),
+        }), port);
 
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -99,12 +72,6 @@ public sealed class OidcProvider : IAsyncDisposable
         return await response.Content.ReadAsStringAsync();
     }
 
-    void Append(string? line)
-    {
-        if (line is null) return;
-        lock (output) output.AppendLine(line);
-    }
-
     /// <summary><c>npm ci</c> when scripts/deps has not installed the provider yet (once per test run).</summary>
     static async Task EnsureInstalledAsync()
     {
@@ -112,17 +79,8 @@ public sealed class OidcProvider : IAsyncDisposable
         try
         {
             if (Directory.Exists(Path.Combine(Folder, "node_modules", "oidc-provider"))) return;
-            using var npm = Process.Start(new ProcessStartInfo("npm", "ci --no-audit --no-fund --loglevel=error")
-            {
-                WorkingDirectory = Folder,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            })!;
-            var errors = npm.StandardError.ReadToEndAsync();
-            await npm.StandardOutput.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            await npm.WaitForExitAsync(timeout.Token);
-            if (npm.ExitCode != 0) throw new InvalidOperationException($"npm ci in {Folder} failed: {await errors}");
+            var npm = await ChildProcess.RunAsync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], Folder, limit: TimeSpan.FromMinutes(3));
+            if (npm.ExitCode != 0) throw new InvalidOperationException($"npm ci in {Folder} failed: {npm.Stderr}");
         }
         finally
         {
@@ -130,16 +88,5 @@ public sealed class OidcProvider : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (InvalidOperationException) { }
-        catch (OperationCanceledException) { }
-        process.Dispose();
-    }
+    public ValueTask DisposeAsync() => process.DisposeAsync();
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Flatline.Tests;
 
@@ -19,73 +17,69 @@ public static class PublishedBinary
         }
     }
 
-    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+    public static Task<ProcessResult> RunAsync(string workingDirectory, IDictionary<string, string>? environment, params string[] args) =>
+        ChildProcess.RunAsync(StartInfo(workingDirectory, environment, args), TimeSpan.FromSeconds(30));
 
-    public static async Task<Result> RunAsync(string workingDirectory, IDictionary<string, string>? environment, params string[] args)
+    /// <summary><c>flatline token create --name NAME</c>: the token it printed on its last line.</summary>
+    public static async Task<string> CreateTokenAsync(string workingDirectory, IDictionary<string, string>? environment, string name)
     {
-        using var process = Process.Start(StartInfo(workingDirectory, environment, args))!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        return new Result(process.ExitCode, await stdout, await stderr);
+        var created = await RunAsync(workingDirectory, environment, "token", "create", "--name", name);
+        if (created.ExitCode != 0) throw new InvalidOperationException($"token create exited with {created.ExitCode}: {created.Output}");
+        return created.Stdout.TrimEnd().Split('\n')[^1];
     }
 
     public static ProcessStartInfo StartInfo(string workingDirectory, IDictionary<string, string>? environment, params string[] args)
     {
-        var info = new ProcessStartInfo(Path)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
+        var info = ChildProcess.StartInfo(Path, args, workingDirectory);
         // The child sees only what the test gives it, plus PATH and HOME.
         info.Environment.Clear();
         info.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin";
         info.Environment["HOME"] = workingDirectory;
-        if (environment is not null)
-            foreach (var (key, value) in environment) info.Environment[key] = value;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         return info;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 
 /// <summary>The published executable serving on 127.0.0.1; killed on dispose if still running.</summary>
 public sealed class RunningBinary : IAsyncDisposable
 {
-    readonly Process process;
-    readonly System.Text.StringBuilder output = new();
+    readonly ChildProcess process;
 
-    RunningBinary(Process process, Uri baseAddress)
+    RunningBinary(ChildProcess process, Uri baseAddress)
     {
         this.process = process;
         BaseAddress = baseAddress;
-        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
     }
 
     public Uri BaseAddress { get; }
-    public int Pid => process.Id;
+    public int Pid => process.Pid;
     public bool HasExited => process.HasExited;
     public int ExitCode => process.ExitCode;
-    public string Output { get { lock (output) return output.ToString(); } }
+    public string Output => process.Output;
 
-    public static async Task<RunningBinary> StartAsync(string workingDirectory, IDictionary<string, string>? environment = null)
+    /// <param name="wrapper">A command line the executable runs under (it gets the executable's path
+    /// and arguments after its own), to start it in a harsher world than the test's.</param>
+    public static async Task<RunningBinary> StartAsync(string workingDirectory, IDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? wrapper = null)
     {
-        var port = PublishedBinary.FreePort();
-        var process = Process.Start(PublishedBinary.StartInfo(workingDirectory, environment, "--address", $"127.0.0.1:{port}"))!;
-        var running = new RunningBinary(process, new Uri($"http://127.0.0.1:{port}/"));
-        await running.WaitHealthyAsync(TimeSpan.FromSeconds(15));
+        var port = LoopbackServer.FreePort();
+        var info = PublishedBinary.StartInfo(workingDirectory, environment, "--address", $"127.0.0.1:{port}");
+        if (wrapper is { Count: > 0 })
+        {
+            info.ArgumentList.Insert(0, info.FileName);
+            for (var i = wrapper.Count - 1; i > 0; i--) info.ArgumentList.Insert(0, wrapper[i]);
+            info.FileName = wrapper[0];
+        }
+        var running = new RunningBinary(ChildProcess.Start(info), new Uri($"http://127.0.0.1:{port}/"));
+        try
+        {
+            await running.WaitHealthyAsync(TimeSpan.FromSeconds(15));
+        }
+        catch
+        {
+            await running.DisposeAsync();
+            throw;
+        }
         return running;
     }
 
@@ -107,22 +101,14 @@ public sealed class RunningBinary : IAsyncDisposable
         throw new TimeoutException($"flatline did not become healthy within {limit}: {Output}");
     }
 
-    public void Signal(int signal) => _ = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit(5000);
+    /// <summary>A typed client, with <paramref name="token"/> as its bearer token when given.</summary>
+    public FlatlineClient ApiClient(string? token = null) => new(BaseAddress, token);
 
-    public async Task<int> WaitForExitAsync(TimeSpan limit)
-    {
-        using var timeout = new CancellationTokenSource(limit);
-        await process.WaitForExitAsync(timeout.Token);
-        return process.ExitCode;
-    }
+    public Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan limit) => process.WaitForLineAsync(match, limit);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        process.Dispose();
-    }
+    public void Signal(int signal) => process.Signal(signal);
+
+    public Task<int> WaitForExitAsync(TimeSpan limit) => process.WaitForExitAsync(limit);
+
+    public ValueTask DisposeAsync() => process.DisposeAsync();
 }

@@ -1,14 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Flatline.Tests;
 
@@ -38,20 +31,20 @@ public sealed class Receiver : IAsyncDisposable
 {
     readonly ConcurrentQueue<ReceivedRequest> requests = new();
     readonly ConcurrentQueue<ReceiverAnswer> answers = new();
-    WebApplication app = null!;
+    LoopbackServer server = null!;
 
     Receiver()
     {
     }
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => server.BaseAddress;
 
     public IReadOnlyList<ReceivedRequest> Requests => [.. requests];
 
     /// <summary>The base address without the trailing slash, the way a channel's config names a server.</summary>
     public string Root => BaseAddress.AbsoluteUri.TrimEnd('/');
 
-    public Uri Url(string pathAndQuery) => new(BaseAddress, pathAndQuery);
+    public Uri Url(string pathAndQuery) => server.Url(pathAndQuery);
 
     /// <summary>Queues the answer to the next unanswered request.</summary>
     public Receiver Answer(int status, string? retryAfter = null, string? body = null)
@@ -69,15 +62,8 @@ public sealed class Receiver : IAsyncDisposable
 
     public static async Task<Receiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var receiver = new Receiver { app = builder.Build() };
-        receiver.app.Run(receiver.HandleAsync);
-        await receiver.app.StartAsync();
-        var address = receiver.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        receiver.BaseAddress = new Uri(address);
+        var receiver = new Receiver();
+        receiver.server = await LoopbackServer.StartAsync(receiver.HandleAsync);
         return receiver;
     }
 
@@ -111,9 +97,5 @@ public sealed class Receiver : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => server.DisposeAsync();
 }

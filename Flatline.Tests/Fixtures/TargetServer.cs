@@ -6,13 +6,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Flatline.Tests;
 
@@ -25,7 +19,7 @@ namespace Flatline.Tests;
 public sealed class TargetServer : IAsyncDisposable
 {
     readonly ConcurrentQueue<JsonElement> echoes = new();
-    WebApplication app = null!;
+    LoopbackServer server = null!;
     int healthStatus = 200;
     int requests;
 
@@ -33,7 +27,7 @@ public sealed class TargetServer : IAsyncDisposable
     {
     }
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => server.BaseAddress;
 
     /// <summary>What /health answers; tests flip it to make a monitor fail and recover.</summary>
     public int HealthStatus { get => Volatile.Read(ref healthStatus); set => Volatile.Write(ref healthStatus, value); }
@@ -44,23 +38,13 @@ public sealed class TargetServer : IAsyncDisposable
     /// <summary>Every request /echo received, oldest first, as the JSON it answered with.</summary>
     public IReadOnlyList<JsonElement> Echoes => [.. echoes];
 
-    public Uri Url(string pathAndQuery) => new(BaseAddress, pathAndQuery);
+    public Uri Url(string pathAndQuery) => server.Url(pathAndQuery);
 
     public static async Task<TargetServer> StartAsync(X509Certificate2? certificate = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
-        {
-            if (certificate is not null) listen.UseHttps(certificate);
-        }));
-        var server = new TargetServer { app = builder.Build() };
-        server.app.Run(server.HandleAsync);
-        await server.app.StartAsync();
-        var address = server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = new Uri(address);
-        return server;
+        var target = new TargetServer();
+        target.server = await LoopbackServer.StartAsync(target.HandleAsync, certificate);
+        return target;
     }
 
     Task HandleAsync(HttpContext context)
@@ -227,11 +211,7 @@ public sealed class TargetServer : IAsyncDisposable
         await context.Response.Body.WriteAsync(buffer.ToArray(), context.RequestAborted);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => server.DisposeAsync();
 }
 
 /// <summary>A TCP listener on 127.0.0.1 that speaks no HTTP, or broken HTTP: it answers garbage,
@@ -261,16 +241,8 @@ public sealed class RawTarget : IDisposable
 
     public static RawTarget Start(Behaviour behaviour) => new(behaviour);
 
-    /// <summary>A port on 127.0.0.1 with nothing listening: bound, noted and released.</summary>
-    public static int UnusedPort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        probe.Dispose();
-        return port;
-    }
+    /// <summary>A port on 127.0.0.1 with nothing listening.</summary>
+    public static int UnusedPort() => LoopbackServer.FreePort();
 
     async Task AcceptAsync()
     {

@@ -1,34 +1,33 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Flatline.Tests;
 
-/// <summary>A hand-made OpenID issuer on 127.0.0.1 whose token endpoint answers whatever ID token the
-/// test put in <see cref="IdToken"/>, signed with keys the test holds: for ID-token validation cases no
-/// real provider would produce.</summary>
+/// <summary>One request to the issuer's token endpoint.</summary>
+public sealed record TokenRequest(string? Authorization, IReadOnlyDictionary<string, string> Form)
+{
+    public string? Code => Form.GetValueOrDefault("code");
+}
+
+/// <summary>A hand-made OpenID issuer on 127.0.0.1 whose token endpoint answers each code with the ID
+/// token the test gave for it (<see cref="Answer"/>), signed with keys the test holds: for ID-token
+/// validation cases no real provider would produce. Tests that use codes of their own can share one.</summary>
 /// <remarks>/.well-known/openid-configuration · /jwks (two RSA keys, k1 and k2, or k1 alone) · /authorize (unused:
-/// tests read state and nonce from Flatline's redirect) · /token (records each request).</remarks>
+/// tests read state and nonce from Flatline's redirect) · /token (records each request; an unknown code gets invalid_grant).</remarks>
 public sealed class TestIssuer : IAsyncDisposable
 {
-    readonly ConcurrentQueue<(string? Authorization, Dictionary<string, string> Form)> tokenRequests = new();
-    WebApplication app = null!;
+    readonly ConcurrentQueue<TokenRequest> tokenRequests = new();
+    readonly ConcurrentDictionary<string, string> idTokens = new();
+    LoopbackServer server = null!;
 
     TestIssuer()
     {
     }
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => server.BaseAddress;
 
     /// <summary>The issuer, exactly as discovery names it (no trailing slash).</summary>
     public string Issuer => BaseAddress.GetLeftPart(UriPartial.Authority);
@@ -39,24 +38,20 @@ public sealed class TestIssuer : IAsyncDisposable
     /// <summary>Publish only k1 (set before Flatline first reads the keys).</summary>
     public bool OnlyKey1 { get; set; }
 
-    /// <summary>What the token endpoint answers as <c>id_token</c>.</summary>
-    public string IdToken { get; set; } = "";
+    /// <summary>Makes the token endpoint answer <paramref name="code"/> with <paramref name="idToken"/> as <c>id_token</c>.</summary>
+    public void Answer(string code, string idToken) => idTokens[code] = idToken;
 
-    public IReadOnlyList<(string? Authorization, Dictionary<string, string> Form)> TokenRequests => [.. tokenRequests];
+    public IReadOnlyList<TokenRequest> TokenRequests => [.. tokenRequests];
+
+    /// <summary>The token requests that carried <paramref name="code"/>.</summary>
+    public IReadOnlyList<TokenRequest> TokenRequestsFor(string code) => [.. tokenRequests.Where(r => r.Code == code)];
 
     static RsaSecurityKey NewKey(string kid) => new(RSA.Create(2048)) { KeyId = kid };
 
     public static async Task<TestIssuer> StartAsync(int port = 0)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
-        var issuer = new TestIssuer { app = builder.Build() };
-        issuer.app.Run(issuer.HandleAsync);
-        await issuer.app.StartAsync();
-        var address = issuer.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        issuer.BaseAddress = new Uri(address);
+        var issuer = new TestIssuer();
+        issuer.server = await LoopbackServer.StartAsync(issuer.HandleAsync, port: port);
         return issuer;
     }
 
@@ -77,8 +72,15 @@ public sealed class TestIssuer : IAsyncDisposable
                 break;
             case "/token" when HttpMethods.IsPost(context.Request.Method):
                 var form = await context.Request.ReadFormAsync();
-                tokenRequests.Enqueue((context.Request.Headers.Authorization.ToString(), form.ToDictionary(f => f.Key, f => f.Value.ToString())));
-                await Json(context, $$"""{"access_token":"opaque","token_type":"Bearer","expires_in":300,"id_token":"{{IdToken}}"}""");
+                var request = new TokenRequest(context.Request.Headers.Authorization.ToString(), form.ToDictionary(f => f.Key, f => f.Value.ToString()));
+                tokenRequests.Enqueue(request);
+                if (request.Code is { } code && idTokens.TryGetValue(code, out var idToken))
+                    await Json(context, $$"""{"access_token":"opaque","token_type":"Bearer","expires_in":300,"id_token":"{{idToken}}"}""");
+                else
+                {
+                    context.Response.StatusCode = 400;
+                    await Json(context, """{"error":"invalid_grant"}""");
+                }
                 break;
             default:
                 context.Response.StatusCode = 404;
@@ -100,8 +102,7 @@ public sealed class TestIssuer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await app.StopAsync();
-        await app.DisposeAsync();
+        await server.DisposeAsync();
         Key1.Rsa.Dispose();
         Key2.Rsa.Dispose();
     }

@@ -2,16 +2,19 @@ using System.Net;
 
 namespace Flatline.Tests.Foundation;
 
-public class ApiConventionTests
+/// <summary>Conventions every route keeps. No test here changes what the server holds, so they share one.</summary>
+[ClassDataSource<SharedFlatlineServer>(Shared = SharedType.PerClass)]
+public class ApiConventionTests(SharedFlatlineServer shared)
 {
+    FlatlineServer Server => shared.Server;
+
     [Test]
     public async Task Healthz_is_public_and_says_ok()
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var client = server.CreateAnonymousClient();
-        using var response = await client.GetAsync("/healthz");
-        await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.OK);
-        await Assert.That(await response.Content.ReadAsStringAsync()).IsEqualTo("""{"status":"ok"}""");
+        using var api = Server.CreateAnonymousApiClient();
+        var health = await api.GetHealthAsync();
+        await Assert.That(health.Status).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That(health.Text).IsEqualTo("""{"status":"ok"}""");
     }
 
     [Test]
@@ -20,80 +23,72 @@ public class ApiConventionTests
     [Arguments("/api/v1/monitors/x/y/z")]
     public async Task Unknown_api_paths_get_a_404_problem_not_the_page(string path)
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var client = server.CreateClient();
-        using var response = await client.GetAsync(path);
-        await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.NotFound);
-        await Assert.That(response.Content.Headers.ContentType!.MediaType).IsEqualTo("application/problem+json");
+        using var api = Server.CreateApiClient();
+        var response = await api.GetAsync(path);
+        await Assert.That(response.Status).IsEqualTo(HttpStatusCode.NotFound);
+        await Assert.That(response.MediaType).IsEqualTo("application/problem+json");
     }
 
     [Test]
     public async Task Malformed_json_gets_a_400_problem()
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var client = server.CreateClient();
-        using var response = await client.PostJsonAsync("/api/v1/tokens", "{name: 'x'}");
-        await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.BadRequest);
-        var problem = await response.ReadJsonAsync();
-        await Assert.That(problem.GetProperty("errors").GetProperty("body")[0].GetString()).IsEqualTo("the request body is not valid JSON");
+        using var api = Server.CreateApiClient();
+        var response = await api.PostAsync("/api/v1/tokens", "{name: 'x'}");
+        await Assert.That(response.Status).IsEqualTo(HttpStatusCode.BadRequest);
+        await Assert.That(response.Problem.Errors["body"][0]).IsEqualTo("the request body is not valid JSON");
 
-        using var truncated = await client.PostJsonAsync("/api/v1/tokens", "{\"name\": ");
-        await Assert.That(truncated.StatusCode).IsEqualTo(HttpStatusCode.BadRequest);
-        await Assert.That(truncated.Content.Headers.ContentType!.MediaType).IsEqualTo("application/problem+json");
+        var truncated = await api.PostAsync("/api/v1/tokens", "{\"name\": ");
+        await Assert.That(truncated.Status).IsEqualTo(HttpStatusCode.BadRequest);
+        await Assert.That(truncated.MediaType).IsEqualTo("application/problem+json");
     }
 
     [Test]
     public async Task A_wrong_json_type_names_the_field()
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var client = server.CreateClient();
-        using var response = await client.PostJsonAsync("/api/v1/tokens", """{"name":"x","read_only":"yes"}""");
-        await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.BadRequest);
-        var problem = await response.ReadJsonAsync();
-        await Assert.That(problem.GetProperty("errors").TryGetProperty("read_only", out _)).IsTrue();
+        using var api = Server.CreateApiClient();
+        var response = await api.PostAsync("/api/v1/tokens", """{"name":"x","read_only":"yes"}""");
+        await Assert.That(response.Status).IsEqualTo(HttpStatusCode.BadRequest);
+        await Assert.That(response.HasErrorFor("read_only")).IsTrue();
     }
 
     [Test]
     public async Task A_body_over_one_mebibyte_gets_413()
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var client = server.CreateClient();
+        using var api = Server.CreateApiClient();
         var name = new string('a', 1024 * 1024 + 10);
-        using var response = await client.PostJsonAsync("/api/v1/tokens", $"{{\"name\":\"{name}\"}}");
-        await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.RequestEntityTooLarge);
+        var response = await api.PostAsync("/api/v1/tokens", $"{{\"name\":\"{name}\"}}");
+        await Assert.That(response.Status).IsEqualTo(HttpStatusCode.RequestEntityTooLarge);
     }
 
     [Test]
     public async Task A_write_with_the_wrong_content_type_gets_415()
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var client = server.CreateClient();
-        using var response = await client.PostAsync("/api/v1/tokens", new StringContent("""{"name":"x"}""", System.Text.Encoding.UTF8, "text/plain"));
-        await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.UnsupportedMediaType);
+        using var api = Server.CreateApiClient();
+        var response = await api.SendAsync(HttpMethod.Post, "/api/v1/tokens", """{"name":"x"}""", "text/plain");
+        await Assert.That(response.Status).IsEqualTo(HttpStatusCode.UnsupportedMediaType);
     }
 
     [Test]
     public async Task Every_response_carries_the_security_headers()
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var client = server.CreateAnonymousClient();
+        using var api = Server.CreateAnonymousApiClient();
         foreach (var path in new[] { "/healthz", "/", "/api/v1/monitors" })
         {
-            using var response = await client.GetAsync(path);
-            var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+            var headers = (await api.GetAsync(path)).Response.Headers;
+            var csp = headers.GetValues("Content-Security-Policy").Single();
             await Assert.That(csp).Contains("frame-ancestors 'none'");
             await Assert.That(csp).Contains("script-src 'self'");
             await Assert.That(csp).DoesNotContain("unsafe-inline");
-            await Assert.That(response.Headers.GetValues("X-Content-Type-Options").Single()).IsEqualTo("nosniff");
-            await Assert.That(response.Headers.GetValues("Referrer-Policy").Single()).IsEqualTo("no-referrer");
+            await Assert.That(headers.GetValues("X-Content-Type-Options").Single()).IsEqualTo("nosniff");
+            await Assert.That(headers.GetValues("Referrer-Policy").Single()).IsEqualTo("no-referrer");
         }
     }
 
     [Test]
     public async Task The_embedded_page_is_served_for_client_routes_with_hashed_immutable_assets()
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var client = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = server.BaseAddress };
+        // Without decompression, to see which precompressed variant is served.
+        using var client = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = Server.BaseAddress };
         using var page = await client.GetAsync("/monitors/some-id");
         await Assert.That(page.StatusCode).IsEqualTo(HttpStatusCode.OK);
         await Assert.That(page.Content.Headers.ContentType!.MediaType).IsEqualTo("text/html");

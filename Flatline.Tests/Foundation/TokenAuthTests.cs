@@ -1,21 +1,26 @@
 using System.Net;
-using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Flatline.Tests.Foundation;
 
-public class TokenAuthTests
+/// <summary>Bearer tokens. Tests that use only tokens of their own share one server; those that
+/// count every token the server holds have a server each.</summary>
+[ClassDataSource<SharedFlatlineServer>(Shared = SharedType.PerClass)]
+public class TokenAuthTests(SharedFlatlineServer shared)
 {
+    FlatlineServer Server => shared.Server;
+
+    static ApiTokenStore Tokens(FlatlineServer server) => server.Services.GetRequiredService<ApiTokenStore>();
+
     [Test]
     public async Task A_request_without_credentials_gets_a_401_problem()
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var client = server.CreateAnonymousClient();
-        using var response = await client.GetAsync("/api/v1/monitors");
-        await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.Unauthorized);
-        await Assert.That(response.Content.Headers.ContentType!.MediaType).IsEqualTo("application/problem+json");
-        await Assert.That(response.Headers.WwwAuthenticate.ToString()).IsEqualTo("Bearer");
-        var problem = await response.ReadJsonAsync();
-        await Assert.That(problem.GetProperty("status").GetInt32()).IsEqualTo(401);
+        using var api = Server.CreateAnonymousApiClient();
+        var response = await api.ListMonitorsAsync();
+        await Assert.That(response.Status).IsEqualTo(HttpStatusCode.Unauthorized);
+        await Assert.That(response.MediaType).IsEqualTo("application/problem+json");
+        await Assert.That(response.Response.Headers.WwwAuthenticate.ToString()).IsEqualTo("Bearer");
+        await Assert.That(response.Problem.Status).IsEqualTo(401);
     }
 
     [Test]
@@ -24,89 +29,72 @@ public class TokenAuthTests
     [Arguments("Basic dXNlcjpwYXNz")]
     public async Task An_unknown_or_malformed_token_gets_401(string header)
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var client = server.CreateAnonymousClient();
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", header);
-        using var response = await client.GetAsync("/api/v1/monitors");
-        await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.Unauthorized);
+        using var api = Server.CreateAnonymousApiClient();
+        api.Http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", header);
+        await Assert.That((await api.ListMonitorsAsync()).Status).IsEqualTo(HttpStatusCode.Unauthorized);
     }
 
     [Test]
     public async Task A_valid_token_lists_monitors_and_is_marked_used()
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var client = server.CreateClient();
-        using var response = await client.GetAsync("/api/v1/monitors");
-        await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.OK);
-        var body = await response.ReadJsonAsync();
-        await Assert.That(body.ValueKind).IsEqualTo(System.Text.Json.JsonValueKind.Array);
-        var tokens = server.Services.GetService(typeof(ApiTokenStore)) as ApiTokenStore;
-        await Assert.That(tokens!.List()[0].LastUsedAt.HasValue).IsTrue();
+        using var api = Server.CreateApiClient();
+        var response = await api.ListMonitorsAsync();
+        await Assert.That(response.Status).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That(response.Json.ValueKind).IsEqualTo(System.Text.Json.JsonValueKind.Array);
+        await Assert.That(Tokens(Server).List().Single(t => t.Id == api.TokenId).LastUsedAt.HasValue).IsTrue();
     }
 
     [Test]
     public async Task A_token_made_over_the_api_is_shown_once_and_works()
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var admin = server.CreateClient();
-        using var created = await admin.PostJsonAsync("/api/v1/tokens", """{"name":"deploy script","read_only":true}""");
-        await Assert.That(created.StatusCode).IsEqualTo(HttpStatusCode.Created);
-        var body = await created.ReadJsonAsync();
-        var token = body.GetProperty("token").GetString()!;
-        var id = body.GetProperty("id").GetString()!;
-        await Assert.That(token).StartsWith("flt_");
-        await Assert.That(body.GetProperty("read_only").GetBoolean()).IsTrue();
-        await Assert.That(created.Headers.Location!.ToString()).IsEqualTo($"/api/v1/tokens/{id}");
-        await Assert.That(Guid.Parse(id).Version).IsEqualTo(7);
+        using var admin = Server.CreateApiClient();
+        var created = await admin.CreateApiTokenAsync("deploy script", readOnly: true);
+        await Assert.That(created.Status).IsEqualTo(HttpStatusCode.Created);
+        var token = created.Value;
+        await Assert.That(token.Token).StartsWith("flt_");
+        await Assert.That(token.ReadOnly).IsTrue();
+        await Assert.That(created.Location!.ToString()).IsEqualTo($"/api/v1/tokens/{token.Id}");
+        await Assert.That(Guid.Parse(token.Id).Version).IsEqualTo(7);
 
-        using var listed = await admin.GetAsync("/api/v1/tokens");
-        var listText = await listed.Content.ReadAsStringAsync();
+        var listText = (await admin.ListApiTokensAsync()).Text;
         await Assert.That(listText).Contains("deploy script");
-        await Assert.That(listText).DoesNotContain(token);
+        await Assert.That(listText).DoesNotContain(token.Token);
         await Assert.That(listText).DoesNotContain("\"token\"");
 
-        using var script = server.CreateAnonymousClient();
-        script.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var ok = await script.GetAsync("/api/v1/monitors");
-        await Assert.That(ok.StatusCode).IsEqualTo(HttpStatusCode.OK);
+        using var script = new FlatlineClient(Server.BaseAddress, token.Token);
+        await Assert.That((await script.ListMonitorsAsync()).Status).IsEqualTo(HttpStatusCode.OK);
     }
 
     [Test]
     public async Task A_revoked_token_stops_working_at_once()
     {
-        await using var server = await FlatlineServer.StartAsync();
-        using var admin = server.CreateClient();
-        var body = await (await admin.PostJsonAsync("/api/v1/tokens", """{"name":"temp"}""")).ReadJsonAsync();
-        using var script = server.CreateAnonymousClient();
-        script.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.GetProperty("token").GetString());
-        await Assert.That((await script.GetAsync("/api/v1/monitors")).StatusCode).IsEqualTo(HttpStatusCode.OK);
+        using var admin = Server.CreateApiClient();
+        var token = (await admin.CreateApiTokenAsync("temp")).Value;
+        using var script = new FlatlineClient(Server.BaseAddress, token.Token);
+        await Assert.That((await script.ListMonitorsAsync()).Status).IsEqualTo(HttpStatusCode.OK);
 
-        using var revoked = await admin.DeleteAsync($"/api/v1/tokens/{body.GetProperty("id").GetString()}");
-        await Assert.That(revoked.StatusCode).IsEqualTo(HttpStatusCode.NoContent);
-        await Assert.That((await script.GetAsync("/api/v1/monitors")).StatusCode).IsEqualTo(HttpStatusCode.Unauthorized);
+        await Assert.That((await admin.RevokeApiTokenAsync(token.Id)).Status).IsEqualTo(HttpStatusCode.NoContent);
+        await Assert.That((await script.ListMonitorsAsync()).Status).IsEqualTo(HttpStatusCode.Unauthorized);
 
-        using var again = await admin.DeleteAsync($"/api/v1/tokens/{body.GetProperty("id").GetString()}");
-        await Assert.That(again.StatusCode).IsEqualTo(HttpStatusCode.NotFound);
+        await Assert.That((await admin.RevokeApiTokenAsync(token.Id)).Status).IsEqualTo(HttpStatusCode.NotFound);
     }
 
     [Test]
     public async Task A_read_only_token_reads_but_cannot_write()
     {
         await using var server = await FlatlineServer.StartAsync();
-        using var reader = server.CreateClient(readOnly: true);
-        await Assert.That((await reader.GetAsync("/api/v1/monitors")).StatusCode).IsEqualTo(HttpStatusCode.OK);
-        await Assert.That((await reader.GetAsync("/api/v1/tokens")).StatusCode).IsEqualTo(HttpStatusCode.OK);
+        using var reader = server.CreateApiClient(readOnly: true);
+        await Assert.That((await reader.ListMonitorsAsync()).Status).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That((await reader.ListApiTokensAsync()).Status).IsEqualTo(HttpStatusCode.OK);
 
-        using var write = await reader.PostJsonAsync("/api/v1/tokens", """{"name":"escalate"}""");
-        await Assert.That(write.StatusCode).IsEqualTo(HttpStatusCode.Forbidden);
-        var problem = await write.ReadJsonAsync();
-        await Assert.That(problem.GetProperty("detail").GetString()).IsEqualTo("this API token is read-only");
-        var store = (ApiTokenStore)server.Services.GetService(typeof(ApiTokenStore))!;
-        await Assert.That(store.List().Count).IsEqualTo(1);
+        var write = await reader.CreateApiTokenAsync("escalate");
+        await Assert.That(write.Status).IsEqualTo(HttpStatusCode.Forbidden);
+        await Assert.That(write.Problem.Detail).IsEqualTo("this API token is read-only");
+        await Assert.That(Tokens(server).List().Count).IsEqualTo(1);
 
-        using var delete = await reader.DeleteAsync($"/api/v1/tokens/{store.List()[0].Id}");
-        await Assert.That(delete.StatusCode).IsEqualTo(HttpStatusCode.Forbidden);
-        await Assert.That(store.List().Count).IsEqualTo(1);
+        var delete = await reader.RevokeApiTokenAsync(Tokens(server).List()[0].Id);
+        await Assert.That(delete.Status).IsEqualTo(HttpStatusCode.Forbidden);
+        await Assert.That(Tokens(server).List().Count).IsEqualTo(1);
     }
 
     [Test]
@@ -116,12 +104,10 @@ public class TokenAuthTests
     public async Task A_token_without_a_name_is_refused_and_nothing_is_stored(string json)
     {
         await using var server = await FlatlineServer.StartAsync();
-        using var admin = server.CreateClient();
-        using var response = await admin.PostJsonAsync("/api/v1/tokens", json);
-        await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.BadRequest);
-        var problem = await response.ReadJsonAsync();
-        await Assert.That(problem.GetProperty("errors").TryGetProperty("name", out _)).IsTrue();
-        var store = (ApiTokenStore)server.Services.GetService(typeof(ApiTokenStore))!;
-        await Assert.That(store.List().Count).IsEqualTo(1);
+        using var admin = server.CreateApiClient();
+        var response = await admin.PostAsync("/api/v1/tokens", json);
+        await Assert.That(response.Status).IsEqualTo(HttpStatusCode.BadRequest);
+        await Assert.That(response.HasErrorFor("name")).IsTrue();
+        await Assert.That(Tokens(server).List().Count).IsEqualTo(1);
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using Microsoft.Data.Sqlite;
 
 namespace Flatline.Tests.Reliability;
@@ -35,19 +34,19 @@ public class CrashSafetyTests
 
     static long Scalar(SqliteConnection connection, string sql) => long.Parse(Column(connection, sql)[0], System.Globalization.CultureInfo.InvariantCulture);
 
-    static HttpClient Client(RunningBinary binary, string token)
+    static FlatlineClient Client(RunningBinary binary, string token)
     {
-        var client = new HttpClient { BaseAddress = binary.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
+        var api = binary.ApiClient(token);
+        // A request the kill cut off must fail soon, not hold the round up.
+        api.Http.Timeout = TimeSpan.FromSeconds(10);
+        return api;
     }
 
-    static async Task<string> CreateAsync(HttpClient client, string path, string json)
-    {
-        using var response = await client.PostJsonAsync(path, json);
-        if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        return (await response.ReadJsonAsync()).GetProperty("id").GetString()!;
-    }
+    static async Task<string> CreateAsync(FlatlineClient api, MonitorBody monitor) =>
+        (await api.CreateMonitorAsync(monitor)).Expect(HttpStatusCode.Created).Value.Id;
+
+    static async Task<string> CreateAsync(FlatlineClient api, ChannelBody channel) =>
+        (await api.CreateNotificationChannelAsync(channel)).Expect(HttpStatusCode.Created).Value.Id;
 
     [Test]
     public async Task Sigkill_at_random_moments_loses_no_acknowledged_write_and_no_notification()
@@ -56,9 +55,7 @@ public class CrashSafetyTests
         var database = folder.File("flatline.db");
         await using var target = await TargetServer.StartAsync();
         await using var receiver = await Receiver.StartAsync();
-        var created = await PublishedBinary.RunAsync(folder.Path, Environment, "token", "create", "--name", "crash");
-        await Assert.That(created.ExitCode).IsEqualTo(0);
-        var token = created.Stdout.TrimEnd().Split('\n')[^1];
+        var token = await PublishedBinary.CreateTokenAsync(folder.Path, Environment, "crash");
 
         var acknowledgedMonitors = new List<string>();
         var acknowledgedChannels = new List<string>();
@@ -70,19 +67,15 @@ public class CrashSafetyTests
             {
                 var channels = new List<string>();
                 for (var i = 0; i < 2; i++)
-                    channels.Add(await CreateAsync(client, "/api/v1/notification-channels",
-                        $$$"""{"name":"hook {{{i}}}","config":{"type":"webhook","url":"{{{receiver.Url($"/hook/{i}")}}}","secret":"a-long-enough-secret"}}"""));
+                    channels.Add(await CreateAsync(client, ChannelBody.Webhook(receiver.Url($"/hook/{i}"), "a-long-enough-secret").Named($"hook {i}")));
                 string[] paths = ["/status/500", "/status/500", "/health", "/health", "/health", "/ok"];
                 foreach (var (path, i) in paths.Select((p, i) => (p, i)))
                 {
                     // Created paused and linked before the first check, so that every incident notifies both channels.
-                    var id = await CreateAsync(client, "/api/v1/monitors",
-                        $$$"""{"name":"watched {{{i}}}","interval":10,"timeout":2,"retries":0,"enabled":false,"config":{"type":"http","url":"{{{target.Url(path)}}}"}}""");
+                    var id = await CreateAsync(client, MonitorBody.Http(target.Url(path)).Named($"watched {i}").Interval(10).Timeout(2).Retries(0).Paused());
                     foreach (var channel in channels)
-                        using (var link = await client.PostJsonAsync($"/api/v1/monitors/{id}/notification-channels", $$$"""{"channel_id":"{{{channel}}}","on_recovery":true}"""))
-                            await Assert.That(link.StatusCode).IsEqualTo(HttpStatusCode.Created);
-                    using (var enable = await client.PatchJsonAsync($"/api/v1/monitors/{id}", """{"enabled":true}"""))
-                        await Assert.That(enable.StatusCode).IsEqualTo(HttpStatusCode.OK);
+                        await Assert.That((await client.LinkMonitorChannelAsync(id, channel, onRecovery: true)).Status).IsEqualTo(HttpStatusCode.Created);
+                    await Assert.That((await client.UpdateMonitorAsync(id, MonitorBody.Change().Enabled())).Status).IsEqualTo(HttpStatusCode.OK);
                     linked.Add(id);
                 }
             }
@@ -103,11 +96,9 @@ public class CrashSafetyTests
                         try
                         {
                             if (n % 3 == 2)
-                                acknowledgedChannels.Add(await CreateAsync(client, "/api/v1/notification-channels",
-                                    $$$"""{"name":"extra {{{round}}}.{{{n}}}","config":{"type":"webhook","url":"{{{receiver.Url("/extra")}}}"}}"""));
+                                acknowledgedChannels.Add(await CreateAsync(client, ChannelBody.Webhook(receiver.Url("/extra")).Named($"extra {round}.{n}")));
                             else
-                                acknowledgedMonitors.Add(await CreateAsync(client, "/api/v1/monitors",
-                                    $$$"""{"name":"extra {{{round}}}.{{{n}}}","interval":60,"timeout":2,"config":{"type":"http","url":"{{{target.Url("/ok")}}}"}}"""));
+                                acknowledgedMonitors.Add(await CreateAsync(client, MonitorBody.Http(target.Url("/ok")).Named($"extra {round}.{n}").Interval(60).Timeout(2)));
                         }
                         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
                         {
@@ -180,12 +171,11 @@ public class CrashSafetyTests
     {
         using var folder = new TempFolder();
         await using var target = await TargetServer.StartAsync();
-        var token = (await PublishedBinary.RunAsync(folder.Path, Environment, "token", "create", "--name", "term")).Stdout.TrimEnd().Split('\n')[^1];
+        var token = await PublishedBinary.CreateTokenAsync(folder.Path, Environment, "term");
         await using var binary = await RunningBinary.StartAsync(folder.Path, Environment);
         using var client = Client(binary, token);
-        await CreateAsync(client, "/api/v1/monitors",
-            $$$"""{"name":"slow","interval":60,"timeout":10,"config":{"type":"http","url":"{{{target.Url("/slow/2500")}}}"}}""");
-        await using var stream = await EventStream.OpenAsync(client);
+        await CreateAsync(client, MonitorBody.Http(target.Url("/slow/2500")).Named("slow").Interval(60).Timeout(10));
+        await using var stream = await client.OpenStreamAsync();
         await stream.NextOfTypeAsync("stats_update", TimeSpan.FromSeconds(5));
         for (var i = 0; i < 200 && target.Requests == 0; i++) await Task.Delay(10);
         await Assert.That(target.Requests).IsEqualTo(1);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 
 namespace Flatline.Tests.Reliability;
 
@@ -45,14 +44,10 @@ public class ProbeFaultTests
 
     sealed record Fault(string Name, string Url, string ExpectedError, string? Keyword = null, bool VerifyTls = true);
 
-    static string MonitorJson(string name, string url, string? keyword, bool verifyTls)
+    static MonitorBody Monitor(string name, string url, string? keyword, bool verifyTls)
     {
-        var config = new System.Text.Json.Nodes.JsonObject { ["type"] = "http", ["url"] = url, ["verify_tls"] = verifyTls };
-        if (keyword is not null) config["keyword"] = keyword;
-        return new System.Text.Json.Nodes.JsonObject
-        {
-            ["name"] = name, ["interval"] = 10, ["timeout"] = Timeout, ["retries"] = 0, ["config"] = config,
-        }.ToJsonString();
+        var monitor = MonitorBody.Http(url).Named(name).Interval(10).Timeout(Timeout).Retries(0).VerifyTls(verifyTls);
+        return keyword is null ? monitor : monitor.Keyword(keyword);
     }
 
     [Test]
@@ -69,7 +64,7 @@ public class ProbeFaultTests
         using var resetInBody = RawTarget.Start(RawTarget.Behaviour.ResetInBody);
         using var controlChars = RawTarget.Start(RawTarget.Behaviour.ControlCharsInHeader);
         await using var server = await FlatlineServer.StartAsync();
-        using var client = server.CreateClient();
+        using var client = server.CreateApiClient();
 
         var timeout = $"timeout after {Timeout} s";
         Fault[] faults =
@@ -104,28 +99,28 @@ public class ProbeFaultTests
         });
 
         var created = Stopwatch.StartNew();
-        using (var response = await client.PostJsonAsync("/api/v1/monitors", MonitorJson("healthy", target.Url("/ok").ToString(), "all ok", true)))
-            await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.Created);
-        var healthy = (await (await client.GetAsync("/api/v1/monitors")).ReadJsonAsync())[0].GetProperty("id").GetString()!;
+        var healthyCreated = await client.CreateMonitorAsync(Monitor("healthy", target.Url("/ok").ToString(), "all ok", true));
+        await Assert.That(healthyCreated.Status).IsEqualTo(HttpStatusCode.Created);
+        var healthy = healthyCreated.Value.Id;
         var ids = new List<(Fault Fault, string Id)>();
         foreach (var fault in faults)
         {
-            using var response = await client.PostJsonAsync("/api/v1/monitors", MonitorJson(fault.Name, fault.Url, fault.Keyword, fault.VerifyTls));
-            await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.Created).Because(fault.Name);
-            ids.Add((fault, (await response.ReadJsonAsync()).GetProperty("id").GetString()!));
+            var response = await client.CreateMonitorAsync(Monitor(fault.Name, fault.Url, fault.Keyword, fault.VerifyTls));
+            await Assert.That(response.Status).IsEqualTo(HttpStatusCode.Created).Because(fault.Name);
+            ids.Add((fault, response.Value.Id));
         }
         var allCreated = created.Elapsed;
 
         // A check starts within a second of creation and ends by its timeout: all are in by then.
         var firstRoundLimit = allCreated + TimeSpan.FromSeconds(1 + Timeout + 1.5);
         var pending = ids.ToList();
-        var firstChecks = new Dictionary<string, JsonElement>();
+        var firstChecks = new Dictionary<string, CheckView>();
         while (pending.Count > 0 && created.Elapsed < firstRoundLimit + TimeSpan.FromSeconds(5))
         {
             foreach (var (fault, id) in pending.ToList())
             {
-                var checks = await (await client.GetAsync($"/api/v1/monitors/{id}/checks")).ReadJsonAsync();
-                if (checks.GetArrayLength() == 0) continue;
+                var checks = (await client.ListChecksAsync(id)).Value;
+                if (checks.Count == 0) continue;
                 firstChecks[fault.Name] = checks[0];
                 pending.RemoveAll(p => p.Id == id);
             }
@@ -139,28 +134,27 @@ public class ProbeFaultTests
         foreach (var (fault, id) in ids)
         {
             var check = firstChecks[fault.Name];
-            var error = check.GetProperty("error").GetString();
-            if (check.GetProperty("status").GetString() != "down" || error != fault.ExpectedError)
-                wrong.Add($"{fault.Name}: {check.GetProperty("status").GetString()} with \"{error}\", expected down with \"{fault.ExpectedError}\"");
-            var monitor = await (await client.GetAsync($"/api/v1/monitors/{id}")).ReadJsonAsync();
-            if (monitor.GetProperty("status").GetString() != "down") wrong.Add($"{fault.Name}: the monitor is {monitor.GetProperty("status").GetString()}");
+            if (check.Status != MonitorStatus.Down || check.Error != fault.ExpectedError)
+                wrong.Add($"{fault.Name}: {check.Status} with \"{check.Error}\", expected down with \"{fault.ExpectedError}\"");
+            var monitor = (await client.GetMonitorAsync(id)).Value;
+            if (monitor.Status != MonitorStatus.Down) wrong.Add($"{fault.Name}: the monitor is {monitor.Status}");
         }
         await Assert.That(wrong).IsEmpty().Because(string.Join("\n", wrong));
 
         // The healthy monitor: three checks on the dot while the others keep misbehaving.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        JsonElement healthyChecks = default;
+        List<CheckView> healthyChecks = [];
         while (DateTime.UtcNow < deadline)
         {
-            healthyChecks = await (await client.GetAsync($"/api/v1/monitors/{healthy}/checks?limit=3")).ReadJsonAsync();
-            if (healthyChecks.GetArrayLength() == 3) break;
+            healthyChecks = (await client.ListChecksAsync(healthy, "limit=3")).Value;
+            if (healthyChecks.Count == 3) break;
             await Task.Delay(200);
         }
         await sampling.CancelAsync();
         await sampler;
-        await Assert.That(healthyChecks.GetArrayLength()).IsEqualTo(3);
-        var times = healthyChecks.EnumerateArray().Select(c => c.GetProperty("checked_at").GetDateTime()).ToList();
-        foreach (var check in healthyChecks.EnumerateArray()) await Assert.That(check.GetProperty("status").GetString()).IsEqualTo("up");
+        await Assert.That(healthyChecks.Count).IsEqualTo(3);
+        var times = healthyChecks.Select(c => c.CheckedAt).ToList();
+        foreach (var check in healthyChecks) await Assert.That(check.Status).IsEqualTo(MonitorStatus.Up);
         var gaps = new[] { (times[0] - times[1]).TotalMilliseconds, (times[1] - times[2]).TotalMilliseconds };
         Console.WriteLine($"probe faults: first round of {faults.Length} done {firstRoundDone.TotalSeconds:F2} s after the first create; healthy gaps {string.Join(", ", gaps)} ms; managed heap peak +{(peak - baseline) / (1024 * 1024)} MiB");
         foreach (var gap in gaps) await Assert.That(gap).IsBetween(9_750d, 10_250d);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,17 +13,11 @@ public class StorageFaultTests
 {
     const int Monitors = 6;
 
+    /// <summary>"" when the command succeeds, else what it said.</summary>
     static async Task<string> RunAsync(string file, params string[] args)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await process.WaitForExitAsync(timeout.Token);
-        var output = (await stdout + await stderr).Trim();
-        return process.ExitCode == 0 ? "" : $"exit {process.ExitCode}: {output}";
+        var run = await ChildProcess.RunAsync(file, args, limit: TimeSpan.FromSeconds(20));
+        return run.ExitCode == 0 ? "" : $"exit {run.ExitCode}: {run.Output.Trim()}";
     }
 
     /// <summary>A 2 MiB tmpfs of the test's own; unmounted on dispose.</summary>
@@ -93,35 +86,27 @@ public class StorageFaultTests
         }
     }
 
-    static long CheckCount(Database database)
+    static long CheckCount(FlatlineServer server) => server.Scalar<long>("SELECT count(*) FROM checks");
+
+    static async Task<(HttpStatusCode Status, string Reason)> HealthAsync(FlatlineClient api)
     {
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM checks";
-        return (long)command.ExecuteScalar()!;
+        var health = await api.GetHealthAsync();
+        return (health.Status, health.Value.Reason ?? "");
     }
 
-    static async Task<(HttpStatusCode Status, string Reason)> HealthAsync(HttpClient client)
-    {
-        using var response = await client.GetAsync("/healthz");
-        var json = await response.ReadJsonAsync();
-        return (response.StatusCode, json.TryGetProperty("reason", out var reason) ? reason.GetString()! : "");
-    }
-
-    static async Task<(HttpStatusCode Status, string Reason)> WaitForHealthAsync(HttpClient client, HttpStatusCode wanted, TimeSpan limit)
+    static async Task<(HttpStatusCode Status, string Reason)> WaitForHealthAsync(FlatlineClient api, HttpStatusCode wanted, TimeSpan limit)
     {
         var deadline = DateTime.UtcNow + limit;
-        var health = await HealthAsync(client);
+        var health = await HealthAsync(api);
         while (health.Status != wanted && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
-            health = await HealthAsync(client);
+            health = await HealthAsync(api);
         }
         return health;
     }
 
-    static string MonitorJson(Uri url, string name) =>
-        $$$"""{"name":"{{{name}}}","interval":10,"timeout":5,"retries":0,"config":{"type":"http","url":"{{{url}}}"}}""";
+    static MonitorBody Monitor(Uri url, string name) => MonitorBody.Http(url).Named(name).Interval(10).Timeout(5).Retries(0);
 
     [Test]
     [Arguments("full")]
@@ -146,19 +131,19 @@ public class StorageFaultTests
 
     static async Task RunFaultAsync(string fault, SmallDisk disk, TargetServer target, FlatlineServer server)
     {
-        using var client = server.CreateClient();
-        using var anonymous = server.CreateAnonymousClient();
-        using var unusedToken = server.CreateClient(); // first used during the fault
+        using var client = server.CreateApiClient();
+        using var anonymous = server.CreateAnonymousApiClient();
+        using var unusedToken = server.CreateApiClient(); // first used during the fault
 
         var ids = new List<string>();
         for (var i = 0; i < Monitors; i++)
         {
-            using var created = await client.PostJsonAsync("/api/v1/monitors", MonitorJson(target.Url("/ok"), $"m{i}"));
-            await Assert.That(created.StatusCode).IsEqualTo(HttpStatusCode.Created);
-            ids.Add((await created.ReadJsonAsync()).GetProperty("id").GetString()!);
+            var created = await client.CreateMonitorAsync(Monitor(target.Url("/ok"), $"m{i}"));
+            await Assert.That(created.Status).IsEqualTo(HttpStatusCode.Created);
+            ids.Add(created.Value.Id);
         }
-        for (var i = 0; i < 100 && CheckCount(server.Database) < Monitors; i++) await Task.Delay(50);
-        await Assert.That(CheckCount(server.Database)).IsEqualTo(Monitors);
+        for (var i = 0; i < 100 && CheckCount(server) < Monitors; i++) await Task.Delay(50);
+        await Assert.That(CheckCount(server)).IsEqualTo(Monitors);
 
         if (fault == "full") disk.Fill();
         else await disk.MakeReadOnlyAsync();
@@ -182,23 +167,20 @@ public class StorageFaultTests
         await Assert.That(status).IsEqualTo(HttpStatusCode.ServiceUnavailable);
         await Assert.That(reason).StartsWith(fault == "full" ? "database: disk full" : "database: read-only");
 
-        using (var refused = await client.PostJsonAsync("/api/v1/monitors", MonitorJson(target.Url("/ok"), "refused")))
-        {
-            await Assert.That(refused.StatusCode).IsEqualTo(HttpStatusCode.ServiceUnavailable);
-            await Assert.That(refused.Content.Headers.ContentType?.MediaType).IsEqualTo("application/problem+json");
-            var problem = await refused.ReadJsonAsync();
-            await Assert.That(problem.GetProperty("status").GetInt32()).IsEqualTo(503);
-            await Assert.That(problem.GetProperty("detail").GetString()).Contains("nothing was changed");
-        }
+        var refused = await client.CreateMonitorAsync(Monitor(target.Url("/ok"), "refused"));
+        await Assert.That(refused.Status).IsEqualTo(HttpStatusCode.ServiceUnavailable);
+        await Assert.That(refused.MediaType).IsEqualTo("application/problem+json");
+        await Assert.That(refused.Problem.Status).IsEqualTo(503);
+        await Assert.That(refused.Problem.Detail).Contains("nothing was changed");
         // Reading needs no disk space, even with a token whose use Flatline would like to note down.
         // (Not checked read-only: to get the remount through, every connection was closed, which
         // removes the WAL's files, and SQLite cannot open a WAL database without them on a
         // read-only file system. A kernel-forced remount keeps open connections readable.)
         if (fault == "full")
         {
-            using var list = await unusedToken.GetAsync("/api/v1/monitors");
-            await Assert.That(list.StatusCode).IsEqualTo(HttpStatusCode.OK);
-            await Assert.That((await list.ReadJsonAsync()).GetArrayLength()).IsEqualTo(Monitors);
+            var list = await unusedToken.ListMonitorsAsync();
+            await Assert.That(list.Status).IsEqualTo(HttpStatusCode.OK);
+            await Assert.That(list.Value.Count).IsEqualTo(Monitors);
         }
 
         // Every monitor comes round at least once while the disk is broken: those results wait in memory.
@@ -215,22 +197,18 @@ public class StorageFaultTests
         await Assert.That(after).IsEqualTo(HttpStatusCode.OK).Because(afterReason);
         Console.WriteLine($"{fault}: {probedDuringFault} checks ran during the fault; healthy again {recoveryStarted.ElapsedMilliseconds} ms after the fix");
 
-        using (var accepted = await client.PostJsonAsync("/api/v1/monitors", MonitorJson(target.Url("/ok"), "after")))
-            await Assert.That(accepted.StatusCode).IsEqualTo(HttpStatusCode.Created);
+        await Assert.That((await client.CreateMonitorAsync(Monitor(target.Url("/ok"), "after"))).Status).IsEqualTo(HttpStatusCode.Created);
 
         // Every request the target answered became a stored check: nothing buffered was lost.
-        for (var i = 0; i < 150 && CheckCount(server.Database) < target.Requests; i++) await Task.Delay(100);
-        await Assert.That(CheckCount(server.Database)).IsEqualTo(target.Requests);
+        for (var i = 0; i < 150 && CheckCount(server) < target.Requests; i++) await Task.Delay(100);
+        await Assert.That(CheckCount(server)).IsEqualTo(target.Requests);
         foreach (var id in ids)
         {
-            var checks = await (await client.GetAsync($"/api/v1/monitors/{id}/checks?limit=100")).ReadJsonAsync();
-            await Assert.That(checks.GetArrayLength()).IsGreaterThanOrEqualTo(2);
-            foreach (var check in checks.EnumerateArray()) await Assert.That(check.GetProperty("status").GetString()).IsEqualTo("up");
+            var checks = (await client.ListChecksAsync(id, "limit=100")).Value;
+            await Assert.That(checks.Count).IsGreaterThanOrEqualTo(2);
+            foreach (var check in checks) await Assert.That(check.Status).IsEqualTo(MonitorStatus.Up);
         }
-        using var integrity = server.Database.Open();
-        using var command = integrity.CreateCommand();
-        command.CommandText = "PRAGMA integrity_check";
-        await Assert.That((string)command.ExecuteScalar()!).IsEqualTo("ok");
+        await Assert.That(server.Scalar<string>("PRAGMA integrity_check")).IsEqualTo("ok");
     }
 
     [Test]
@@ -239,18 +217,12 @@ public class StorageFaultTests
         await using var disk = await SmallDisk.MountAsync();
         await using var target = await TargetServer.StartAsync();
         var environment = new Dictionary<string, string> { ["DATABASE_URL"] = $"sqlite:{Path.Combine(disk.Path, "flatline.db")}" };
-        var created = await PublishedBinary.RunAsync(disk.Path, environment, "token", "create", "--name", "ci");
-        await Assert.That(created.ExitCode).IsEqualTo(0);
-        var token = created.Stdout.TrimEnd().Split('\n')[^1];
+        var token = await PublishedBinary.CreateTokenAsync(disk.Path, environment, "ci");
 
         await using var server = await RunningBinary.StartAsync(disk.Path, environment);
-        using var client = new HttpClient { BaseAddress = server.BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var client = server.ApiClient(token);
         for (var i = 0; i < Monitors; i++)
-        {
-            using var monitor = await client.PostJsonAsync("/api/v1/monitors", MonitorJson(target.Url("/ok"), $"m{i}"));
-            await Assert.That(monitor.StatusCode).IsEqualTo(HttpStatusCode.Created);
-        }
+            await Assert.That((await client.CreateMonitorAsync(Monitor(target.Url("/ok"), $"m{i}"))).Status).IsEqualTo(HttpStatusCode.Created);
         for (var i = 0; i < 100 && target.Requests < Monitors; i++) await Task.Delay(50);
 
         disk.Fill();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Microsoft.Data.Sqlite;
 
 namespace Flatline.Tests.Smoke;
@@ -75,17 +74,15 @@ public class CliTests
 
         await using (var server = await RunningBinary.StartAsync(folder.Path))
         {
-            using var client = new HttpClient { BaseAddress = server.BaseAddress };
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var monitors = await client.GetAsync("/api/v1/monitors");
-            await Assert.That(monitors.StatusCode).IsEqualTo(HttpStatusCode.OK);
-            await Assert.That(await monitors.Content.ReadAsStringAsync()).IsEqualTo("[]");
+            using var api = server.ApiClient(token);
+            var monitors = await api.ListMonitorsAsync();
+            await Assert.That(monitors.Status).IsEqualTo(HttpStatusCode.OK);
+            await Assert.That(monitors.Text).IsEqualTo("[]");
 
             // Revoked from the command line while the server runs: refused at once.
             var revoke = await PublishedBinary.RunAsync(folder.Path, null, "token", "revoke", id);
             await Assert.That(revoke.ExitCode).IsEqualTo(0);
-            using var after = await client.GetAsync("/api/v1/monitors");
-            await Assert.That(after.StatusCode).IsEqualTo(HttpStatusCode.Unauthorized);
+            await Assert.That((await api.ListMonitorsAsync()).Status).IsEqualTo(HttpStatusCode.Unauthorized);
         }
 
         var missing = await PublishedBinary.RunAsync(folder.Path, null, "token", "revoke", id);
@@ -123,9 +120,13 @@ public class CliTests
     {
         using var folder = new TempFolder();
         await using var server = await RunningBinary.StartAsync(folder.Path);
-        using var client = new HttpClient { BaseAddress = server.BaseAddress };
-        await Assert.That(await client.GetStringAsync("/healthz")).IsEqualTo("""{"status":"ok"}""");
-        await Assert.That(await client.GetStringAsync("/")).Contains("<div id=\"app\">");
+        using var api = server.ApiClient();
+        var health = await api.GetHealthAsync();
+        await Assert.That(health.Status).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That(health.Text).IsEqualTo("""{"status":"ok"}""");
+        var page = await api.GetAsync("/");
+        await Assert.That(page.Status).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That(page.Text).Contains("<div id=\"app\">");
         await Assert.That(File.Exists(folder.File("flatline.db"))).IsTrue();
 
         server.Signal(15);
@@ -149,14 +150,14 @@ public class CliTests
     {
         using var folder = new TempFolder();
         await using var server = await RunningBinary.StartAsync(folder.Path, new Dictionary<string, string> { ["LOG_LEVEL"] = "none" });
-        for (var i = 0; i < 100 && !server.Output.Contains("/setup?token=", StringComparison.Ordinal); i++) await Task.Delay(20);
-        var match = System.Text.RegularExpressions.Regex.Match(server.Output, @"Flatline setup: create the owner account at (http://127\.0\.0\.1:\d+)/setup\?token=([0-9a-f]{48})");
+        var line = await server.WaitForLineAsync(l => l.Contains("/setup?token=", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+        var match = System.Text.RegularExpressions.Regex.Match(line, @"Flatline setup: create the owner account at (http://127\.0\.0\.1:\d+)/setup\?token=([0-9a-f]{48})");
         await Assert.That(match.Success).IsTrue().Because(server.Output);
         await Assert.That(match.Groups[1].Value).IsEqualTo(server.BaseAddress.GetLeftPart(UriPartial.Authority));
 
-        using var client = new HttpClient { BaseAddress = server.BaseAddress };
-        using var created = await client.PostJsonAsync("/auth/setup", $$"""{"token":"{{match.Groups[2].Value}}","name":"owner","password":"a long enough password"}""");
-        await Assert.That(created.StatusCode).IsEqualTo(HttpStatusCode.Created);
+        using var api = server.ApiClient();
+        var created = await api.SetupOwnerAsync(match.Groups[2].Value, "owner", "a long enough password");
+        await Assert.That(created.Status).IsEqualTo(HttpStatusCode.Created);
     }
 
     [Test]
@@ -164,18 +165,17 @@ public class CliTests
     {
         using var folder = new TempFolder();
         await using var binary = await RunningBinary.StartAsync(folder.Path);
-        using var client = new HttpClient { BaseAddress = binary.BaseAddress };
-        var embedded = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!;
-        var alias = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/api/v1/openapi.json"))!;
+        using var client = binary.ApiClient();
+        var embedded = System.Text.Json.Nodes.JsonNode.Parse(await client.Http.GetStringAsync("/openapi/v1.json"))!;
+        var alias = System.Text.Json.Nodes.JsonNode.Parse(await client.Http.GetStringAsync("/api/v1/openapi.json"))!;
         await using var server = await FlatlineServer.StartAsync();
-        using var local = server.CreateAnonymousClient();
-        var generated = System.Text.Json.Nodes.JsonNode.Parse(await local.GetStringAsync("/openapi/v1.json"))!;
+        using var local = server.CreateAnonymousApiClient();
+        var generated = System.Text.Json.Nodes.JsonNode.Parse(await local.Http.GetStringAsync("/openapi/v1.json"))!;
         await Assert.That(System.Text.Json.Nodes.JsonNode.DeepEquals(embedded, generated)).IsTrue();
         await Assert.That(System.Text.Json.Nodes.JsonNode.DeepEquals(alias, generated)).IsTrue();
 
-        var page = await client.GetStringAsync("/docs/");
+        var page = await client.Http.GetStringAsync("/docs/");
         await Assert.That(page).Contains("scalar.js");
-        using var script = await client.GetAsync("/docs/scalar.js");
-        await Assert.That(script.StatusCode).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That((await client.GetAsync("/docs/scalar.js")).Status).IsEqualTo(HttpStatusCode.OK);
     }
 }

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -23,10 +21,11 @@ public class UiTests
         await Assert.That(browser.Requests.Where(url => !url.StartsWith(browser.Server.BaseAddress.AbsoluteUri, StringComparison.Ordinal))).IsEmpty();
     }
 
-    static string MonitorJson(string name, Uri url, int interval = 60) =>
-        $$$"""{"name":{{{JsonSerializer.Serialize(name, UiJson.Default.String)}}},"interval":{{{interval}}},"timeout":5,"config":{"type":"http","url":{{{JsonSerializer.Serialize(url.AbsoluteUri, UiJson.Default.String)}}}}}""";
+    static MonitorBody Monitor(string name, Uri url, int interval = 60) => MonitorBody.Http(url).Named(name).Interval(interval).Timeout(5);
 
-    static string Id(JsonElement resource) => resource.GetProperty("id").GetString()!;
+    /// <summary>Creates a monitor through the API, as the page's own fetch would; returns its id.</summary>
+    static async Task<string> CreateMonitorAsync(Browser browser, MonitorBody monitor) =>
+        (await browser.Api.CreateMonitorAsync(monitor)).Expect(HttpStatusCode.Created).Value.Id;
 
     [Test]
     public async Task The_setup_url_creates_the_owner_who_can_sign_out_and_sign_in_with_the_password()
@@ -48,8 +47,7 @@ public class UiTests
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
 
         // The session is gone for good: the API refuses it.
-        var me = await browser.Context.APIRequest.GetAsync("/auth/me");
-        await Assert.That(me.Status).IsEqualTo(401);
+        await Assert.That((await browser.Api.GetCurrentUserAsync()).Status).IsEqualTo(HttpStatusCode.Unauthorized);
 
         await page.GetByLabel("Name").FillAsync("Ada");
         await page.GetByLabel("Password").FillAsync("not the password");
@@ -110,7 +108,7 @@ public class UiTests
         await Expect(page.Locator("[data-error-for=m-timeout]")).ToHaveTextAsync("must be less than the interval (10 s)");
         await Expect(timeout).ToBeFocusedAsync();
         await Expect(page.Locator("[data-error-for=m-name]")).ToHaveCountAsync(0);
-        await Assert.That((await browser.ApiAsync("GET", "/api/v1/monitors")).GetArrayLength()).IsEqualTo(0);
+        await Assert.That((await browser.Api.ListMonitorsAsync()).Value.Count).IsEqualTo(0);
 
         await timeout.FillAsync("5");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create monitor" }).ClickAsync();
@@ -156,7 +154,7 @@ public class UiTests
         await using var browser = await Browser.StartAsync();
         var page = browser.Page;
         await browser.SetUpOwnerAsync();
-        var monitorId = Id(await browser.ApiAsync("POST", "/api/v1/monitors", MonitorJson("Shop", target.Url("/ok"))));
+        var monitorId = await CreateMonitorAsync(browser, Monitor("Shop", target.Url("/ok")));
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Channels" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "No channels yet" })).ToBeVisibleAsync();
@@ -207,20 +205,20 @@ public class UiTests
         var linked = page.GetByTestId("linked-channels");
         await Expect(linked).ToContainTextAsync("Ops webhook");
         await Expect(linked.GetByLabel("Also on recovery")).Not.ToBeCheckedAsync();
-        var links = await browser.ApiAsync("GET", $"/api/v1/monitors/{monitorId}/notification-channels");
-        await Assert.That(links.GetArrayLength()).IsEqualTo(1);
-        await Assert.That(links[0].GetProperty("on_recovery").GetBoolean()).IsFalse();
+        var links = (await browser.Api.ListMonitorChannelsAsync(monitorId)).Value;
+        await Assert.That(links.Count).IsEqualTo(1);
+        await Assert.That(links[0].OnRecovery).IsFalse();
 
         await linked.GetByLabel("Also on recovery").CheckAsync();
         await Expect(linked.GetByLabel("Also on recovery")).ToBeCheckedAsync();
         // The box shows the change at once; the request that stores it may still be on its way.
         for (var i = 0; i < 50; i++)
         {
-            links = await browser.ApiAsync("GET", $"/api/v1/monitors/{monitorId}/notification-channels");
-            if (links[0].GetProperty("on_recovery").GetBoolean()) break;
+            links = (await browser.Api.ListMonitorChannelsAsync(monitorId)).Value;
+            if (links[0].OnRecovery) break;
             await Task.Delay(100);
         }
-        await Assert.That(links[0].GetProperty("on_recovery").GetBoolean()).IsTrue();
+        await Assert.That(links[0].OnRecovery).IsTrue();
         await linked.GetByRole(AriaRole.Button, new() { Name = "Unlink Ops webhook" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Unlink" }).ClickAsync();
         await Expect(page.GetByText("No channel is told about this monitor yet.")).ToBeVisibleAsync();
@@ -234,7 +232,7 @@ public class UiTests
         await using var browser = await Browser.StartAsync();
         var page = browser.Page;
         await browser.SetUpOwnerAsync();
-        var id = Id(await browser.ApiAsync("POST", "/api/v1/monitors", MonitorJson("Blog", target.Url("/ok"))));
+        var id = await CreateMonitorAsync(browser, Monitor("Blog", target.Url("/ok")));
 
         await page.GotoAsync($"/monitors/{id}");
         var heading = page.GetByRole(AriaRole.Heading, new() { Level = 1 });
@@ -242,10 +240,10 @@ public class UiTests
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
         await Expect(heading.Locator("[data-status=paused]")).ToBeVisibleAsync();
-        await Assert.That((await browser.ApiAsync("GET", $"/api/v1/monitors/{id}")).GetProperty("enabled").GetBoolean()).IsFalse();
+        await Assert.That((await browser.Api.GetMonitorAsync(id)).Value.Enabled).IsFalse();
         await page.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Pause" })).ToBeVisibleAsync();
-        await Assert.That((await browser.ApiAsync("GET", $"/api/v1/monitors/{id}")).GetProperty("enabled").GetBoolean()).IsTrue();
+        await Assert.That((await browser.Api.GetMonitorAsync(id)).Value.Enabled).IsTrue();
 
         // Cancel and Escape keep it; confirming deletes it and goes back to the (now empty) dashboard.
         var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Delete Blog?" });
@@ -257,13 +255,12 @@ public class UiTests
         await Expect(dialog).ToBeVisibleAsync();
         await page.Keyboard.PressAsync("Escape");
         await Expect(dialog).Not.ToBeVisibleAsync();
-        await Assert.That((await browser.ApiAsync("GET", $"/api/v1/monitors/{id}")).GetProperty("name").GetString()).IsEqualTo("Blog");
+        await Assert.That((await browser.Api.GetMonitorAsync(id)).Value.Name).IsEqualTo("Blog");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete monitor" }).ClickAsync();
         await Expect(page.GetByTestId("empty-dashboard")).ToBeVisibleAsync();
-        var gone = await browser.Context.APIRequest.GetAsync($"/api/v1/monitors/{id}");
-        await Assert.That(gone.Status).IsEqualTo(404);
+        await Assert.That((await browser.Api.GetMonitorAsync(id)).Status).IsEqualTo(HttpStatusCode.NotFound);
         await AssertCleanAsync(browser);
 
         // When the server goes away, the page says that it is reconnecting.
@@ -288,9 +285,8 @@ public class UiTests
         await Assert.That(token).StartsWith("flt_");
         await Expect(page.GetByTestId("tokens")).ToContainTextAsync("deploy");
 
-        using var client = new HttpClient { BaseAddress = browser.Server.BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using (var ok = await client.GetAsync("/api/v1/monitors")) await Assert.That(ok.StatusCode).IsEqualTo(HttpStatusCode.OK);
+        using var script = browser.Server.ApiClient(token);
+        await Assert.That((await script.ListMonitorsAsync()).Status).IsEqualTo(HttpStatusCode.OK);
 
         // Shown once: after a reload the token is listed by name only.
         await page.ReloadAsync();
@@ -301,7 +297,7 @@ public class UiTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Revoke deploy" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Revoke token" }).ClickAsync();
         await Expect(page.GetByText("No API tokens yet.")).ToBeVisibleAsync();
-        using (var refused = await client.GetAsync("/api/v1/monitors")) await Assert.That(refused.StatusCode).IsEqualTo(HttpStatusCode.Unauthorized);
+        await Assert.That((await script.ListMonitorsAsync()).Status).IsEqualTo(HttpStatusCode.Unauthorized);
         await AssertCleanAsync(browser);
     }
 
@@ -312,8 +308,8 @@ public class UiTests
         await using var browser = await Browser.StartAsync(390, 844);
         var page = browser.Page;
         await browser.SetUpOwnerAsync();
-        await browser.ApiAsync("POST", "/api/v1/monitors",
-            MonitorJson("A monitor with a rather long name that has to wrap somewhere", target.Url("/ok?with=a-long-query-string-that-does-not-break-by-itself-0123456789")));
+        await CreateMonitorAsync(browser,
+            Monitor("A monitor with a rather long name that has to wrap somewhere", target.Url("/ok?with=a-long-query-string-that-does-not-break-by-itself-0123456789")));
 
         await Expect(page.Locator("tr[data-monitor^='A monitor'] [data-status=up]")).ToBeVisibleAsync(Soon);
         await Assert.That(await browser.ScrollsSidewaysAsync()).IsFalse();
@@ -340,13 +336,13 @@ public class UiTests
         var page = browser.Page;
         await browser.SetUpOwnerAsync();
         foreach (var (name, path) in new[] { ("API", "/ok"), ("Checkout", "/slow/40"), ("Marketing site", "/status/503"), ("Docs", "/ok") })
-            await browser.ApiAsync("POST", "/api/v1/monitors", MonitorJson(name, target.Url(path), interval: 10));
-        var channelId = Id(await browser.ApiAsync("POST", "/api/v1/notification-channels",
-            $$$"""{"name":"Ops webhook","config":{"type":"webhook","url":"{{{receiver.Url("/hook").AbsoluteUri}}}"}}"""));
-        await browser.ApiAsync("POST", $"/api/v1/notification-channels/{channelId}/test", "{}");
-        await browser.ApiAsync("POST", "/api/v1/tokens", """{"name":"grafana","read_only":true}""");
-        var pausedId = Id(await browser.ApiAsync("POST", "/api/v1/monitors", MonitorJson("Staging", target.Url("/ok"))));
-        await browser.ApiAsync("PATCH", $"/api/v1/monitors/{pausedId}", """{"enabled":false}""");
+            await CreateMonitorAsync(browser, Monitor(name, target.Url(path), interval: 10));
+        var api = browser.Api;
+        var channelId = (await api.CreateNotificationChannelAsync(ChannelBody.Webhook(receiver.Url("/hook")).Named("Ops webhook"))).Expect(HttpStatusCode.Created).Value.Id;
+        (await api.TestNotificationChannelAsync(channelId)).Expect(HttpStatusCode.OK);
+        (await api.CreateApiTokenAsync("grafana", readOnly: true)).Expect(HttpStatusCode.Created);
+        var pausedId = await CreateMonitorAsync(browser, Monitor("Staging", target.Url("/ok")));
+        (await api.UpdateMonitorAsync(pausedId, MonitorBody.Change().Paused())).Expect(HttpStatusCode.OK);
 
         await page.ReloadAsync();
         await Expect(page.GetByTestId("overall")).ToHaveTextAsync("1 of 5 monitors down", new() { Timeout = 5_000 });
@@ -407,6 +403,3 @@ public class UiTests
         await AssertCleanAsync(browser);
     }
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
-internal sealed partial class UiJson : System.Text.Json.Serialization.JsonSerializerContext;
