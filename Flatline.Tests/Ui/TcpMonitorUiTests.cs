@@ -37,7 +37,7 @@ public sealed class TcpMonitorUiTests
         await Expect(heading.Locator("[data-status=up]")).ToBeVisibleAsync(new() { Timeout = 5_000 });
         await Expect(page.GetByText($"127.0.0.1:{port}")).ToBeVisibleAsync();
 
-        var monitors = await browser.ApiAsync("GET", "/api/v1/monitors");
+        var monitors = (await browser.Api.ListMonitorsAsync()).Json;
         await Assert.That(monitors[0].GetProperty("config").GetProperty("type").GetString()).IsEqualTo("tcp");
         await Assert.That(monitors[0].GetProperty("config").GetProperty("port").GetInt32()).IsEqualTo(port);
 
