@@ -10,7 +10,7 @@ namespace Flatline;
 /// with exponential backoff and jitter (30 s doubling to 1 h, 8 attempts, about an hour in all),
 /// honouring Retry-After. A crash mid-send leaves the row to be retried when its lease ends:
 /// each event reaches each channel at least once, with the same event id every time.</summary>
-public sealed class Outbox(Database database, ChannelStore channels, IEnumerable<INotificationSender> senders, Settings settings,
+public sealed class Outbox(Database database, ChannelStore channels, NotificationChannelTypes types, IServiceProvider services, Settings settings,
     TimeProvider time, ILogger<Outbox> logger) : BackgroundService
 {
     public const int MaxAttempts = 8;
@@ -20,7 +20,7 @@ public sealed class Outbox(Database database, ChannelStore channels, IEnumerable
     const int ClaimBatch = 64;
     const int Parallel = 16;
 
-    readonly Dictionary<string, INotificationSender> byType = senders.ToDictionary(s => s.Type);
+    readonly Dictionary<string, INotificationSender> byType = types.All.ToDictionary(t => t.Type, t => t.CreateSender(services));
     volatile TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Writes the events of a monitor's transition for its linked channels (only those with
