@@ -90,4 +90,28 @@ public class ChannelTypeTests
         await Assert.That(properties.GetProperty("to").GetProperty("items").GetProperty("pattern").GetString()).IsEqualTo("^[^@\\s]+@[^@\\s]+$");
         await Assert.That(properties.GetProperty("html").GetProperty("type").GetString()).IsEqualTo("boolean");
     }
+
+    [Test]
+    public async Task A_test_send_to_a_sender_that_throws_reports_and_logs_the_failure()
+    {
+        var relay = new RelaySender().Throw(new NotSupportedException("nope"));
+        await using var server = await RelayServer.StartAsync(relay);
+        using var client = server.CreateClient();
+        using var created = await client.PostJsonAsync("/api/v1/notification-channels",
+            """{"name":"mail","config":{"type":"relay","host":"smtp.example.com","security":"none","to":["ops@example.com"]}}""");
+        var id = (await created.ReadJsonAsync()).GetProperty("id").GetString()!;
+
+        using var response = await client.PostAsync($"/api/v1/notification-channels/{id}/test", null);
+        await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.OK);
+        var result = await response.ReadJsonAsync();
+        await Assert.That(result.GetProperty("delivered").GetBoolean()).IsFalse();
+        await Assert.That(result.GetProperty("error").GetString()).IsEqualTo("the relay sender failed (NotSupportedException)");
+        var log = await (await client.GetAsync($"/api/v1/notification-channels/{id}/deliveries")).ReadJsonAsync();
+        await Assert.That(log.GetArrayLength()).IsEqualTo(1);
+        await Assert.That(log[0].GetProperty("state").GetString()).IsEqualTo("failed");
+
+        // The next test goes through.
+        var again = await (await client.PostAsync($"/api/v1/notification-channels/{id}/test", null)).ReadJsonAsync();
+        await Assert.That(again.GetProperty("delivered").GetBoolean()).IsTrue();
+    }
 }

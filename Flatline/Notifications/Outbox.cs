@@ -170,9 +170,11 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
             {
                 throw; // shutting down: the lease runs out and the event is sent after the restart
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException)
+            catch (Exception e)
             {
-                result = new DeliveryResult(false, null, "request failed", Retry: true);
+                // Whatever a sender does wrong is one failed attempt of one event; it must not stop the worker.
+                OutboxLog.SenderFailed(logger, config.Type, e.GetType().Name);
+                result = new DeliveryResult(false, null, e is HttpRequestException or IOException ? "request failed" : $"the {config.Type} sender failed ({e.GetType().Name})", Retry: true);
             }
         }
         var duration = clock.ElapsedMilliseconds;
@@ -235,4 +237,8 @@ static partial class OutboxLog
 {
     [LoggerMessage(40, LogLevel.Warning, "Notification delivery could not use the database: {Message}")]
     public static partial void Failed(ILogger logger, string message);
+
+    // The exception's type only: its message may carry a secret from the channel's config.
+    [LoggerMessage(41, LogLevel.Warning, "The {Type} notification sender threw {Exception}; the attempt counts as failed")]
+    public static partial void SenderFailed(ILogger logger, string type, string exception);
 }
