@@ -73,6 +73,8 @@ public static class OpenApiShape
                 OpenApiUnions.AddChannelConfigs(document, context.ApplicationServices.GetRequiredService<NotificationChannelTypes>());
                 foreach (var holder in new[] { "ChannelInput", "NotificationChannel" })
                     if (schemas[holder] is OpenApiSchema { Properties: { } properties }) properties["config"] = Ref("ChannelConfig", document);
+                OpenApiUnions.AddStreamEvent(document);
+                OpenApiUnions.NullableReferences(document);
                 // A test event has no incident: the payload says so with null.
                 if (schemas["WebhookPayload"] is OpenApiSchema { Properties: { } payload } && payload["incident"] is OpenApiSchema incident)
                     incident.Type = JsonSchemaType.Object | JsonSchemaType.Null;
@@ -145,11 +147,7 @@ public static class OpenApiShape
                         {
                             ["text/event-stream"] = new()
                             {
-                                Schema = new OpenApiSchema
-                                {
-                                    OneOf = [Ref("CheckResultEvent", document), Ref("IncidentEvent", document), Ref("StatsUpdateEvent", document)],
-                                    Description = "The JSON of one `data:` line",
-                                },
+                                Schema = Ref(OpenApiUnions.StreamEvent, document),
                             },
                         },
                     };

@@ -10,6 +10,7 @@ namespace Flatline;
 /// discriminator whose mapping names every tag, and each member's tag property a string enum of its tags.</summary>
 public static class OpenApiUnions
 {
+    public const string StreamEvent = "StreamEvent";
     const string SecretNote = "Write-only: reads show " + ChannelValidator.Mask + ".";
 
     /// <summary>One component per channel type (<c>SlackChannelConfig</c>, …), made from its field
@@ -21,6 +22,16 @@ public static class OpenApiUnions
         schemas["ChannelConfig"] = Union(document, "A notification channel's config: one shape per `type`.", "type",
             types.All.Select(type => (type.Type, ComponentName(type))));
     }
+
+    /// <summary>The JSON of one event-stream message, told apart by <c>type</c>.</summary>
+    public static void AddStreamEvent(OpenApiDocument document) =>
+        document.Components!.Schemas![StreamEvent] = Union(document, "The JSON of one `data:` line of the event stream.", "type",
+        [
+            ("check_result", nameof(CheckResultEvent)),
+            ("incident_opened", nameof(IncidentEvent)),
+            ("incident_resolved", nameof(IncidentEvent)),
+            ("stats_update", nameof(StatsUpdateEvent)),
+        ]);
 
     /// <summary>"pagerduty" → PagerdutyChannelConfig, "google_chat" → GoogleChatChannelConfig.</summary>
     public static string ComponentName(NotificationChannelType type) =>
@@ -99,6 +110,41 @@ public static class OpenApiUnions
         MaxLength = field.Kind == ChannelFieldKind.Url ? ChannelField.MaxUrlLength : field.MaxLength,
         Pattern = field.Secret ? null : field.Pattern?.ToString(),
         Enum = field.Options is { } options ? [.. options.Select(o => (JsonNode)JsonValue.Create(o))] : null,
+    };
+
+    /// <summary>The generator writes a nullable reference as <c>oneOf: [{type: null}, {$ref}]</c>, an
+    /// anonymous union generators cannot name. Here it becomes the plain reference, and the component
+    /// admits null; Flatline's nullable references point at components that are nullable wherever used.</summary>
+    public static void NullableReferences(OpenApiDocument document)
+    {
+        var schemas = document.Components!.Schemas!;
+        var visited = new HashSet<IOpenApiSchema>(ReferenceEqualityComparer.Instance);
+        void Visit(IOpenApiSchema? schema)
+        {
+            if (schema is not OpenApiSchema concrete || !visited.Add(concrete)) return;
+            if (concrete.Properties is { } properties)
+            {
+                foreach (var (name, property) in properties.ToList())
+                {
+                    if (property is OpenApiSchema { OneOf: [var a, var b] } union && Nullable(a, b) is { } reference)
+                    {
+                        if (schemas[reference.Reference.Id!] is OpenApiSchema target) target.Type |= JsonSchemaType.Null;
+                        properties[name] = new OpenApiSchemaReference(reference.Reference.Id!, document) { Description = union.Description };
+                    }
+                    else Visit(property);
+                }
+            }
+            Visit(concrete.Items);
+            Visit(concrete.AdditionalProperties);
+        }
+        foreach (var schema in schemas.Values.ToList()) Visit(schema);
+    }
+
+    static OpenApiSchemaReference? Nullable(IOpenApiSchema a, IOpenApiSchema b) => (a, b) switch
+    {
+        (OpenApiSchema { Type: JsonSchemaType.Null }, OpenApiSchemaReference reference) => reference,
+        (OpenApiSchemaReference reference, OpenApiSchema { Type: JsonSchemaType.Null }) => reference,
+        _ => null,
     };
 }
 #endif
