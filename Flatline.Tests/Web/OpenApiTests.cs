@@ -199,8 +199,12 @@ public class OpenApiTests
                 foreach (var entry in mapping.EnumerateObject())
                 {
                     var member = schemas.GetProperty(entry.Value.GetString()!["#/components/schemas/".Length..]);
-                    var values = member.TryGetProperty("properties", out var properties) && properties.TryGetProperty(tag.GetString()!, out var property)
-                        && property.TryGetProperty("enum", out var allowed) ? allowed.EnumerateArray().Select(v => v.GetString()).ToList() : [];
+                    var values = new List<string?>();
+                    if (member.TryGetProperty("properties", out var properties) && properties.TryGetProperty(tag.GetString()!, out var property))
+                    {
+                        if (property.TryGetProperty("enum", out var allowed)) values.AddRange(allowed.EnumerateArray().Select(v => v.GetString()));
+                        if (property.TryGetProperty("const", out var only)) values.Add(only.GetString());
+                    }
                     if (!values.Contains(entry.Name)) problems.Add((path, $"{entry.Value} does not allow {tag} = {entry.Name}"));
                 }
             }
@@ -241,10 +245,11 @@ public class OpenApiTests
     public async Task The_walk_finds_what_a_generator_cannot_name()
     {
         using var document = JsonDocument.Parse("""
-            {"components":{"schemas":{"A":{"properties":{"t":{"enum":["a"]}}},"B":{"properties":{"t":{"enum":["c"]}}},
+            {"components":{"schemas":{"A":{"properties":{"t":{"enum":["a"]}}},"B":{"properties":{"t":{"const":"b"}}},
               "Anonymous":{"oneOf":[{"$ref":"#/components/schemas/A"},{"type":"object"}],"discriminator":{"propertyName":"t","mapping":{"a":"#/components/schemas/A"}}},
               "Undiscriminated":{"anyOf":[{"$ref":"#/components/schemas/A"},{"$ref":"#/components/schemas/B"}]},
               "Unmapped":{"oneOf":[{"$ref":"#/components/schemas/A"},{"$ref":"#/components/schemas/B"}],"discriminator":{"propertyName":"t","mapping":{"a":"#/components/schemas/A","b":"#/components/schemas/A"}}},
+              "Good":{"oneOf":[{"$ref":"#/components/schemas/A"},{"$ref":"#/components/schemas/B"}],"discriminator":{"propertyName":"t","mapping":{"a":"#/components/schemas/A","b":"#/components/schemas/B"}}},
               "Nullable":{"properties":{"x":{"oneOf":[{"type":"null"},{"$ref":"#/components/schemas/A"}]}}}}}}
             """);
         var problems = Unions(document.RootElement, []).Select(p => $"{p.Path.Split('/')[3]}: {p.Problem}").ToList();
