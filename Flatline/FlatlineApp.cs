@@ -135,7 +135,8 @@ public static class FlatlineApp
         return database;
     }
 
-    public static WebApplication Build(Settings settings, TimeProvider? time = null)
+    /// <param name="services">More registrations after Flatline's own: a test adds a channel type this way.</param>
+    public static WebApplication Build(Settings settings, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         time ??= TimeProvider.System;
         var database = OpenDatabase(settings);
@@ -178,6 +179,7 @@ public static class FlatlineApp
         builder.Services.AddStats();
         builder.Services.AddNotifications();
         builder.Services.AddApiDocs();
+        services?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseExceptionHandler();

@@ -112,6 +112,39 @@ public class OutboxTests
     }
 
     [Test]
+    public async Task A_sender_that_throws_something_unexpected_makes_a_failed_attempt_that_is_logged_and_retried()
+    {
+        await using var target = await TargetServer.StartAsync();
+        target.HealthStatus = 503;
+        var relay = new RelaySender().Throw(new KeyNotFoundException("config.port https://user:secret@relay.example/"));
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await RelayServer.StartAsync(relay, time);
+        using var client = server.CreateClient();
+        using var created = await client.PostJsonAsync("/api/v1/notification-channels",
+            """{"name":"relay","config":{"type":"relay","host":"smtp.example.com","security":"tls","to":["ops@example.com"]}}""");
+        await Assert.That(created.StatusCode).IsEqualTo(HttpStatusCode.Created);
+        var channel = (await created.ReadJsonAsync()).GetProperty("id").GetString()!;
+        var monitor = await CreateMonitor(client, target.Url("/health").ToString());
+        await Link(client, monitor, channel);
+
+        await AdvanceUntil(time, () => Deliveries(client, channel).Result.GetArrayLength() >= 1, Scheduler.Tick);
+        var first = (await Deliveries(client, channel))[0];
+        await Assert.That(first.GetProperty("delivered").GetBoolean()).IsFalse();
+        await Assert.That(first.GetProperty("state").GetString()).IsEqualTo("pending");
+        // What went wrong, without the exception's message, which may carry the config's secrets.
+        await Assert.That(first.GetProperty("error").GetString()).IsEqualTo("the relay sender failed (KeyNotFoundException)");
+
+        // The worker lives on: the retry after the backoff delivers.
+        await AdvanceUntil(time, () => relay.Sent.Count >= 1, TimeSpan.FromSeconds(1));
+        await Assert.That(relay.Sent[0].Notification.Kind).IsEqualTo(NotificationKind.Down);
+        await Assert.That(relay.Sent[0].Notification.MonitorId).IsEqualTo(monitor);
+        var attempts = await Deliveries(client, channel);
+        await Assert.That(attempts.GetArrayLength()).IsEqualTo(2);
+        await Assert.That(attempts[0].GetProperty("attempt").GetInt32()).IsEqualTo(2);
+        await Assert.That(attempts[0].GetProperty("state").GetString()).IsEqualTo("delivered");
+    }
+
+    [Test]
     public async Task A_restart_between_attempts_loses_nothing()
     {
         using var folder = new TempFolder();

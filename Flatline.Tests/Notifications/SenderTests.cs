@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Flatline.Tests.Notifications;
@@ -32,6 +33,9 @@ public sealed partial class SenderTests
 
     static Notification Test(Uri? link = null) =>
         new("evt_test", NotificationKind.Test, "", "", "", null, null, null, null, null, Now.UtcDateTime, link);
+
+    static ChannelConfig Config(string type, params (string Name, string Value)[] values) =>
+        new(type, values.Select(v => KeyValuePair.Create(v.Name, ChannelConfig.Json(v.Value))));
 
     static SenderHttp Http(TimeProvider? time = null, TimeSpan? timeout = null) =>
         new(Invoker, time ?? new FakeTimeProvider(Now), timeout);
@@ -65,7 +69,7 @@ public sealed partial class SenderTests
     {
         await using var receiver = await Receiver.StartAsync();
         var sender = new SlackSender(Http());
-        var config = new ChannelConfig("slack", Url: receiver.Url("/services/T000/B000/XXX").AbsoluteUri);
+        var config = Config("slack", ("url", receiver.Url("/services/T000/B000/XXX").AbsoluteUri));
         var request = await SendAsync(receiver, sender, config, Down(Link, name: "api <prod> & co"));
         await AssertJsonPost(request, "/services/T000/B000/XXX", """
             {"text":"api &lt;prod&gt; &amp; co is down: unexpected status 503 (expected 2xx)",
@@ -79,7 +83,7 @@ public sealed partial class SenderTests
     public async Task Slack_recovery_says_how_long_it_was_down_and_has_no_link_block_without_a_public_url()
     {
         await using var receiver = await Receiver.StartAsync();
-        var config = new ChannelConfig("slack", Url: receiver.Url("/hook").AbsoluteUri);
+        var config = Config("slack", ("url", receiver.Url("/hook").AbsoluteUri));
         var request = await SendAsync(receiver, new SlackSender(Http()), config, Up());
         await AssertJsonPost(request, "/hook", """
             {"text":"api is up: back up after 5 min 12 s",
@@ -93,7 +97,7 @@ public sealed partial class SenderTests
     public async Task Discord_gets_content_an_embed_with_the_down_colour_and_no_mentions_allowed()
     {
         await using var receiver = await Receiver.StartAsync();
-        var config = new ChannelConfig("discord", Url: receiver.Url("/api/webhooks/123/abc").AbsoluteUri);
+        var config = Config("discord", ("url", receiver.Url("/api/webhooks/123/abc").AbsoluteUri));
         var request = await SendAsync(receiver, new DiscordSender(Http()), config, Down(Link, name: "@everyone *api*"));
         await AssertJsonPost(request, "/api/webhooks/123/abc", """
             {"content":"@everyone \\*api\\* is down: unexpected status 503 (expected 2xx)",
@@ -110,7 +114,7 @@ public sealed partial class SenderTests
     public async Task Discord_recovery_is_green_and_without_a_link_when_there_is_no_public_url()
     {
         await using var receiver = await Receiver.StartAsync();
-        var config = new ChannelConfig("discord", Url: receiver.Url("/api/webhooks/1/t").AbsoluteUri);
+        var config = Config("discord", ("url", receiver.Url("/api/webhooks/1/t").AbsoluteUri));
         var request = await SendAsync(receiver, new DiscordSender(Http()), config, Up());
         await AssertJsonPost(request, "/api/webhooks/1/t", """
             {"content":"api is up: back up after 5 min 12 s",
@@ -130,7 +134,7 @@ public sealed partial class SenderTests
     {
         await using var receiver = await Receiver.StartAsync();
         const string hostile = "<b>&\"x_*[]";
-        var config = new ChannelConfig("telegram", Url: receiver.Root + "/bot123:ABC-def", ChatId: "-1001234567890");
+        var config = Config("telegram", ("url", receiver.Root + "/bot123:ABC-def"), ("chat_id", "-1001234567890"));
         var request = await SendAsync(receiver, new TelegramSender(Http()), config, Down(Link, name: hostile));
         await AssertJsonPost(request, "/bot123:ABC-def/sendMessage", """
             {"chat_id":-1001234567890,
@@ -147,7 +151,7 @@ public sealed partial class SenderTests
     public async Task Telegram_recovery_is_silent_and_a_test_is_not_and_a_channel_name_stays_a_string()
     {
         await using var receiver = await Receiver.StartAsync();
-        var config = new ChannelConfig("telegram", Url: receiver.Root + "/bot1:x", ChatId: "@flatline_alerts");
+        var config = Config("telegram", ("url", receiver.Root + "/bot1:x"), ("chat_id", "@flatline_alerts"));
         var sender = new TelegramSender(Http());
         var up = (await SendAsync(receiver, sender, config, Up())).Json();
         await Assert.That(up.GetProperty("chat_id").GetString()).IsEqualTo("@flatline_alerts");
@@ -166,7 +170,7 @@ public sealed partial class SenderTests
     public async Task Webhook_down_body_is_the_versioned_document_and_unsigned_without_a_secret()
     {
         await using var receiver = await Receiver.StartAsync();
-        var config = new ChannelConfig("webhook", Url: receiver.Url("/hooks/flatline").AbsoluteUri);
+        var config = Config("webhook", ("url", receiver.Url("/hooks/flatline").AbsoluteUri));
         var request = await SendAsync(receiver, new WebhookSender(Http()), config, Down(Link));
         await AssertJsonPost(request, "/hooks/flatline", """
             {"version":1,"event":"monitor.down",
@@ -188,7 +192,7 @@ public sealed partial class SenderTests
     public async Task Webhook_up_and_test_bodies_carry_the_resolution_and_a_null_incident()
     {
         await using var receiver = await Receiver.StartAsync();
-        var config = new ChannelConfig("webhook", Url: receiver.Url("/h").AbsoluteUri);
+        var config = Config("webhook", ("url", receiver.Url("/h").AbsoluteUri));
         var sender = new WebhookSender(Http());
         var up = await SendAsync(receiver, sender, config, Up());
         await Assert.That(Canonical(up.BodyText)).IsEqualTo(Canonical("""
@@ -211,7 +215,7 @@ public sealed partial class SenderTests
     {
         await using var receiver = await Receiver.StartAsync();
         var key = RandomNumberGenerator.GetBytes(24);
-        var config = new ChannelConfig("webhook", Url: receiver.Url("/h").AbsoluteUri, Secret: "whsec_" + Convert.ToBase64String(key));
+        var config = Config("webhook", ("url", receiver.Url("/h").AbsoluteUri), ("secret", "whsec_" + Convert.ToBase64String(key)));
         var request = await SendAsync(receiver, new WebhookSender(Http()), config, Down());
         await Assert.That(request.Header("webhook-id")).IsEqualTo("evt_down");
         await Assert.That(request.Header("webhook-timestamp")).IsEqualTo(Now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -223,7 +227,7 @@ public sealed partial class SenderTests
     {
         await using var receiver = await Receiver.StartAsync();
         const string secret = "correct horse battery staple ü";
-        var config = new ChannelConfig("webhook", Url: receiver.Url("/h").AbsoluteUri, Secret: secret);
+        var config = Config("webhook", ("url", receiver.Url("/h").AbsoluteUri), ("secret", secret));
         var request = await SendAsync(receiver, new WebhookSender(Http()), config, Up());
         await Assert.That(request.Header("webhook-id")).IsEqualTo("evt_up");
         await Assert.That(request.Header("webhook-signature")).IsEqualTo("v1," + Signature(Encoding.UTF8.GetBytes(secret), request));
@@ -233,7 +237,7 @@ public sealed partial class SenderTests
     public async Task Webhook_with_a_whsec_secret_that_is_not_base64_is_refused_without_sending()
     {
         await using var receiver = await Receiver.StartAsync();
-        var config = new ChannelConfig("webhook", Url: receiver.Url("/h").AbsoluteUri, Secret: "whsec_not base64!");
+        var config = Config("webhook", ("url", receiver.Url("/h").AbsoluteUri), ("secret", "whsec_not base64!"));
         var result = await new WebhookSender(Http()).SendAsync(config, Down(), CancellationToken.None);
         await Assert.That(result.Delivered).IsFalse();
         await Assert.That(result.Retry).IsFalse();
@@ -253,7 +257,7 @@ public sealed partial class SenderTests
     public async Task Ntfy_gets_a_json_publish_at_the_root_with_high_priority_the_click_link_and_the_token()
     {
         await using var receiver = await Receiver.StartAsync();
-        var config = new ChannelConfig("ntfy", Url: receiver.Root, Topic: "alerts", Token: "tk_secret");
+        var config = Config("ntfy", ("url", receiver.Root), ("topic", "alerts"), ("token", "tk_secret"));
         var request = await SendAsync(receiver, new NtfySender(Http()), config, Down(Link));
         await AssertJsonPost(request, "/", """
             {"topic":"alerts","title":"api is down","message":"https://api.example.com/health?x=1&y=2\nunexpected status 503 (expected 2xx)",
@@ -266,7 +270,7 @@ public sealed partial class SenderTests
     public async Task Ntfy_recovery_has_default_priority_no_click_without_a_public_url_and_no_token_header_without_a_token()
     {
         await using var receiver = await Receiver.StartAsync();
-        var config = new ChannelConfig("ntfy", Url: receiver.Root + "/", Topic: "alerts");
+        var config = Config("ntfy", ("url", receiver.Root + "/"), ("topic", "alerts"));
         var request = await SendAsync(receiver, new NtfySender(Http()), config, Up());
         await AssertJsonPost(request, "/", """
             {"topic":"alerts","title":"api is up","message":"https://api.example.com/health?x=1&y=2\nback up after 5 min 12 s",
@@ -281,7 +285,7 @@ public sealed partial class SenderTests
     public async Task Gotify_gets_a_message_with_the_key_header_priority_8_and_the_click_url()
     {
         await using var receiver = await Receiver.StartAsync();
-        var config = new ChannelConfig("gotify", Url: receiver.Root + "/", Token: "AppToken.1");
+        var config = Config("gotify", ("url", receiver.Root + "/"), ("token", "AppToken.1"));
         var request = await SendAsync(receiver, new GotifySender(Http()), config, Down(Link));
         await AssertJsonPost(request, "/message", """
             {"title":"api is down","message":"https://api.example.com/health?x=1&y=2\nunexpected status 503 (expected 2xx)","priority":8,
@@ -295,7 +299,7 @@ public sealed partial class SenderTests
     public async Task Gotify_recovery_has_priority_4_and_no_click_without_a_public_url()
     {
         await using var receiver = await Receiver.StartAsync();
-        var config = new ChannelConfig("gotify", Url: receiver.Root, Token: "t");
+        var config = Config("gotify", ("url", receiver.Root), ("token", "t"));
         var request = await SendAsync(receiver, new GotifySender(Http()), config, Up());
         await AssertJsonPost(request, "/message", """
             {"title":"api is up","message":"https://api.example.com/health?x=1&y=2\nback up after 5 min 12 s","priority":4,
@@ -311,7 +315,7 @@ public sealed partial class SenderTests
         await using var receiver = await Receiver.StartAsync();
         receiver.Answer(202, body: """{"status":"success","message":"Event processed","dedup_key":"inc_1"}""");
         var sender = new PagerDutySender(Http(), receiver.Url("/v2/enqueue"));
-        var request = await SendAsync(receiver, sender, new ChannelConfig("pagerduty", RoutingKey: "R0UT1NGKEY"), Down(Link));
+        var request = await SendAsync(receiver, sender, Config("pagerduty", ("routing_key", "R0UT1NGKEY")), Down(Link));
         await AssertJsonPost(request, "/v2/enqueue", """
             {"routing_key":"R0UT1NGKEY","event_action":"trigger","dedup_key":"inc_1",
              "payload":{"summary":"api is down: unexpected status 503 (expected 2xx)","source":"api.example.com","severity":"critical",
@@ -329,7 +333,7 @@ public sealed partial class SenderTests
         await using var receiver = await Receiver.StartAsync();
         receiver.Answer(202);
         var sender = new PagerDutySender(Http(), receiver.Url("/v2/enqueue"));
-        var request = await SendAsync(receiver, sender, new ChannelConfig("pagerduty", RoutingKey: "R0UT1NGKEY"), Up(Link));
+        var request = await SendAsync(receiver, sender, Config("pagerduty", ("routing_key", "R0UT1NGKEY")), Up(Link));
         await AssertJsonPost(request, "/v2/enqueue", """{"routing_key":"R0UT1NGKEY","event_action":"resolve","dedup_key":"inc_1"}""");
     }
 
@@ -338,7 +342,7 @@ public sealed partial class SenderTests
     {
         await using var receiver = await Receiver.StartAsync();
         var sender = new PagerDutySender(Http(), receiver.Url("/v2/enqueue"));
-        var request = await SendAsync(receiver, sender, new ChannelConfig("pagerduty", RoutingKey: "k"), Test());
+        var request = await SendAsync(receiver, sender, Config("pagerduty", ("routing_key", "k")), Test());
         await AssertJsonPost(request, "/v2/enqueue", """
             {"routing_key":"k","event_action":"trigger","dedup_key":"evt_test",
              "payload":{"summary":"Test notification from Flatline","source":"flatline","severity":"info","timestamp":"2026-03-01T12:10:00.123Z",
@@ -353,7 +357,7 @@ public sealed partial class SenderTests
         await using var receiver = await Receiver.StartAsync();
         var sender = new PagerDutySender(Http(), receiver.Url("/v2/enqueue"));
         var notification = Down() with { Error = new string('x', 2000) };
-        var request = await SendAsync(receiver, sender, new ChannelConfig("pagerduty", RoutingKey: "k"), notification);
+        var request = await SendAsync(receiver, sender, Config("pagerduty", ("routing_key", "k")), notification);
         var summary = request.Json().GetProperty("payload").GetProperty("summary").GetString()!;
         await Assert.That(summary.Length).IsEqualTo(1024);
         await Assert.That(summary).StartsWith("api is down: xxx");
@@ -547,7 +551,7 @@ public sealed partial class SenderTests
     public async Task A_channel_without_a_usable_url_fails_for_good_without_a_request()
     {
         var sender = new SlackSender(Http());
-        var result = await sender.SendAsync(new ChannelConfig("slack", Url: "not a url"), Down(), CancellationToken.None);
+        var result = await sender.SendAsync(Config("slack", ("url", "not a url")), Down(), CancellationToken.None);
         await Assert.That(result.Delivered).IsFalse();
         await Assert.That(result.Retry).IsFalse();
         await Assert.That(result.Error).IsEqualTo("slack: url is not an http(s) URL");
@@ -556,12 +560,10 @@ public sealed partial class SenderTests
     [Test]
     public async Task Every_type_has_its_sender()
     {
-        var http = Http();
-        INotificationSender[] senders =
-        [
-            new SlackSender(http), new DiscordSender(http), new TelegramSender(http), new WebhookSender(http),
-            new NtfySender(http), new GotifySender(http), new PagerDutySender(http),
-        ];
-        await Assert.That(string.Join(",", senders.Select(s => s.Type))).IsEqualTo("slack,discord,telegram,webhook,ntfy,gotify,pagerduty");
+        using var services = new ServiceCollection().AddSingleton(Http()).BuildServiceProvider();
+        var types = NotificationChannelTypes.BuiltIn;
+        await Assert.That(string.Join(",", types.Select(t => t.Type))).IsEqualTo("slack,discord,telegram,webhook,ntfy,gotify,pagerduty");
+        await Assert.That(string.Join(",", types.Select(t => t.CreateSender(services).GetType().Name)))
+            .IsEqualTo("SlackSender,DiscordSender,TelegramSender,WebhookSender,NtfySender,GotifySender,PagerDutySender");
     }
 }

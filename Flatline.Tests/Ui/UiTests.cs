@@ -328,6 +328,53 @@ public class UiTests
     }
 
     [Test]
+    public async Task The_channel_form_is_made_from_the_types_the_server_describes()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var browser = await Browser.StartAsync();
+        var page = browser.Page;
+        await browser.SetUpOwnerAsync();
+        var types = (await browser.Api.GetAsync("/api/v1/notification-channel-types")).Json;
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Channels" }).ClickAsync();
+        var offered = await page.GetByLabel("Type").Locator("option").AllTextContentsAsync();
+        await Assert.That(string.Join(",", offered)).IsEqualTo(string.Join(",", types.EnumerateArray().Select(t => t.GetProperty("label").GetString())));
+
+        // Required fields are marked, secrets are password inputs, and the server's messages stand by their fields.
+        await page.GetByLabel("Type").SelectOptionAsync("ntfy");
+        await Expect(page.GetByLabel("Server URL")).ToHaveAttributeAsync("aria-required", "true");
+        await Expect(page.GetByLabel("Access token (optional)")).ToHaveAttributeAsync("type", "password");
+        await page.GetByLabel("Name").FillAsync("Phone");
+        await page.GetByLabel("Topic").FillAsync("a b");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create channel" }).ClickAsync();
+        await Expect(page.Locator("[data-error-for=new-url]")).ToHaveTextAsync("is required");
+        await Expect(page.Locator("[data-error-for=new-topic]")).ToHaveTextAsync("must be 1-64 letters, digits, - or _");
+        await Expect(page.GetByLabel("Topic")).ToHaveAttributeAsync("aria-invalid", "true");
+
+        await page.GetByLabel("Server URL").FillAsync(receiver.Root);
+        await page.GetByLabel("Topic").FillAsync("alerts");
+        await page.GetByLabel("Access token (optional)").FillAsync("tk_secret");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create channel" }).ClickAsync();
+        var card = page.Locator("li[data-channel='Phone']");
+        await Expect(card).ToContainTextAsync("ntfy · " + receiver.Root);
+        await Expect(card).Not.ToContainTextAsync("tk_secret");
+
+        // The mask stays in the password input and keeps the token through a save.
+        await card.GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        var edit = page.GetByRole(AriaRole.Form, new() { Name = "Edit Phone" });
+        await Expect(edit.GetByLabel("Access token (optional)")).ToHaveValueAsync("********");
+        await edit.GetByLabel("Topic").FillAsync("pager");
+        await edit.GetByRole(AriaRole.Button, new() { Name = "Save channel" }).ClickAsync();
+        card = page.Locator("li[data-channel='Phone']");
+        await Expect(card).ToContainTextAsync("topic pager");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Send test" }).ClickAsync();
+        await Expect(card.GetByTestId("test-outcome")).ToContainTextAsync("Test delivered");
+        await Assert.That(receiver.Requests[0].Header("Authorization")).IsEqualTo("Bearer tk_secret");
+        await Assert.That(receiver.Requests[0].Json().GetProperty("topic").GetString()).IsEqualTo("pager");
+        await AssertCleanAsync(browser);
+    }
+
+    [Test]
     public async Task Themes_follow_the_system_the_toggle_is_remembered_and_every_page_is_captured_in_both()
     {
         await using var target = await TargetServer.StartAsync();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -157,6 +158,141 @@ public class OpenApiTests
         var result = await Repository.NodeAsync("Flatline.Tests/Fixtures/openapi/check-responses.mjs", folder.File("openapi.json"), folder.File("samples.json"));
         await Assert.That(result.ExitCode).IsEqualTo(0).Because(result.Stdout + result.Stderr);
         await Assert.That(result.Stdout).Contains($"\"checked\":{samples.Count}");
+    }
+
+    /// <summary>The unions of the document, and what is wrong with each for a client generator.</summary>
+    static List<(string Path, string Problem)> Unions(JsonElement document, List<string> found)
+    {
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var problems = new List<(string, string)>();
+        void Walk(JsonElement node, string path)
+        {
+            if (node.ValueKind == JsonValueKind.Array)
+            {
+                var i = 0;
+                foreach (var item in node.EnumerateArray()) Walk(item, $"{path}/{i++}");
+                return;
+            }
+            if (node.ValueKind != JsonValueKind.Object) return;
+            foreach (var keyword in new[] { "oneOf", "anyOf" })
+            {
+                if (!node.TryGetProperty(keyword, out var members)) continue;
+                found.Add(path);
+                var refs = new List<string>();
+                foreach (var member in members.EnumerateArray())
+                {
+                    if (member.EnumerateObject().Count() == 1 && member.TryGetProperty("$ref", out var reference) && reference.GetString() is { } id
+                        && id.StartsWith("#/components/schemas/", StringComparison.Ordinal) && schemas.TryGetProperty(id["#/components/schemas/".Length..], out _))
+                        refs.Add(id);
+                    else problems.Add((path, $"{keyword} member {member} is not a $ref to a named component"));
+                }
+                if (!node.TryGetProperty("discriminator", out var discriminator) || !discriminator.TryGetProperty("propertyName", out var tag)
+                    || !discriminator.TryGetProperty("mapping", out var mapping))
+                {
+                    problems.Add((path, "no discriminator with a propertyName and a mapping"));
+                    continue;
+                }
+                var mapped = mapping.EnumerateObject().Select(m => m.Value.GetString()!).ToHashSet();
+                foreach (var id in refs.Where(r => !mapped.Contains(r))) problems.Add((path, $"the mapping does not name {id}"));
+                foreach (var id in mapped.Where(m => !refs.Contains(m))) problems.Add((path, $"the mapping names {id}, which is not a member"));
+                // Each member says which tags select it, so that a generator can tell them apart by the tag alone.
+                foreach (var entry in mapping.EnumerateObject())
+                {
+                    var member = schemas.GetProperty(entry.Value.GetString()!["#/components/schemas/".Length..]);
+                    var values = new List<string?>();
+                    if (member.TryGetProperty("properties", out var properties) && properties.TryGetProperty(tag.GetString()!, out var property))
+                    {
+                        if (property.TryGetProperty("enum", out var allowed)) values.AddRange(allowed.EnumerateArray().Select(v => v.GetString()));
+                        if (property.TryGetProperty("const", out var only)) values.Add(only.GetString());
+                    }
+                    if (!values.Contains(entry.Name)) problems.Add((path, $"{entry.Value} does not allow {tag} = {entry.Name}"));
+                }
+            }
+            foreach (var property in node.EnumerateObject()) Walk(property.Value, $"{path}/{property.Name}");
+        }
+        Walk(document, "#");
+        return problems;
+    }
+
+    [Test]
+    public async Task Every_union_in_the_document_is_a_oneOf_of_named_components_with_a_discriminator_that_maps_them_all()
+    {
+        await using var server = await FlatlineServer.StartAsync();
+        var (_, json) = await Document(server);
+        var found = new List<string>();
+        var problems = Unions(json, found);
+        await Assert.That(problems).IsEmpty().Because(string.Join("\n", problems.Select(p => $"{p.Path}: {p.Problem}")));
+        await Assert.That(found).Contains("#/components/schemas/ChannelConfig");
+        await Assert.That(found).Contains("#/components/schemas/" + OpenApiUnions.StreamEvent);
+
+        var schemas = json.GetProperty("components").GetProperty("schemas");
+        var mapping = schemas.GetProperty("ChannelConfig").GetProperty("discriminator").GetProperty("mapping");
+        await Assert.That(string.Join(",", mapping.EnumerateObject().Select(m => $"{m.Name}={m.Value.GetString()!.Split('/')[^1]}"))).IsEqualTo(
+            "slack=SlackChannelConfig,discord=DiscordChannelConfig,telegram=TelegramChannelConfig,webhook=WebhookChannelConfig," +
+            "ntfy=NtfyChannelConfig,gotify=GotifyChannelConfig,pagerduty=PagerdutyChannelConfig");
+        var events = schemas.GetProperty(OpenApiUnions.StreamEvent).GetProperty("discriminator").GetProperty("mapping");
+        await Assert.That(string.Join(",", events.EnumerateObject().Select(m => $"{m.Name}={m.Value.GetString()!.Split('/')[^1]}"))).IsEqualTo(
+            "check_result=CheckResultEvent,incident_opened=IncidentEvent,incident_resolved=IncidentEvent,stats_update=StatsUpdateEvent");
+        var stream = json.GetProperty("paths").GetProperty("/api/v1/stats/stream").GetProperty("get").GetProperty("responses").GetProperty("200");
+        await Assert.That(stream.GetProperty("content").GetProperty("text/event-stream").GetProperty("schema").GetProperty("$ref").GetString())
+            .IsEqualTo("#/components/schemas/" + OpenApiUnions.StreamEvent);
+        foreach (var holder in new[] { "NotificationChannel", "ChannelInput" })
+            await Assert.That(schemas.GetProperty(holder).GetProperty("properties").GetProperty("config").GetProperty("$ref").GetString())
+                .IsEqualTo("#/components/schemas/ChannelConfig");
+    }
+
+    [Test]
+    public async Task The_walk_finds_what_a_generator_cannot_name()
+    {
+        using var document = JsonDocument.Parse("""
+            {"components":{"schemas":{"A":{"properties":{"t":{"enum":["a"]}}},"B":{"properties":{"t":{"const":"b"}}},
+              "Anonymous":{"oneOf":[{"$ref":"#/components/schemas/A"},{"type":"object"}],"discriminator":{"propertyName":"t","mapping":{"a":"#/components/schemas/A"}}},
+              "Undiscriminated":{"anyOf":[{"$ref":"#/components/schemas/A"},{"$ref":"#/components/schemas/B"}]},
+              "Unmapped":{"oneOf":[{"$ref":"#/components/schemas/A"},{"$ref":"#/components/schemas/B"}],"discriminator":{"propertyName":"t","mapping":{"a":"#/components/schemas/A","b":"#/components/schemas/A"}}},
+              "Good":{"oneOf":[{"$ref":"#/components/schemas/A"},{"$ref":"#/components/schemas/B"}],"discriminator":{"propertyName":"t","mapping":{"a":"#/components/schemas/A","b":"#/components/schemas/B"}}},
+              "Nullable":{"properties":{"x":{"oneOf":[{"type":"null"},{"$ref":"#/components/schemas/A"}]}}}}}}
+            """);
+        var problems = Unions(document.RootElement, []).Select(p => $"{p.Path.Split('/')[3]}: {p.Problem}").ToList();
+        await Assert.That(problems).IsEquivalentTo(new[]
+        {
+            "Anonymous: oneOf member {\"type\":\"object\"} is not a $ref to a named component",
+            "Undiscriminated: no discriminator with a propertyName and a mapping",
+            "Unmapped: the mapping does not name #/components/schemas/B",
+            "Unmapped: #/components/schemas/A does not allow t = b",
+            "Nullable: oneOf member {\"type\":\"null\"} is not a $ref to a named component",
+            "Nullable: no discriminator with a propertyName and a mapping",
+        });
+    }
+
+    [Test]
+    public async Task Kiota_generates_a_csharp_client_with_a_named_model_per_union_member_and_no_discriminator_warning()
+    {
+        await using var server = await FlatlineServer.StartAsync();
+        var (text, _) = await Document(server);
+        using var folder = new TempFolder();
+        await File.WriteAllTextAsync(folder.File("openapi.json"), text);
+        // The tool comes from .config/dotnet-tools.json, restored by scripts/deps.
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Repository.Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "tool", "run", "kiota", "generate", "-l", "CSharp", "-d", folder.File("openapi.json"), "-o", folder.File("client"),
+                     "-n", "Flatline.Client", "-c", "FlatlineClient", "--ll", "Warning" })
+            info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2))) await process.WaitForExitAsync(timeout.Token);
+        var output = await stdout + await stderr;
+
+        await Assert.That(process.ExitCode).IsEqualTo(0).Because(output);
+        await Assert.That(output).Contains("Generation completed successfully");
+        await Assert.That(output).DoesNotContain("does not define a discriminator");
+        await Assert.That(output).DoesNotContain("polymorphic");
+        var models = Directory.GetFiles(folder.File("client/Models"), "*.cs").Select(Path.GetFileNameWithoutExtension).ToList();
+        foreach (var type in NotificationChannelTypes.BuiltIn)
+            await Assert.That(models).Contains(OpenApiUnions.ComponentName(type));
+        await Assert.That(models.Where(m => m!.Contains("Member", StringComparison.Ordinal))).IsEmpty();
+        var union = await File.ReadAllTextAsync(folder.File("client/Models/ChannelConfig.cs"));
+        await Assert.That(union).Contains("\"slack\".Equals(mappingValue");
+        await Assert.That(union).Contains("result.SlackChannelConfig = new global::Flatline.Client.Models.SlackChannelConfig()");
     }
 
     [Test]

@@ -7,6 +7,9 @@ public static class ChannelEndpoints
 {
     public static IEndpointRouteBuilder MapNotificationChannels(this IEndpointRouteBuilder app)
     {
+        app.MapGet("/notification-channel-types", ListTypes).WithTags("Notification channels")
+            .WithName("ListNotificationChannelTypes").WithSummary("The channel types and the fields each one's config takes, in the order to offer them");
+
         var channels = app.MapGroup("/notification-channels").WithTags("Notification channels");
         channels.MapGet("/", ListChannels).WithName("ListNotificationChannels").WithSummary("List notification channels (secrets masked)");
         channels.MapPost("/", CreateChannel).WithName("CreateNotificationChannel").WithSummary("Create a notification channel");
@@ -24,22 +27,24 @@ public static class ChannelEndpoints
         return app;
     }
 
+    static Ok<IReadOnlyList<NotificationChannelType>> ListTypes(NotificationChannelTypes types) => TypedResults.Ok(types.All);
+
     static Ok<List<NotificationChannel>> ListChannels(ChannelStore store) => TypedResults.Ok(store.List());
 
     static Results<Ok<NotificationChannel>, ProblemHttpResult> GetChannel(string id, ChannelStore store) =>
         store.Get(id) is { } channel ? TypedResults.Ok(channel) : Problems.NotFound("notification channel");
 
-    static Results<Created<NotificationChannel>, ValidationProblem> CreateChannel(JsonElement body, ChannelStore store)
+    static Results<Created<NotificationChannel>, ValidationProblem> CreateChannel(JsonElement body, ChannelStore store, NotificationChannelTypes types)
     {
-        if (ChannelValidator.Validate(body, null, out var errors) is not { } valid) return Problems.Invalid(errors);
+        if (ChannelValidator.Validate(body, null, types, out var errors) is not { } valid) return Problems.Invalid(errors);
         var channel = store.Create(valid.Name, valid.Config);
         return TypedResults.Created($"/api/v1/notification-channels/{channel.Id}", channel);
     }
 
-    static Results<Ok<NotificationChannel>, ValidationProblem, ProblemHttpResult> UpdateChannel(string id, JsonElement body, ChannelStore store)
+    static Results<Ok<NotificationChannel>, ValidationProblem, ProblemHttpResult> UpdateChannel(string id, JsonElement body, ChannelStore store, NotificationChannelTypes types)
     {
         if (store.Find(id) is not { } current) return Problems.NotFound("notification channel");
-        if (ChannelValidator.Validate(body, (current.Channel.Name, current.Channel.Config), out var errors) is not { } valid) return Problems.Invalid(errors);
+        if (ChannelValidator.Validate(body, (current.Channel.Name, current.Channel.Config), types, out var errors) is not { } valid) return Problems.Invalid(errors);
         return store.Update(id, valid.Name, valid.Config) is { } updated ? TypedResults.Ok(updated) : Problems.NotFound("notification channel");
     }
 
@@ -90,13 +95,8 @@ public static class NotificationServices
     {
         // Like the probe, a delivery's 10 s limit is real time, whatever clock the rest of the app reads.
         services.AddSingleton(_ => new SenderHttp(SenderHttp.CreateInvoker(), TimeProvider.System));
-        services.AddSingleton<INotificationSender, SlackSender>();
-        services.AddSingleton<INotificationSender, DiscordSender>();
-        services.AddSingleton<INotificationSender, TelegramSender>();
-        services.AddSingleton<INotificationSender, WebhookSender>();
-        services.AddSingleton<INotificationSender, NtfySender>();
-        services.AddSingleton<INotificationSender, GotifySender>();
-        services.AddSingleton<INotificationSender>(sp => new PagerDutySender(sp.GetRequiredService<SenderHttp>()));
+        foreach (var type in NotificationChannelTypes.BuiltIn) services.AddNotificationChannelType(type);
+        services.AddSingleton(sp => new NotificationChannelTypes(sp.GetServices<NotificationChannelType>()));
         services.AddSingleton<ChannelStore>();
         services.AddSingleton<Outbox>();
         services.AddHostedService(sp => sp.GetRequiredService<Outbox>());

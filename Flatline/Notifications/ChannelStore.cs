@@ -5,7 +5,7 @@ namespace Flatline;
 
 /// <summary>Notification channels, their links to monitors and their delivery log, in SQLite.
 /// Configs are stored whole; every read masks the secrets.</summary>
-public sealed class ChannelStore(Database database, TimeProvider time)
+public sealed class ChannelStore(Database database, TimeProvider time, NotificationChannelTypes types)
 {
     public List<NotificationChannel> List()
     {
@@ -55,7 +55,7 @@ public sealed class ChannelStore(Database database, TimeProvider time)
         command.Parameters.AddWithValue("$config", JsonSerializer.Serialize(config, FlatlineJson.Default.ChannelConfig));
         command.Parameters.AddWithValue("$now", now);
         command.ExecuteNonQuery();
-        return new NotificationChannel(id, name, ChannelValidator.Masked(config), Timestamps.FromMs(now), Timestamps.FromMs(now));
+        return new NotificationChannel(id, name, types.Masked(config), Timestamps.FromMs(now), Timestamps.FromMs(now));
     }
 
     public NotificationChannel? Update(string id, string name, ChannelConfig config)
@@ -190,10 +190,10 @@ public sealed class ChannelStore(Database database, TimeProvider time)
         return command.ExecuteScalar();
     }
 
-    static NotificationChannel Read(SqliteDataReader reader, bool masked)
+    NotificationChannel Read(SqliteDataReader reader, bool masked)
     {
         var config = JsonSerializer.Deserialize(reader.GetString(2), FlatlineJson.Default.ChannelConfig)!;
-        return new NotificationChannel(reader.GetString(0), reader.GetString(1), masked ? ChannelValidator.Masked(config) : config,
+        return new NotificationChannel(reader.GetString(0), reader.GetString(1), masked ? types.Masked(config) : config,
             Timestamps.FromMs(reader.GetInt64(3)), Timestamps.FromMs(reader.GetInt64(4)));
     }
 }

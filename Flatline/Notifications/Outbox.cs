@@ -10,7 +10,7 @@ namespace Flatline;
 /// with exponential backoff and jitter (30 s doubling to 1 h, 8 attempts, about an hour in all),
 /// honouring Retry-After. A crash mid-send leaves the row to be retried when its lease ends:
 /// each event reaches each channel at least once, with the same event id every time.</summary>
-public sealed class Outbox(Database database, ChannelStore channels, IEnumerable<INotificationSender> senders, Settings settings,
+public sealed class Outbox(Database database, ChannelStore channels, NotificationChannelTypes types, IServiceProvider services, Settings settings,
     TimeProvider time, ILogger<Outbox> logger) : BackgroundService, ICommitListener
 {
     public const int MaxAttempts = 8;
@@ -20,7 +20,7 @@ public sealed class Outbox(Database database, ChannelStore channels, IEnumerable
     const int ClaimBatch = 64;
     const int Parallel = 16;
 
-    readonly Dictionary<string, INotificationSender> byType = senders.ToDictionary(s => s.Type);
+    readonly Dictionary<string, INotificationSender> byType = types.All.ToDictionary(t => t.Type, t => t.CreateSender(services));
     volatile TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Writes the events of a monitor's transition for its linked channels (only those with
@@ -175,9 +175,11 @@ public sealed class Outbox(Database database, ChannelStore channels, IEnumerable
             {
                 throw; // shutting down: the lease runs out and the event is sent after the restart
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException)
+            catch (Exception e)
             {
-                result = new DeliveryResult(false, null, "request failed", Retry: true);
+                // Whatever a sender does wrong is one failed attempt of one event; it must not stop the worker.
+                OutboxLog.SenderFailed(logger, config.Type, e.GetType().Name);
+                result = new DeliveryResult(false, null, e is HttpRequestException or IOException ? "request failed" : $"the {config.Type} sender failed ({e.GetType().Name})", Retry: true);
             }
         }
         var duration = clock.ElapsedMilliseconds;
@@ -240,4 +242,8 @@ static partial class OutboxLog
 {
     [LoggerMessage(40, LogLevel.Warning, "Notification delivery could not use the database: {Message}")]
     public static partial void Failed(ILogger logger, string message);
+
+    // The exception's type only: its message may carry a secret from the channel's config.
+    [LoggerMessage(41, LogLevel.Warning, "The {Type} notification sender threw {Exception}; the attempt counts as failed")]
+    public static partial void SenderFailed(ILogger logger, string type, string exception);
 }

@@ -7,7 +7,7 @@ public static class FieldErrors
         errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, message] : [message];
 }
 
-/// <summary>The rule every named thing shares (monitors, channels, tokens): 1-200 characters after trimming.</summary>
+/// <summary>The rule monitors and channels share: 1-200 characters after trimming.</summary>
 public static class Names
 {
     public const int MaxLength = 200;

@@ -5,8 +5,8 @@ using Microsoft.OpenApi;
 namespace Flatline;
 
 /// <summary>What the generator cannot infer: the title and version, both security schemes, the
-/// problem responses every route can give, the bodies read as raw JSON, the channel config as a
-/// tagged union, the event stream's messages and the webhook payload.</summary>
+/// problem responses every route can give, the bodies read as raw JSON, the tagged unions (see
+/// <see cref="OpenApiUnions"/>) and the webhook payload.</summary>
 public static class OpenApiShape
 {
     const string ProblemType = "application/problem+json";
@@ -46,7 +46,6 @@ public static class OpenApiShape
             };
 
             document.AddComponent("ProblemDetails", await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken));
-            document.AddComponent("ChannelConfig", ChannelConfigUnion());
             foreach (var type in new[] { typeof(CheckResultEvent), typeof(IncidentEvent), typeof(StatsUpdateEvent), typeof(WebhookPayload), typeof(MonitorInput), typeof(ChannelInput) })
                 document.AddComponent(type.Name, await context.GetOrCreateSchemaAsync(type, null, cancellationToken));
 
@@ -72,14 +71,17 @@ public static class OpenApiShape
                 },
             };
 
-            // The generator shows the channel config's flat record; the API takes and gives it as a tagged union.
+            // The channel config is written by hand (its fields are its type's); the API takes and gives it as a tagged union.
             if (document.Components.Schemas is { } schemas)
             {
-                schemas["ChannelConfig"] = ChannelConfigUnion();
-                if (schemas["ChannelInput"] is OpenApiSchema { Properties: { } input }) input["config"] = Ref("ChannelConfig", document);
+                OpenApiUnions.AddChannelConfigs(document, context.ApplicationServices.GetRequiredService<NotificationChannelTypes>());
+                foreach (var holder in new[] { "ChannelInput", "NotificationChannel" })
+                    if (schemas[holder] is OpenApiSchema { Properties: { } properties }) properties["config"] = Ref("ChannelConfig", document);
                 if (schemas["MonitorInput"] is OpenApiSchema { Properties: { } monitorInput }) monitorInput["config"] = Ref("MonitorConfig", document);
                 foreach (var (key, schema) in schemas.ToList())
                     if (schema is OpenApiSchema union) ExactlyOneOf(key, union, schemas, document);
+                OpenApiUnions.AddStreamEvent(document);
+                OpenApiUnions.NullableReferences(document);
                 // A test event has no incident: the payload says so with null.
                 if (schemas["WebhookPayload"] is OpenApiSchema { Properties: { } payload } && payload["incident"] is OpenApiSchema incident)
                     incident.Type = JsonSchemaType.Object | JsonSchemaType.Null;
@@ -152,11 +154,7 @@ public static class OpenApiShape
                         {
                             ["text/event-stream"] = new()
                             {
-                                Schema = new OpenApiSchema
-                                {
-                                    OneOf = [Ref("CheckResultEvent", document), Ref("IncidentEvent", document), Ref("StatsUpdateEvent", document)],
-                                    Description = "The JSON of one `data:` line",
-                                },
+                                Schema = Ref(OpenApiUnions.StreamEvent, document),
                             },
                         },
                     };
@@ -222,42 +220,6 @@ public static class OpenApiShape
             {
                 [ProblemType] = new() { Schema = Ref(validation ? "HttpValidationProblemDetails" : "ProblemDetails", document) },
             },
-        };
-    }
-
-    /// <summary>A channel's config, one shape per type, told apart by <c>type</c>.</summary>
-    static OpenApiSchema ChannelConfigUnion()
-    {
-        static OpenApiSchema Variant(string type, string description, params (string Name, string Description, bool Required)[] fields)
-        {
-            var properties = new Dictionary<string, IOpenApiSchema>
-            {
-                ["type"] = new OpenApiSchema { Type = JsonSchemaType.String, Const = type },
-            };
-            var required = new HashSet<string> { "type" };
-            foreach (var (name, text, isRequired) in fields)
-            {
-                properties[name] = new OpenApiSchema { Type = JsonSchemaType.String, Description = text };
-                if (isRequired) required.Add(name);
-            }
-            return new OpenApiSchema { Type = JsonSchemaType.Object, Title = type, Description = description, Properties = properties, Required = required };
-        }
-
-        const string Secret = " Write-only: reads show ********.";
-        return new OpenApiSchema
-        {
-            Description = "A notification channel's config: one shape per `type`.",
-            OneOf =
-            [
-                Variant("slack", "A Slack incoming webhook.", ("url", "The incoming-webhook URL." + Secret, true)),
-                Variant("discord", "A Discord webhook.", ("url", "The webhook URL." + Secret, true)),
-                Variant("telegram", "A Telegram bot.", ("url", "The Bot API base with the token, https://api.telegram.org/bot<token>." + Secret, true), ("chat_id", "The chat to write to.", true)),
-                Variant("webhook", "Your endpoint, receiving WebhookPayload.", ("url", "Where to POST.", true), ("secret", "Standard Webhooks signing key (whsec_… or 16+ characters)." + Secret, false)),
-                Variant("ntfy", "An ntfy server.", ("url", "The server, e.g. https://ntfy.sh.", true), ("topic", "The topic.", true), ("token", "An access token." + Secret, false)),
-                Variant("gotify", "A Gotify server.", ("url", "The server.", true), ("token", "The application token." + Secret, true)),
-                Variant("pagerduty", "PagerDuty Events API v2: trigger on down, resolve on recovery (dedup key: the incident id).", ("routing_key", "The integration key." + Secret, true)),
-            ],
-            Discriminator = new OpenApiDiscriminator { PropertyName = "type" },
         };
     }
 }

@@ -14,11 +14,20 @@ public sealed class DiscordSender(SenderHttp http) : INotificationSender
     public const int UpColour = 0x30A46C;
     public const int TestColour = 0x5B8DEF;
 
-    public string Type => "discord";
+    static readonly ChannelField Url = new("url", ChannelFieldKind.Url, "Webhook URL")
+    {
+        Required = true,
+        Secret = true,
+        Help = "The channel's webhook (Edit Channel → Integrations → Webhooks → Copy Webhook URL).",
+        Placeholder = "https://discord.com/api/webhooks/…",
+    };
+
+    public static readonly NotificationChannelType ChannelType = new("discord", "Discord", "A Discord webhook.", [Url],
+        services => new DiscordSender(services.GetRequiredService<SenderHttp>()));
 
     public Task<DeliveryResult> SendAsync(ChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
-        if (SenderHttp.Endpoint(config.Url) is not { } url) return Task.FromResult(SenderHttp.Misconfigured("discord: url is not an http(s) URL"));
+        if (SenderHttp.Endpoint(config.Text(Url)) is not { } url) return Task.FromResult(SenderHttp.Misconfigured("discord: url is not an http(s) URL"));
         var description = notification.MonitorUrl is { Length: > 0 } monitorUrl
             ? $"{monitorUrl}\n{Escape(AlertText.Detail(notification))}"
             : Escape(AlertText.Detail(notification));

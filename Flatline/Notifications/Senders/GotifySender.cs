@@ -10,12 +10,28 @@ public sealed class GotifySender(SenderHttp http) : INotificationSender
     public const int DownPriority = 8;
     public const int DefaultPriority = 4;
 
-    public string Type => "gotify";
+    static readonly ChannelField Url = new("url", ChannelFieldKind.Url, "Server URL")
+    {
+        Required = true,
+        Help = "Your Gotify server.",
+        Placeholder = "https://gotify.example.com",
+    };
+
+    static readonly ChannelField Token = new("token", ChannelFieldKind.String, "Application token")
+    {
+        Required = true,
+        Secret = true,
+        Help = "The token of an application created in Gotify (Apps → Create application).",
+        MaxLength = 500,
+    };
+
+    public static readonly NotificationChannelType ChannelType = new("gotify", "Gotify", "A Gotify server.", [Url, Token],
+        services => new GotifySender(services.GetRequiredService<SenderHttp>()));
 
     public Task<DeliveryResult> SendAsync(ChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
-        if (SenderHttp.Endpoint(config.Url, "/message") is not { } url) return Task.FromResult(SenderHttp.Misconfigured("gotify: url is not an http(s) URL"));
-        if (config.Token is not { Length: > 0 } token) return Task.FromResult(SenderHttp.Misconfigured("gotify: token is missing"));
+        if (SenderHttp.Endpoint(config.Text(Url), "/message") is not { } url) return Task.FromResult(SenderHttp.Misconfigured("gotify: url is not an http(s) URL"));
+        if (config.Text(Token) is not { Length: > 0 } token) return Task.FromResult(SenderHttp.Misconfigured("gotify: token is missing"));
         var body = SenderHttp.Json(json =>
         {
             json.WriteStartObject();

@@ -16,13 +16,23 @@ public sealed class PagerDutySender(SenderHttp http, Uri? endpoint = null) : INo
     /// <summary>PagerDuty refuses longer summaries.</summary>
     const int MaxSummary = 1024;
 
-    readonly Uri endpoint = endpoint ?? DefaultEndpoint;
+    static readonly ChannelField RoutingKey = new("routing_key", ChannelFieldKind.String, "Routing key")
+    {
+        Required = true,
+        Secret = true,
+        Help = "The integration key of an Events API v2 integration on a PagerDuty service.",
+        MaxLength = 100,
+    };
 
-    public string Type => "pagerduty";
+    public static readonly NotificationChannelType ChannelType = new("pagerduty", "PagerDuty",
+        "PagerDuty Events API v2: trigger on down, resolve on recovery (dedup key: the incident id).", [RoutingKey],
+        services => new PagerDutySender(services.GetRequiredService<SenderHttp>()));
+
+    readonly Uri endpoint = endpoint ?? DefaultEndpoint;
 
     public Task<DeliveryResult> SendAsync(ChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
-        if (config.RoutingKey is not { Length: > 0 } routingKey) return Task.FromResult(SenderHttp.Misconfigured("pagerduty: routing_key is missing"));
+        if (config.Text(RoutingKey) is not { Length: > 0 } routingKey) return Task.FromResult(SenderHttp.Misconfigured("pagerduty: routing_key is missing"));
         var resolve = notification.Kind == NotificationKind.Up;
         var dedupKey = notification.Kind == NotificationKind.Test ? notification.EventId : notification.IncidentId ?? notification.EventId;
         var body = SenderHttp.Json(json =>

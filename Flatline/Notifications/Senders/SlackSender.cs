@@ -7,11 +7,20 @@ namespace Flatline;
 /// that is also what keeps a monitor name from forming a link or an @channel mention.</summary>
 public sealed class SlackSender(SenderHttp http) : INotificationSender
 {
-    public string Type => "slack";
+    static readonly ChannelField Url = new("url", ChannelFieldKind.Url, "Webhook URL")
+    {
+        Required = true,
+        Secret = true,
+        Help = "The incoming-webhook URL of your Slack app (Incoming Webhooks → Add New Webhook).",
+        Placeholder = "https://hooks.slack.com/services/…",
+    };
+
+    public static readonly NotificationChannelType ChannelType = new("slack", "Slack", "A Slack incoming webhook.", [Url],
+        services => new SlackSender(services.GetRequiredService<SenderHttp>()));
 
     public Task<DeliveryResult> SendAsync(ChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
-        if (SenderHttp.Endpoint(config.Url) is not { } url) return Task.FromResult(SenderHttp.Misconfigured("slack: url is not an http(s) URL"));
+        if (SenderHttp.Endpoint(config.Text(Url)) is not { } url) return Task.FromResult(SenderHttp.Misconfigured("slack: url is not an http(s) URL"));
         var emoji = notification.Kind switch
         {
             NotificationKind.Down => ":red_circle:",

@@ -10,12 +10,29 @@ namespace Flatline;
 /// what an alert does); recoveries are silent, since good news need not wake anyone.</summary>
 public sealed class TelegramSender(SenderHttp http) : INotificationSender
 {
-    public string Type => "telegram";
+    static readonly ChannelField Url = new("url", ChannelFieldKind.Url, "Bot API URL with the token")
+    {
+        Required = true,
+        Secret = true,
+        Help = "The Bot API base with the token BotFather gave: https://api.telegram.org/bot<token>.",
+        Placeholder = "https://api.telegram.org/bot<token>",
+    };
+
+    static readonly ChannelField ChatId = new("chat_id", ChannelFieldKind.String, "Chat ID")
+    {
+        Required = true,
+        Help = "The chat, group or channel to post to: its numeric id (a number is accepted too) or @channelusername.",
+        MaxLength = 100,
+        TakesNumber = true,
+    };
+
+    public static readonly NotificationChannelType ChannelType = new("telegram", "Telegram", "A Telegram bot posting to a chat.", [Url, ChatId],
+        services => new TelegramSender(services.GetRequiredService<SenderHttp>()));
 
     public Task<DeliveryResult> SendAsync(ChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
-        if (SenderHttp.Endpoint(config.Url, "/sendMessage") is not { } url) return Task.FromResult(SenderHttp.Misconfigured("telegram: url is not an http(s) URL"));
-        if (config.ChatId is not { Length: > 0 } chatId) return Task.FromResult(SenderHttp.Misconfigured("telegram: chat_id is missing"));
+        if (SenderHttp.Endpoint(config.Text(Url), "/sendMessage") is not { } url) return Task.FromResult(SenderHttp.Misconfigured("telegram: url is not an http(s) URL"));
+        if (config.Text(ChatId) is not { Length: > 0 } chatId) return Task.FromResult(SenderHttp.Misconfigured("telegram: chat_id is missing"));
         var body = SenderHttp.Json(json =>
         {
             json.WriteStartObject();

@@ -18,13 +18,28 @@ public sealed class WebhookSender(SenderHttp http) : INotificationSender
     public const int BodyVersion = 1;
     const string KeyPrefix = "whsec_";
 
-    public string Type => "webhook";
+    static readonly ChannelField Url = new("url", ChannelFieldKind.Url, "URL")
+    {
+        Required = true,
+        Help = "Receives a JSON POST for every event (the webhook payload in the API docs).",
+        Placeholder = "https://example.com/flatline",
+    };
+
+    static readonly ChannelField Secret = new("secret", ChannelFieldKind.String, "Signing secret")
+    {
+        Secret = true,
+        Help = "Signs requests the Standard Webhooks way: 16-512 characters, or whsec_ and base64 of at least 24 bytes.",
+        Rule = SecretRule,
+    };
+
+    public static readonly NotificationChannelType ChannelType = new("webhook", "Webhook", "Your endpoint, receiving the versioned webhook payload.", [Url, Secret],
+        services => new WebhookSender(services.GetRequiredService<SenderHttp>()));
 
     public Task<DeliveryResult> SendAsync(ChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
-        if (SenderHttp.Endpoint(config.Url) is not { } url) return Task.FromResult(SenderHttp.Misconfigured("webhook: url is not an http(s) URL"));
+        if (SenderHttp.Endpoint(config.Text(Url)) is not { } url) return Task.FromResult(SenderHttp.Misconfigured("webhook: url is not an http(s) URL"));
         byte[]? key = null;
-        if (config.Secret is { Length: > 0 } secret && !TryReadSigningKey(secret, out key))
+        if (config.Text(Secret) is { Length: > 0 } secret && !TryReadSigningKey(secret, out key))
             return Task.FromResult(SenderHttp.Misconfigured("webhook: secret starts with whsec_ but the rest is not base64"));
 
         var now = http.Time.GetUtcNow();
@@ -42,8 +57,16 @@ public sealed class WebhookSender(SenderHttp http) : INotificationSender
         return http.PostJsonAsync(url, body, headers, cancellationToken);
     }
 
-    /// <summary>The key a secret signs with, or false for a <c>whsec_</c> secret that is not base64;
-    /// the channel validator can use it to refuse such a secret up front.</summary>
+    /// <summary>A secret too short to resist guessing, or a <c>whsec_</c> one that cannot sign, is refused up front.</summary>
+    static string? SecretRule(string secret)
+    {
+        if (!secret.StartsWith(KeyPrefix, StringComparison.Ordinal))
+            return secret.Length is >= 16 and <= 512 ? null : "must be 16-512 characters (or whsec_ and base64)";
+        if (!TryReadSigningKey(secret, out var key)) return "a whsec_ secret must be base64 after the prefix";
+        return key.Length >= 24 ? null : "a whsec_ secret must hold at least 24 bytes";
+    }
+
+    /// <summary>The key a secret signs with, or false for a <c>whsec_</c> secret that is not base64.</summary>
     public static bool TryReadSigningKey(string secret, out byte[] key)
     {
         if (!secret.StartsWith(KeyPrefix, StringComparison.Ordinal))

@@ -1,6 +1,6 @@
 // The notification channels a monitor tells, with on_recovery per link; link and unlink.
 import { useEffect, useState } from 'preact/hooks';
-import { del, get, patch, post } from '../api/http.js';
+import { linkChannel, listChannels, listLinks, unlinkChannel, updateLink } from '../api/channels.js';
 import { confirm } from './Confirm.jsx';
 
 export function LinkedChannels({ monitorId, monitorName }) {
@@ -11,7 +11,7 @@ export function LinkedChannels({ monitorId, monitorName }) {
   const [error, setError] = useState(null);
 
   const load = () =>
-    Promise.all([get(`/api/v1/monitors/${monitorId}/notification-channels`), get('/api/v1/notification-channels')])
+    Promise.all([listLinks(monitorId), listChannels()])
       .then(([l, c]) => {
         setLinks(l);
         setChannels(c);
@@ -34,13 +34,13 @@ export function LinkedChannels({ monitorId, monitorName }) {
     event.preventDefault();
     if (!choice) return;
     act(async () => {
-      await post(`/api/v1/monitors/${monitorId}/notification-channels`, { channel_id: choice, on_recovery: onRecovery });
+      await linkChannel(monitorId, choice, onRecovery);
       setChoice('');
     });
   };
   const unlink = async (channel) => {
     if (await confirm({ title: `Unlink ${channel.name}?`, message: `${channel.name} will no longer hear about ${monitorName}.`, action: 'Unlink' }))
-      act(() => del(`/api/v1/monitors/${monitorId}/notification-channels/${channel.id}`));
+      act(() => unlinkChannel(monitorId, channel.id));
   };
 
   if (!links) return error ? <p class="form-error" role="alert">{error}</p> : <p class="muted">Loading…</p>;
@@ -70,7 +70,7 @@ export function LinkedChannels({ monitorId, monitorName }) {
                     type="checkbox"
                     id={`rec-${l.id}`}
                     checked={l.on_recovery}
-                    onChange={(e) => act(() => patch(`/api/v1/monitors/${monitorId}/notification-channels/${c.id}`, { on_recovery: e.currentTarget.checked }))}
+                    onChange={(e) => act(() => updateLink(monitorId, c.id, e.currentTarget.checked))}
                   />
                   <label for={`rec-${l.id}`}>Also on recovery</label>
                 </span>

@@ -1,68 +1,121 @@
 // Notification channels: create per type, edit (secrets stay masked unless changed), send a
-// test and see the outcome, read the delivery log, delete.
+// test and see the outcome, read the delivery log, delete. The form is made from the types the
+// server describes (GET /api/v1/notification-channel-types), so a new type needs nothing here.
 import { useEffect, useState } from 'preact/hooks';
-import { del, get, patch, post } from '../api/http.js';
+import { channelTypes, createChannel, deleteChannel, deliveries, listChannels, testChannel, updateChannel } from '../api/channels.js';
 import { Ago } from '../components/Ago.jsx';
 import { confirm } from '../components/Confirm.jsx';
-import { Field, errorFor } from '../components/Field.jsx';
+import { Check, Field, errorFor } from '../components/Field.jsx';
 import { dateTime } from '../components/format.js';
 
 const MASK = '********';
 
-// The fields of each type: [key, label, hint, required, secret]
-const TYPES = {
-  slack: ['Slack', [['url', 'Incoming webhook URL', 'https://hooks.slack.com/services/…', true, true]]],
-  discord: ['Discord', [['url', 'Webhook URL', 'https://discord.com/api/webhooks/…', true, true]]],
-  telegram: [
-    'Telegram',
-    [
-      ['url', 'Bot API URL with the token', 'https://api.telegram.org/bot<token>', true, true],
-      ['chat_id', 'Chat ID', 'The chat, group or channel to post to', true, false],
-    ],
-  ],
-  webhook: [
-    'Webhook',
-    [
-      ['url', 'URL', 'Receives a JSON POST for every event', true, false],
-      ['secret', 'Signing secret (optional)', 'Signs requests the Standard Webhooks way: 16+ characters or whsec_…', false, true],
-    ],
-  ],
-  ntfy: [
-    'ntfy',
-    [
-      ['url', 'Server URL', 'https://ntfy.sh', true, false],
-      ['topic', 'Topic', 'Letters, digits, - and _', true, false],
-      ['token', 'Access token (optional)', null, false, true],
-    ],
-  ],
-  gotify: [
-    'Gotify',
-    [
-      ['url', 'Server URL', 'https://gotify.example.com', true, false],
-      ['token', 'Application token', null, true, true],
-    ],
-  ],
-  pagerduty: ['PagerDuty', [['routing_key', 'Routing key', 'Events API v2 integration key', true, true]]],
-};
+/** What the form shows for a field: text for inputs, lines for a list, a flag for a checkbox. */
+function shown(field, value) {
+  if (field.kind === 'boolean') return value === true;
+  if (field.kind === 'string_list') return (value || []).join('\n');
+  if (field.kind === 'enum') return value ?? (field.required ? field.options[0] : '');
+  return value == null ? '' : String(value);
+}
 
-function ChannelForm({ channel, onSaved, onCancel }) {
+/** What the API gets for a field. An emptied field is sent empty, which clears it (or is refused
+ * when required); a secret left as the mask keeps its stored value. */
+function sent(field, value) {
+  if (field.kind === 'boolean') return value;
+  if (field.kind === 'string_list') return value.split('\n').map((line) => line.trim()).filter(Boolean);
+  const text = value.trim();
+  if (field.kind === 'integer') return text === '' ? null : /^-?\d+$/.test(text) ? Number(text) : text;
+  return text;
+}
+
+function Label({ field }) {
+  return (
+    <>
+      {field.label}
+      {field.required ? (
+        <span class="text-down" aria-hidden="true">
+          {' '}
+          *
+        </span>
+      ) : (
+        ' (optional)'
+      )}
+    </>
+  );
+}
+
+function ConfigField({ field, id, value, error, onChange }) {
+  const hint = field.secret && value === MASK ? 'Stored and hidden; leave it to keep it, or type a new value.' : field.help;
+  if (field.kind === 'boolean')
+    return (
+      <div class={error ? 'has-error' : ''}>
+        <Check id={id} label={field.label} checked={value} onChange={onChange} hint={hint} />
+        {error && (
+          <small class="field-error" data-error-for={id}>
+            {error}
+          </small>
+        )}
+      </div>
+    );
+  const common = { value, 'aria-required': field.required ? 'true' : undefined, onInput: (e) => onChange(e.currentTarget.value) };
+  const control =
+    field.kind === 'enum' ? (
+      <select {...common} onChange={common.onInput}>
+        {!field.required && <option value="">—</option>}
+        {field.options.map((option) => (
+          <option key={option} value={option}>
+            {option}
+          </option>
+        ))}
+      </select>
+    ) : field.kind === 'string_list' ? (
+      <textarea {...common} rows={3} placeholder={field.placeholder || 'One per line'} spellcheck={false} />
+    ) : (
+      <input
+        {...common}
+        type={field.secret ? 'password' : field.kind === 'integer' ? 'number' : 'text'}
+        inputMode={field.kind === 'url' ? 'url' : field.kind === 'integer' ? 'numeric' : undefined}
+        placeholder={field.placeholder || undefined}
+        onFocus={(e) => field.secret && e.currentTarget.value === MASK && e.currentTarget.select()}
+        autoComplete={field.secret ? 'new-password' : 'off'}
+        spellcheck={false}
+      />
+    );
+  return (
+    <Field id={id} label={<Label field={field} />} hint={hint} error={error}>
+      {control}
+    </Field>
+  );
+}
+
+function ChannelForm({ types, channel, onSaved, onCancel }) {
   const [name, setName] = useState(channel?.name || '');
-  const [type, setType] = useState(channel?.config.type || 'webhook');
-  const [config, setConfig] = useState(channel ? { ...channel.config } : {});
+  const [type, setType] = useState(channel?.config.type || types[0].type);
+  // What the form shows, per type: switching types back and forth loses nothing typed.
+  const [values, setValues] = useState(() => {
+    const stored = channel && types.find((t) => t.type === channel.config.type);
+    return stored ? { [stored.type]: Object.fromEntries(stored.fields.map((f) => [f.name, shown(f, channel.config[f.name])])) } : {};
+  });
   const [errors, setErrors] = useState({});
   const [message, setMessage] = useState(null);
   const [busy, setBusy] = useState(false);
   const prefix = channel ? `edit-${channel.id}` : 'new';
+  const current = types.find((t) => t.type === type) || types[0];
+  const valueOf = (field) => values[type]?.[field.name] ?? shown(field);
+  const set = (field, value) => setValues((v) => ({ ...v, [type]: { ...v[type], [field.name]: value } }));
 
   const submit = async (event) => {
     event.preventDefault();
     setBusy(true);
     setMessage(null);
-    const body = { type };
-    for (const [key] of TYPES[type][1]) if (config[key]) body[key] = config[key].trim();
+    const config = { type };
+    for (const field of current.fields) {
+      const value = sent(field, valueOf(field));
+      // A new channel has nothing to clear.
+      if (value !== null && !(value === '' && !channel)) config[field.name] = value;
+    }
     try {
-      const saved = channel ? await patch(`/api/v1/notification-channels/${channel.id}`, { name, config: body }) : await post('/api/v1/notification-channels', { name, config: body });
-      onSaved(saved);
+      onSaved(channel ? await updateChannel(channel.id, { name, config }) : await createChannel({ name, config }));
     } catch (e) {
       setErrors(e.errors);
       setMessage(Object.keys(e.errors).length ? 'Some fields need attention.' : e.message);
@@ -82,32 +135,18 @@ function ChannelForm({ channel, onSaved, onCancel }) {
         <Field id={`${prefix}-name`} label="Name" error={errorFor(errors, 'name')}>
           <input value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="Ops on-call" autoComplete="off" />
         </Field>
-        <Field id={`${prefix}-type`} label="Type" error={errorFor(errors, 'config.type')}>
+        <Field id={`${prefix}-type`} label="Type" hint={current.description} error={errorFor(errors, 'config.type')}>
           <select value={type} onChange={(e) => setType(e.currentTarget.value)}>
-            {Object.entries(TYPES).map(([value, [label]]) => (
-              <option key={value} value={value}>
-                {label}
+            {types.map((t) => (
+              <option key={t.type} value={t.type}>
+                {t.label}
               </option>
             ))}
           </select>
         </Field>
       </div>
-      {TYPES[type][1].map(([key, label, hint, , secret]) => (
-        <Field
-          key={type + key}
-          id={`${prefix}-${key}`}
-          label={label}
-          hint={secret && config[key] === MASK ? 'Stored and hidden; leave it to keep it, or type a new value.' : hint}
-          error={errorFor(errors, `config.${key}`)}
-        >
-          <input
-            value={config[key] || ''}
-            onInput={(e) => setConfig((c) => ({ ...c, [key]: e.currentTarget.value }))}
-            onFocus={(e) => secret && e.currentTarget.value === MASK && e.currentTarget.select()}
-            autoComplete="off"
-            spellcheck={false}
-          />
-        </Field>
+      {current.fields.map((field) => (
+        <ConfigField key={type + field.name} field={field} id={`${prefix}-${field.name}`} value={valueOf(field)} error={errorFor(errors, `config.${field.name}`)} onChange={(v) => set(field, v)} />
       ))}
       <div class="actions">
         {onCancel && (
@@ -126,7 +165,7 @@ function ChannelForm({ channel, onSaved, onCancel }) {
 function Deliveries({ channelId, version }) {
   const [rows, setRows] = useState(null);
   useEffect(() => {
-    get(`/api/v1/notification-channels/${channelId}/deliveries?limit=25`)
+    deliveries(channelId)
       .then(setRows)
       .catch(() => setRows([]));
   }, [channelId, version]);
@@ -173,19 +212,29 @@ function Deliveries({ channelId, version }) {
   );
 }
 
-function ChannelCard({ channel, onChanged, onDeleted }) {
+/** The type and what identifies the channel: its URLs and other plain values, never a secret. */
+function summary(type, config) {
+  const parts = [type?.label || config.type];
+  for (const field of type?.fields || []) {
+    const value = config[field.name];
+    if (field.secret || value == null || value === '' || value === false) continue;
+    parts.push(field.kind === 'url' ? value : value === true ? field.label.toLowerCase() : `${field.label.toLowerCase()} ${[].concat(value).join(', ')}`);
+  }
+  return parts.join(' · ');
+}
+
+function ChannelCard({ types, channel, onChanged, onDeleted }) {
   const [editing, setEditing] = useState(false);
   const [outcome, setOutcome] = useState(null);
   const [testing, setTesting] = useState(false);
   const [showLog, setShowLog] = useState(false);
   const [version, setVersion] = useState(0);
-  const c = channel.config;
 
   const test = async () => {
     setTesting(true);
     setOutcome(null);
     try {
-      const r = await post(`/api/v1/notification-channels/${channel.id}/test`);
+      const r = await testChannel(channel.id);
       setOutcome({ ok: r.delivered, text: r.delivered ? `Test delivered${r.status_code ? ` (HTTP ${r.status_code})` : ''} in ${r.duration_ms} ms.` : `Test failed${r.status_code ? ` (HTTP ${r.status_code})` : ''}: ${r.error || 'no reason given'}` });
     } catch (e) {
       setOutcome({ ok: false, text: `Test failed: ${e.message}` });
@@ -196,7 +245,7 @@ function ChannelCard({ channel, onChanged, onDeleted }) {
   const remove = async () => {
     if (await confirm({ title: `Delete ${channel.name}?`, message: 'Its links to monitors and its delivery log are deleted too.', action: 'Delete channel' })) {
       try {
-        await del(`/api/v1/notification-channels/${channel.id}`);
+        await deleteChannel(channel.id);
         onDeleted(channel.id);
       } catch (e) {
         setOutcome({ ok: false, text: e.message });
@@ -208,6 +257,7 @@ function ChannelCard({ channel, onChanged, onDeleted }) {
     return (
       <li>
         <ChannelForm
+          types={types}
           channel={channel}
           onSaved={(saved) => {
             setEditing(false);
@@ -222,12 +272,7 @@ function ChannelCard({ channel, onChanged, onDeleted }) {
       <div class="section-head">
         <div>
           <h2>{channel.name}</h2>
-          <p class="muted">
-            {TYPES[c.type]?.[0] || c.type}
-            {c.url && c.url !== MASK ? ` · ${c.url}` : ''}
-            {c.topic ? ` · topic ${c.topic}` : ''}
-            {c.chat_id ? ` · chat ${c.chat_id}` : ''}
-          </p>
+          <p class="muted">{summary(types.find((t) => t.type === channel.config.type), channel.config)}</p>
         </div>
         <div class="actions">
           <button type="button" onClick={test} disabled={testing}>
@@ -254,11 +299,15 @@ function ChannelCard({ channel, onChanged, onDeleted }) {
 
 export function Channels() {
   const [channels, setChannels] = useState(null);
+  const [types, setTypes] = useState(null);
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState(null);
   useEffect(() => {
-    get('/api/v1/notification-channels')
-      .then(setChannels)
+    Promise.all([listChannels(), channelTypes()])
+      .then(([c, t]) => {
+        setTypes(t);
+        setChannels(c);
+      })
       .catch((e) => setError(e.message));
   }, []);
 
@@ -286,12 +335,13 @@ export function Channels() {
             <div class="empty card">
               <h2>No channels yet</h2>
               <p>
-                A channel is where Flatline sends alerts: Slack, Discord, Telegram, a webhook, ntfy, Gotify or PagerDuty. Create one here, send it a test, then link it on a monitor's page.
+                A channel is where Flatline sends alerts: {types.map((t) => t.label).join(', ')}. Create one here, send it a test, then link it on a monitor's page.
               </p>
             </div>
           )}
           {(creating || channels.length === 0) && (
             <ChannelForm
+              types={types}
               onSaved={(saved) => {
                 setChannels([...channels, saved]);
                 setCreating(false);
@@ -303,6 +353,7 @@ export function Channels() {
             {sorted.map((c) => (
               <ChannelCard
                 key={c.id}
+                types={types}
                 channel={c}
                 onChanged={(saved) => setChannels(channels.map((x) => (x.id === saved.id ? saved : x)))}
                 onDeleted={(id) => setChannels(channels.filter((x) => x.id !== id))}
