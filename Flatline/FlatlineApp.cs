@@ -198,7 +198,6 @@ public static class FlatlineApp
         api.MapApiTokens();
         api.MapMonitors();
         api.MapStats();
-        api.MapStream();
         api.MapNotificationChannels();
 
         app.Lifetime.ApplicationStarted.Register(() =>

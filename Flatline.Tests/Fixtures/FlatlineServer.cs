@@ -30,21 +30,22 @@ public sealed class FlatlineServer : IAsyncDisposable
         LogLevel = LogLevel.Warning,
     };
 
-    public static Task<FlatlineServer> StartAsync(Func<Settings, Settings>? configure = null, TimeProvider? time = null)
+    /// <param name="services">Registers more services the way the app registers its own (e.g. a test-only channel type).</param>
+    public static Task<FlatlineServer> StartAsync(Func<Settings, Settings>? configure = null, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         var folder = new TempFolder();
         var settings = DefaultSettings(folder.File("flatline.db"));
-        return StartAsync(configure is null ? settings : configure(settings), folder, time);
+        return StartAsync(configure is null ? settings : configure(settings), folder, time, services);
     }
 
     /// <summary>Starts on an existing database file (for restart tests); the caller owns the file.</summary>
     public static Task<FlatlineServer> StartOnAsync(string databasePath, TimeProvider? time = null) =>
         StartAsync(DefaultSettings(databasePath), null, time);
 
-    static async Task<FlatlineServer> StartAsync(Settings settings, TempFolder? folder, TimeProvider? time)
+    static async Task<FlatlineServer> StartAsync(Settings settings, TempFolder? folder, TimeProvider? time, Action<IServiceCollection>? services = null)
     {
         var server = new FlatlineServer(settings, folder, time);
-        server.app = FlatlineApp.Build(settings, time);
+        server.app = FlatlineApp.Build(settings, time, services);
         WithoutReflectionJson(server.app.Services);
         await server.app.StartAsync();
         server.BaseAddress = LoopbackServer.ListeningAddress(server.app);

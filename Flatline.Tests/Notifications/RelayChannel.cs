@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Flatline.Tests.Notifications;
@@ -58,40 +54,8 @@ public sealed class RelaySender : INotificationSender
 
 /// <summary>The real app in-process with the relay type registered through the same call the
 /// built-in types use, and nothing else changed.</summary>
-public sealed class RelayServer : IAsyncDisposable
+public static class RelayServer
 {
-    readonly TempFolder folder = new();
-    WebApplication app = null!;
-
-    public IServiceProvider Services => app.Services;
-
-    public Uri BaseAddress { get; private set; } = null!;
-
-    public static async Task<RelayServer> StartAsync(RelaySender sender, TimeProvider? time = null)
-    {
-        var server = new RelayServer();
-        server.app = FlatlineApp.Build(FlatlineServer.DefaultSettings(server.folder.File("flatline.db")), time,
-            services => services.AddNotificationChannelType(RelayChannel.Type(sender)));
-        // Source-generated JSON only, as in the published executable (the test process allows reflection).
-        var chain = server.app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions.TypeInfoResolverChain;
-        foreach (var reflection in chain.OfType<System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver>().ToList()) chain.Remove(reflection);
-        await server.app.StartAsync();
-        server.BaseAddress = new Uri(server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        return server;
-    }
-
-    public HttpClient CreateClient()
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Services.GetRequiredService<ApiTokenStore>().Create("test", false).Token);
-        return client;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        folder.Dispose();
-    }
+    public static Task<FlatlineServer> StartAsync(RelaySender sender, TimeProvider? time = null) =>
+        FlatlineServer.StartAsync(time: time, services: services => services.AddNotificationChannelType(RelayChannel.Type(sender)));
 }

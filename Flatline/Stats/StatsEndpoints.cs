@@ -12,6 +12,8 @@ public static class StatsEndpoints
         api.MapGet("/monitors/{id}/stats", MonitorStats).WithName("GetMonitorStats").WithSummary("One monitor's stats over 24h, 7d, 30d and 90d");
         api.MapGet("/monitors/{id}/uptime", Uptime).WithName("GetMonitorUptime").WithSummary("One row per UTC day, oldest first (days 1-400, default 90)");
         api.MapGet("/monitors/{id}/latency", Latency).WithName("GetMonitorLatency").WithSummary("Latency percentiles over time in at most 500 buckets (default: the last 24 hours)");
+        api.MapGet("/stats/stream", StreamEndpoint.Stream).WithName("StreamEvents")
+            .WithSummary("Server-sent events: a stats_update per monitor on connect, then check_result, incident_opened, incident_resolved and stats_update as they happen");
         return app;
     }
 

@@ -1,17 +1,9 @@
 namespace Flatline;
 
+/// <summary>The live stream: one hand-written SSE writer over the hub's queue for this client.</summary>
 public static class StreamEndpoint
 {
-    public static IEndpointRouteBuilder MapStream(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/stats/stream", Stream)
-            .WithTags("Stats")
-            .WithName("StreamEvents")
-            .WithSummary("Server-sent events: a stats_update per monitor on connect, then check_result, incident_opened, incident_resolved and stats_update as they happen");
-        return app;
-    }
-
-    static async Task Stream(HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime)
+    public static async Task Stream(HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime)
     {
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var response = context.Response;

@@ -107,7 +107,11 @@ export async function loadMonitors() {
 export function upsertMonitor(monitor) {
   const e = entries.value.get(monitor.id);
   if (e) {
-    e.monitor.value = monitor;
+    // An answer the server wrote before a check whose live event came first must not undo that
+    // event (a new monitor is often checked before its POST's answer arrives).
+    const known = e.monitor.value;
+    const older = known.last_checked_at && (!monitor.last_checked_at || time(monitor.last_checked_at) < time(known.last_checked_at));
+    e.monitor.value = older ? { ...monitor, status: known.status, last_checked_at: known.last_checked_at } : monitor;
     if (monitor.status === 'paused') e.incident.value = null;
     return e;
   }
