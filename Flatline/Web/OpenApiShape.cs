@@ -79,7 +79,7 @@ public static class OpenApiShape
                     if (schemas[holder] is OpenApiSchema { Properties: { } properties }) properties["config"] = Ref("ChannelConfig", document);
                 if (schemas["MonitorInput"] is OpenApiSchema { Properties: { } monitorInput }) monitorInput["config"] = Ref("MonitorConfig", document);
                 foreach (var (key, schema) in schemas.ToList())
-                    if (schema is OpenApiSchema union) ExactlyOneOf(key, union, schemas, document);
+                    if (schema is OpenApiSchema union) OpenApiUnions.ExactlyOneOf(key, union, schemas, document);
                 OpenApiUnions.AddStreamEvent(document);
                 OpenApiUnions.NullableReferences(document);
                 // A test event has no incident: the payload says so with null.
@@ -165,40 +165,6 @@ public static class OpenApiShape
     }
 
     static OpenApiSchemaReference Ref(string id, OpenApiDocument document) => new(id, document);
-
-    /// <summary>A tagged union matches exactly one member (the generator says anyOf); each member is an
-    /// object whose discriminator is required, named as the type it is (the generator prefixes the
-    /// union's name: MonitorConfigHttpMonitorConfig becomes HttpMonitorConfig).</summary>
-    static void ExactlyOneOf(string key, OpenApiSchema schema, IDictionary<string, IOpenApiSchema> schemas, OpenApiDocument document)
-    {
-        if (schema.Discriminator is not { PropertyName: { } tag } discriminator || schema.AnyOf is not { Count: > 0 } members) return;
-        var renamed = new Dictionary<string, string>();
-        var oneOf = new List<IOpenApiSchema>();
-        foreach (var member in members)
-        {
-            if (member is not OpenApiSchemaReference { Reference.Id: { } id } || !schemas.TryGetValue(id, out var target) || target is not OpenApiSchema variant)
-            {
-                oneOf.Add(member);
-                continue;
-            }
-            var name = id.Length > key.Length && id.StartsWith(key, StringComparison.Ordinal) ? id[key.Length..] : id;
-            if (name != id)
-            {
-                schemas.Remove(id);
-                schemas[name] = variant;
-                renamed[id] = name;
-            }
-            variant.Type = JsonSchemaType.Object;
-            variant.Required ??= new HashSet<string>();
-            variant.Required.Add(tag);
-            oneOf.Add(Ref(name, document));
-        }
-        schema.OneOf = oneOf;
-        schema.AnyOf = null;
-        if (discriminator.Mapping is { } mapping)
-            foreach (var (value, reference) in mapping.ToList())
-                if (reference.Reference.Id is { } id && renamed.TryGetValue(id, out var name)) mapping[value] = Ref(name, document);
-    }
 
     static OpenApiSecurityRequirement Requirement(string scheme, OpenApiDocument document) =>
         new() { [new OpenApiSecuritySchemeReference(scheme, document)] = [] };

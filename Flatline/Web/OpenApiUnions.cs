@@ -112,6 +112,40 @@ public static class OpenApiUnions
         Enum = field.Options is { } options ? [.. options.Select(o => (JsonNode)JsonValue.Create(o))] : null,
     };
 
+    /// <summary>A tagged union matches exactly one member (the generator says anyOf); each member is an
+    /// object whose discriminator is required, named as the type it is (the generator prefixes the
+    /// union's name: MonitorConfigHttpMonitorConfig becomes HttpMonitorConfig).</summary>
+    public static void ExactlyOneOf(string key, OpenApiSchema schema, IDictionary<string, IOpenApiSchema> schemas, OpenApiDocument document)
+    {
+        if (schema.Discriminator is not { PropertyName: { } tag } discriminator || schema.AnyOf is not { Count: > 0 } members) return;
+        var renamed = new Dictionary<string, string>();
+        var oneOf = new List<IOpenApiSchema>();
+        foreach (var member in members)
+        {
+            if (member is not OpenApiSchemaReference { Reference.Id: { } id } || !schemas.TryGetValue(id, out var target) || target is not OpenApiSchema variant)
+            {
+                oneOf.Add(member);
+                continue;
+            }
+            var name = id.Length > key.Length && id.StartsWith(key, StringComparison.Ordinal) ? id[key.Length..] : id;
+            if (name != id)
+            {
+                schemas.Remove(id);
+                schemas[name] = variant;
+                renamed[id] = name;
+            }
+            variant.Type = JsonSchemaType.Object;
+            variant.Required ??= new HashSet<string>();
+            variant.Required.Add(tag);
+            oneOf.Add(new OpenApiSchemaReference(name, document));
+        }
+        schema.OneOf = oneOf;
+        schema.AnyOf = null;
+        if (discriminator.Mapping is { } mapping)
+            foreach (var (value, reference) in mapping.ToList())
+                if (reference.Reference.Id is { } id && renamed.TryGetValue(id, out var name)) mapping[value] = new OpenApiSchemaReference(name, document);
+    }
+
     /// <summary>The generator writes a nullable reference as <c>oneOf: [{type: null}, {$ref}]</c>, an
     /// anonymous union generators cannot name. Here it becomes the plain reference, and the component
     /// admits null; Flatline's nullable references point at components that are nullable wherever used.</summary>
