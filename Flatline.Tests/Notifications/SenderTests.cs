@@ -148,6 +148,31 @@ public sealed partial class SenderTests
     }
 
     [Test]
+    public async Task Telegram_429_is_retried_after_the_wait_its_body_names_and_a_header_still_wins()
+    {
+        // Telegram's own shape of a flood-control answer: no Retry-After header, the wait in parameters.
+        const string flood = """{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 35","parameters":{"retry_after":35}}""";
+        await using var receiver = await Receiver.StartAsync();
+        var config = Config("telegram", ("url", receiver.Root + "/bot1:x"), ("chat_id", "42"));
+        var sender = new TelegramSender(Http());
+
+        receiver.Answer(429, body: flood);
+        var result = await sender.SendAsync(config, Down(Link), CancellationToken.None);
+        await Assert.That(result.Retry).IsTrue();
+        await Assert.That(result.RetryAfter).IsEqualTo(TimeSpan.FromSeconds(35));
+        await Assert.That(result.Error).IsEqualTo("HTTP 429: " + flood);
+
+        receiver.Answer(429, retryAfter: "7", body: flood);
+        await Assert.That((await sender.SendAsync(config, Down(Link), CancellationToken.None)).RetryAfter).IsEqualTo(TimeSpan.FromSeconds(7));
+
+        // Not Telegram's shape, or cut short: no wait read, the outbox's own backoff applies.
+        receiver.Answer(429, body: """{"ok":false,"parameters":{"retry_after":"soon"}}""");
+        await Assert.That((await sender.SendAsync(config, Down(Link), CancellationToken.None)).RetryAfter).IsNull();
+        receiver.Answer(429, body: """{"ok":false,"parameters":{"retry_""");
+        await Assert.That((await sender.SendAsync(config, Down(Link), CancellationToken.None)).RetryAfter).IsNull();
+    }
+
+    [Test]
     public async Task Telegram_recovery_is_silent_and_a_test_is_not_and_a_channel_name_stays_a_string()
     {
         await using var receiver = await Receiver.StartAsync();

@@ -53,7 +53,10 @@ public sealed class SenderHttp
     }, disposeHandler: true);
 
     /// <summary>POSTs <paramref name="json"/> as <c>application/json</c> with the given extra headers.</summary>
-    public async Task<DeliveryResult> PostJsonAsync(Uri url, byte[] json, IReadOnlyList<(string Name, string Value)>? headers, CancellationToken cancellationToken)
+    /// <param name="retryAfterInBody">For services that say when to retry in the error body rather than
+    /// in <c>Retry-After</c> (Telegram): reads the wait from the start of a 429 or 5xx body.</param>
+    public async Task<DeliveryResult> PostJsonAsync(Uri url, byte[] json, IReadOnlyList<(string Name, string Value)>? headers, CancellationToken cancellationToken,
+        Func<ReadOnlyMemory<byte>, TimeSpan?>? retryAfterInBody = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var attempt = new CancellationTokenSource(timeout, Time);
@@ -76,8 +79,9 @@ public sealed class SenderHttp
 
             var retry = status is 429 or >= 500;
             var error = "HTTP " + status.Value.ToString(CultureInfo.InvariantCulture);
-            if (await ReadErrorTextAsync(response.Content, linked.Token) is { Length: > 0 } text) error += ": " + text;
-            return new DeliveryResult(false, status, error, retry, retry ? RetryAfter(response) : null);
+            var body = await ReadErrorBodyAsync(response.Content, linked.Token);
+            if (OneLine(body.Span) is { Length: > 0 } text) error += ": " + text;
+            return new DeliveryResult(false, status, error, retry, retry ? RetryAfter(response) ?? retryAfterInBody?.Invoke(body) : null);
         }
         catch (Exception e)
         {
@@ -141,9 +145,8 @@ public sealed class SenderHttp
         return null;
     }
 
-    /// <summary>The start of an error response as one short line: services put the reason there
-    /// (<c>no_service</c>, <c>{"message": "Unknown Webhook"}</c>, …).</summary>
-    static async Task<string> ReadErrorTextAsync(HttpContent content, CancellationToken cancellationToken)
+    /// <summary>The start of an error response, at most <see cref="ErrorBodyBytes"/>; the rest is never read.</summary>
+    static async Task<ReadOnlyMemory<byte>> ReadErrorBodyAsync(HttpContent content, CancellationToken cancellationToken)
     {
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
         var buffer = new byte[ErrorBodyBytes];
@@ -155,9 +158,16 @@ public sealed class SenderHttp
             if (read == 0) break;
             length += read;
         }
+        return buffer.AsMemory(0, length);
+    }
+
+    /// <summary>The start of an error response as one short line: services put the reason there
+    /// (<c>no_service</c>, <c>{"message": "Unknown Webhook"}</c>, …).</summary>
+    static string OneLine(ReadOnlySpan<byte> body)
+    {
         var text = new StringBuilder();
         var space = false;
-        foreach (var c in Encoding.UTF8.GetString(buffer, 0, length))
+        foreach (var c in Encoding.UTF8.GetString(body))
         {
             if (text.Length >= ErrorTextChars) break;
             if (char.IsWhiteSpace(c) || char.IsControl(c))

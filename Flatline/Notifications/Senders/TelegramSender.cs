@@ -45,7 +45,7 @@ public sealed class TelegramSender(SenderHttp http) : INotificationSender
             json.WriteBoolean("disable_notification", notification.Kind == NotificationKind.Up);
             json.WriteEndObject();
         });
-        return http.PostJsonAsync(url, body, null, cancellationToken);
+        return http.PostJsonAsync(url, body, null, cancellationToken, RetryAfterInBody);
     }
 
     internal static string Text(Notification notification)
@@ -59,4 +59,24 @@ public sealed class TelegramSender(SenderHttp http) : INotificationSender
         .Replace("<", "&lt;", StringComparison.Ordinal)
         .Replace(">", "&gt;", StringComparison.Ordinal)
         .Replace("\"", "&quot;", StringComparison.Ordinal);
+
+    /// <summary>Telegram's 429 says how long to wait in its body, <c>{"parameters":{"retry_after":35}}</c>,
+    /// and not in a Retry-After header.</summary>
+    internal static TimeSpan? RetryAfterInBody(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            using var answer = System.Text.Json.JsonDocument.Parse(body);
+            return answer.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && answer.RootElement.TryGetProperty("parameters", out var parameters)
+                && parameters.ValueKind == System.Text.Json.JsonValueKind.Object
+                && parameters.TryGetProperty("retry_after", out var seconds)
+                && seconds.TryGetInt32(out var wait) && wait >= 0
+                ? TimeSpan.FromSeconds(wait) : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 }
