@@ -8,10 +8,10 @@ namespace Flatline.Tests.Notifications;
 /// outbox delivers to a real local receiver, through faults and restarts.</summary>
 public class OutboxTests
 {
-    static async Task<string> CreateMonitor(HttpClient client, string url, string name = "api")
+    static async Task<string> CreateMonitor(HttpClient client, string url, string name = "api", bool enabled = true)
     {
         using var response = await client.PostJsonAsync("/api/v1/monitors",
-            $$$"""{"name":"{{{name}}}","interval":10,"timeout":2,"retries":0,"config":{"type":"http","url":"{{{url}}}"}}""");
+            $$$"""{"name":"{{{name}}}","interval":10,"timeout":2,"retries":0,"enabled":{{{(enabled ? "true" : "false")}}},"config":{"type":"http","url":"{{{url}}}"}}""");
         await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.Created);
         return (await response.ReadJsonAsync()).GetProperty("id").GetString()!;
     }
@@ -223,8 +223,11 @@ public class OutboxTests
         using var client = server.CreateClient();
         var channel = await CreateWebhook(client, receiver.Url("/hook").ToString());
         target.HealthStatus = 500;
-        var failing = await CreateMonitor(client, target.Url("/status/500").ToString(), "failing");
+        // Linked while paused: its first check (within a second of enabling) must find the link there.
+        var failing = await CreateMonitor(client, target.Url("/status/500").ToString(), "failing", enabled: false);
         await Link(client, failing, channel);
+        using (var enabled = await client.PatchJsonAsync($"/api/v1/monitors/{failing}", """{"enabled":true}"""))
+            await Assert.That(enabled.StatusCode).IsEqualTo(HttpStatusCode.OK);
         for (var i = 0; i < 250 && receiver.Requests.Count == 0; i++) await Task.Delay(20);
         await Assert.That(receiver.Requests.Count).IsEqualTo(1); // the notification is hanging now
 
