@@ -10,6 +10,7 @@ namespace Flatline;
 public static class OpenApiShape
 {
     const string ProblemType = "application/problem+json";
+    const string CrossSite = "A cross-site request with the session cookie, or one that carries neither Origin nor Sec-Fetch-Site";
 
     public static void Configure(OpenApiOptions options)
     {
@@ -101,7 +102,7 @@ public static class OpenApiShape
             {
                 operation.Security = [Requirement("session", document), Requirement("bearer", document)];
                 Problem(operation, document, "401", "Not signed in and no valid API token");
-                if (unsafeMethod) Problem(operation, document, "403", "A read-only API token, or a cross-site request with the session cookie");
+                if (unsafeMethod) Problem(operation, document, "403", CrossSite.Replace("A cross-site", "A read-only API token, or a cross-site", StringComparison.Ordinal));
             }
             if (path.Contains("{id}", StringComparison.Ordinal) || path.Contains("{channelId}", StringComparison.Ordinal))
                 Problem(operation, document, "404", "No such monitor, channel, token or link");
@@ -131,6 +132,9 @@ public static class OpenApiShape
                     Problem(operation, document, "401", "Wrong name or password");
                     Problem(operation, document, "409", "Sign-in uses OIDC");
                     Problem(operation, document, "429", "Too many failed sign-ins from this address; see Retry-After");
+                    break;
+                case "Logout":
+                    Problem(operation, document, "403", CrossSite);
                     break;
                 case "GetCurrentUser":
                     Problem(operation, document, "401", "Not signed in");
