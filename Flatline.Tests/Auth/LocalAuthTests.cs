@@ -54,7 +54,11 @@ public class LocalAuthTests
 
         var me = (await browser.Api.GetCurrentUserAsync()).Value;
         await Assert.That(me.Name).IsEqualTo("Ada");
+        await Assert.That(me.Sub).IsEqualTo("ada");
+        await Assert.That(me.Email).IsNull();
         await Assert.That(me.IsOwner).IsTrue();
+        // The setup's answer is the same user.
+        await Assert.That(created.Value).IsEqualTo(me);
         await Assert.That((await browser.Api.ListMonitorsAsync()).Status).IsEqualTo(HttpStatusCode.OK);
 
         using var eve = CookieBrowser.On(server);

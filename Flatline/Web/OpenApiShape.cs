@@ -83,6 +83,7 @@ public static class OpenApiShape
                     if (schema is OpenApiSchema union) ExactlyOneOf(key, union, schemas, document);
                 OpenApiUnions.AddStreamEvent(document);
                 OpenApiUnions.NullableReferences(document);
+                DescribeUser(schemas);
                 // A test event has no incident: the payload says so with null.
                 if (schemas["WebhookPayload"] is OpenApiSchema { Properties: { } payload } && payload["incident"] is OpenApiSchema incident)
                     incident.Type = JsonSchemaType.Object | JsonSchemaType.Null;
@@ -169,6 +170,22 @@ public static class OpenApiShape
     }
 
     static OpenApiSchemaReference Ref(string id, OpenApiDocument document) => new(id, document);
+
+    /// <summary>/auth/me is the original's User (id, sub, email, name, created_at) with Flatline's is_owner:
+    /// every field is always there, the id is a UUID, and the name is never an id.</summary>
+    static void DescribeUser(IDictionary<string, IOpenApiSchema> schemas)
+    {
+        if (!schemas.TryGetValue(nameof(SessionUser), out var found) || found is not OpenApiSchema { Properties: { } fields } user) return;
+        user.Description = "The signed-in user: the original's User (id, sub, email, name, created_at) and is_owner.";
+        user.Required = new HashSet<string>(fields.Keys, StringComparer.Ordinal);
+        if (fields.TryGetValue("id", out var id) && id is OpenApiSchema idSchema) idSchema.Format = "uuid";
+        if (fields.TryGetValue("sub", out var sub) && sub is OpenApiSchema subSchema)
+            subSchema.Description = "The account's subject at the OIDC provider (the ID token's sub), or the local owner's name in lower case";
+        if (fields.TryGetValue("name", out var name) && name is OpenApiSchema nameSchema)
+            nameSchema.Description = "The person's name (name, else preferred_username, from the ID token or the userinfo endpoint), else their email; null when the provider gives none. Never an id";
+        if (fields.TryGetValue("email", out var email) && email is OpenApiSchema emailSchema)
+            emailSchema.Description = "From the ID token, or the provider's userinfo endpoint when the ID token has none";
+    }
 
     /// <summary>A tagged union matches exactly one member (the generator says anyOf); each member is an
     /// object whose discriminator is required, named as the type it is (the generator prefixes the
