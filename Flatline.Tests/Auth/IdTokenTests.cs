@@ -126,6 +126,31 @@ public class IdTokenTests(IssuerAndFlatline refusing)
     }
 
     [Test]
+    public async Task A_provider_that_would_take_a_code_twice_still_gets_one_callback_per_state()
+    {
+        // The test issuer answers a code as often as it is asked: only Flatline can refuse the replay.
+        await using var setup = await IssuerAndFlatline.StartAsync();
+        using var browser = new CookieBrowser(setup.Server.BaseAddress);
+        using var login = await browser.GetAsync(new Uri(setup.Server.BaseAddress, "/auth/login"));
+        var authorize = QueryHelpers.ParseQuery(login.Headers.Location!.Query);
+        var callbackUrl = new Uri(setup.Server.BaseAddress, $"/auth/callback?code={NewCode()}&state={Uri.EscapeDataString(authorize["state"].ToString())}");
+        var code = QueryHelpers.ParseQuery(callbackUrl.Query)["code"].ToString();
+        setup.Issuer.Answer(code, Craft("nothing wrong", setup.Issuer, authorize["nonce"].ToString()));
+        // A copy of the login cookie, taken before the callback.
+        var loginCookie = browser.Cookies.GetCookies(callbackUrl)[OidcLoginCookie.CookieName]!.Value;
+        using (var callback = await browser.GetAsync(callbackUrl)) await OidcTests.AssertSignedIn(callback, browser);
+
+        using var replayer = new CookieBrowser(setup.Server.BaseAddress);
+        replayer.Cookies.Add(callbackUrl, new Cookie(OidcLoginCookie.CookieName, loginCookie, "/auth"));
+        using var replay = await replayer.GetAsync(callbackUrl, "application/json");
+        await Assert.That((int)replay.StatusCode).IsEqualTo(400);
+        await Assert.That((await ApiResponse.ReadAsync(replay)).Problem.Detail).Contains("state has been used already");
+        await Assert.That(replayer.Session()).IsNull();
+        await Assert.That(setup.Issuer.TokenRequestsFor(code).Count).IsEqualTo(1);
+        await Assert.That(setup.Server.Scalar<long>("SELECT count(*) FROM sessions")).IsEqualTo(1L);
+    }
+
+    [Test]
     [Arguments("a bad signature")]
     [Arguments("an unknown key")]
     [Arguments("a wrong issuer")]

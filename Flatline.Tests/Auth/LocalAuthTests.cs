@@ -54,7 +54,11 @@ public class LocalAuthTests
 
         var me = (await browser.Api.GetCurrentUserAsync()).Value;
         await Assert.That(me.Name).IsEqualTo("Ada");
+        await Assert.That(me.Sub).IsEqualTo("ada");
+        await Assert.That(me.Email).IsNull();
         await Assert.That(me.IsOwner).IsTrue();
+        // The setup's answer is the same user.
+        await Assert.That(created.Value).IsEqualTo(me);
         await Assert.That((await browser.Api.ListMonitorsAsync()).Status).IsEqualTo(HttpStatusCode.OK);
 
         using var eve = CookieBrowser.On(server);
@@ -164,6 +168,43 @@ public class LocalAuthTests
         using var script = server.CreateApiClient();
         script.Http.DefaultRequestHeaders.Add("Origin", "https://elsewhere.example");
         await Assert.That((await script.CreateMonitorAsync(monitor)).Status).IsEqualTo(HttpStatusCode.Created);
+    }
+
+    [Test]
+    public async Task A_write_with_the_session_cookie_and_neither_Origin_nor_Sec_Fetch_Site_is_refused_and_a_bearer_token_write_is_not()
+    {
+        await using var server = await FlatlineServer.StartAsync();
+        using var browser = await SignedIn(server);
+        var monitor = MonitorBody.Http("http://127.0.0.1:9/").Named("m").Paused();
+
+        // The session cookie alone, as a client that says nothing about where it comes from sends it.
+        using var cookieOnly = WithSessionCookie(server, browser.Session());
+        var create = await cookieOnly.CreateMonitorAsync(monitor);
+        await Assert.That(create.Status).IsEqualTo(HttpStatusCode.Forbidden);
+        await Assert.That(create.Problem.Detail).Contains("Origin or Sec-Fetch-Site");
+        await Assert.That((await cookieOnly.LogoutAsync()).Status).IsEqualTo(HttpStatusCode.Forbidden);
+        // Neither write happened: no monitor, and the session still works.
+        await Assert.That((await cookieOnly.ListMonitorsAsync()).Value.Count).IsEqualTo(0);
+        await Assert.That((await cookieOnly.GetCurrentUserAsync()).Status).IsEqualTo(HttpStatusCode.OK);
+
+        // Either header from the browser is enough.
+        using var sameOrigin = WithSessionCookie(server, browser.Session());
+        sameOrigin.Http.DefaultRequestHeaders.Add("Sec-Fetch-Site", "same-origin");
+        await Assert.That((await sameOrigin.CreateMonitorAsync(monitor)).Status).IsEqualTo(HttpStatusCode.Created);
+        await Assert.That((await browser.Api.CreateMonitorAsync(monitor)).Status).IsEqualTo(HttpStatusCode.Created);
+
+        // A script with a bearer token sends neither, with or without a cookie jar.
+        using var script = server.CreateApiClient();
+        await Assert.That((await script.CreateMonitorAsync(monitor)).Status).IsEqualTo(HttpStatusCode.Created);
+        script.Http.DefaultRequestHeaders.Add("Cookie", $"{Sessions.CookieName}={browser.Session()}");
+        await Assert.That((await script.CreateMonitorAsync(monitor)).Status).IsEqualTo(HttpStatusCode.Created);
+        // Signing in with a password has no session to misuse: a script may do it without the headers.
+        using var login = server.CreateAnonymousApiClient();
+        await Assert.That((await login.LoginWithPasswordAsync("Ada", Password)).Status).IsEqualTo(HttpStatusCode.OK);
+
+        await Assert.That((await script.ListMonitorsAsync()).Value.Count).IsEqualTo(4);
+        await Assert.That((await sameOrigin.LogoutAsync()).Status).IsEqualTo(HttpStatusCode.NoContent);
+        await Assert.That((await cookieOnly.GetCurrentUserAsync()).Status).IsEqualTo(HttpStatusCode.Unauthorized);
     }
 
     [Test]

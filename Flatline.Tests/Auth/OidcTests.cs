@@ -20,22 +20,23 @@ public class OidcTests
 
     /// <summary>Flatline in OIDC mode on <paramref name="port"/>, a port fixed in advance because the
     /// provider must know the redirect URL before Flatline starts.</summary>
-    internal static Task<FlatlineServer> StartFlatlineAsync(int port, Uri issuer) =>
+    internal static Task<FlatlineServer> StartFlatlineAsync(int port, Uri issuer, TokenEndpointAuth tokenAuth = TokenEndpointAuth.Auto, LogCapture? log = null) =>
         FlatlineServer.StartAsync(s => s with
         {
             Address = new ListenAddress(IPAddress.Loopback, port),
-            OAuth = new OAuthSettings(issuer, OidcProvider.ClientId, OidcProvider.ClientSecret, CallbackUrl(port)),
-        });
+            OAuth = new OAuthSettings(issuer, OidcProvider.ClientId, OidcProvider.ClientSecret, CallbackUrl(port), tokenAuth),
+        }, services: log is null ? null : log.AddTo);
 
     sealed record ProviderAndFlatline(OidcProvider Provider, FlatlineServer Server) : IAsyncDisposable
     {
-        public static async Task<ProviderAndFlatline> StartAsync()
+        public static async Task<ProviderAndFlatline> StartAsync(OidcProviderOptions? options = null,
+            TokenEndpointAuth tokenAuth = TokenEndpointAuth.Auto, LogCapture? log = null)
         {
             var port = LoopbackServer.FreePort();
-            var provider = await OidcProvider.StartAsync(LoopbackServer.FreePort(), CallbackUrl(port));
+            var provider = await OidcProvider.StartAsync(LoopbackServer.FreePort(), CallbackUrl(port), options);
             try
             {
-                return new(provider, await StartFlatlineAsync(port, provider.Issuer));
+                return new(provider, await StartFlatlineAsync(port, provider.Issuer, tokenAuth, log));
             }
             catch
             {
@@ -95,6 +96,7 @@ public class OidcTests
         var me = (await browser.Api.GetCurrentUserAsync()).Value;
         await Assert.That(me.Name).IsEqualTo("Test alice");
         await Assert.That(me.Email).IsEqualTo("alice@example.test");
+        await Assert.That(me.Sub).IsEqualTo("alice");
         await Assert.That(me.IsOwner).IsTrue();
         await Assert.That((await browser.Api.ListMonitorsAsync()).Status).IsEqualTo(HttpStatusCode.OK);
 
@@ -170,7 +172,7 @@ public class OidcTests
     }
 
     [Test]
-    public async Task A_code_used_twice_is_refused_by_the_provider_and_the_error_shown()
+    public async Task A_replayed_callback_with_a_used_state_is_refused_before_the_provider_is_asked()
     {
         await using var both = await ProviderAndFlatline.StartAsync();
         var (provider, server) = both;
@@ -178,14 +180,131 @@ public class OidcTests
         var callback = await browser.AuthorizeAsync();
         var loginCookie = browser.Cookies.GetCookies(callback)[OidcLoginCookie.CookieName]!.Value;
         await AssertSignedIn(await browser.GetAsync(callback), browser);
+        await Assert.That(provider.Count("POST /token")).IsEqualTo(1);
 
-        // Replayed with the same state and a copy of the login cookie: only the provider can say no now.
+        // Replayed with the same state and a copy of the login cookie: Flatline remembers the state.
         using var replayer = Browser(server);
         replayer.Cookies.Add(callback, new Cookie(OidcLoginCookie.CookieName, loginCookie, "/auth"));
         using var replay = await replayer.GetAsync(callback, "application/json");
         await Assert.That(replay.StatusCode).IsEqualTo(HttpStatusCode.BadRequest);
-        await Assert.That((await ApiResponse.ReadAsync(replay)).Problem.Detail).Contains("invalid_grant");
+        var detail = (await ApiResponse.ReadAsync(replay)).Problem.Detail;
+        await Assert.That(detail).Contains("state has been used already");
+        await Assert.That(detail).DoesNotContain("invalid_grant");
         await Assert.That(replayer.Session()).IsNull();
+        await Assert.That(provider.Count("POST /token")).IsEqualTo(1);
+    }
+
+    [Test]
+    public async Task Email_and_name_only_at_the_userinfo_endpoint_reach_auth_me_in_the_original_user_shape()
+    {
+        // oidc-provider's default: the ID token carries sub, and the scopes' claims are at userinfo.
+        await using var both = await ProviderAndFlatline.StartAsync(new OidcProviderOptions { ClaimsInIdToken = false });
+        var (provider, server) = both;
+        using var browser = Browser(server, "alice");
+        var before = DateTimeOffset.UtcNow;
+        await AssertSignedIn(await browser.SignInAsync(), browser);
+        await Assert.That(provider.Count("GET /me")).IsEqualTo(1);
+
+        using var response = await browser.Client.GetAsync("/auth/me");
+        var me = await response.ReadJsonAsync();
+        await Assert.That(Guid.TryParse(me.GetProperty("id").GetString(), out _)).IsTrue();
+        await Assert.That(me.GetProperty("sub").GetString()).IsEqualTo("alice");
+        await Assert.That(me.GetProperty("email").GetString()).IsEqualTo("alice@example.test");
+        await Assert.That(me.GetProperty("name").GetString()).IsEqualTo("Test alice");
+        await Assert.That(me.GetProperty("is_owner").GetBoolean()).IsTrue();
+        var createdAt = DateTimeOffset.Parse(me.GetProperty("created_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        await Assert.That(createdAt).IsGreaterThanOrEqualTo(before.AddSeconds(-1));
+        await Assert.That(createdAt).IsLessThanOrEqualTo(DateTimeOffset.UtcNow);
+    }
+
+    [Test]
+    public async Task Email_and_name_in_the_id_token_need_no_userinfo_request()
+    {
+        await using var both = await ProviderAndFlatline.StartAsync(new OidcProviderOptions { ClaimsInIdToken = true });
+        var (provider, server) = both;
+        using var browser = Browser(server, "alice");
+        await AssertSignedIn(await browser.SignInAsync(), browser);
+        var me = (await browser.Api.GetCurrentUserAsync()).Value;
+        await Assert.That(me.Name).IsEqualTo("Test alice");
+        await Assert.That(me.Email).IsEqualTo("alice@example.test");
+        await Assert.That(provider.Count("GET /me")).IsEqualTo(0);
+    }
+
+    [Test]
+    public async Task An_account_with_neither_email_nor_name_anywhere_has_no_name_rather_than_its_id()
+    {
+        await using var both = await ProviderAndFlatline.StartAsync();
+        var (provider, server) = both;
+        using var browser = Browser(server, "anonymous-1");
+        await AssertSignedIn(await browser.SignInAsync(), browser);
+        await Assert.That(provider.Count("GET /me")).IsEqualTo(1);
+        using var response = await browser.Client.GetAsync("/auth/me");
+        var me = await response.ReadJsonAsync();
+        await Assert.That(me.GetProperty("sub").GetString()).IsEqualTo("anonymous-1");
+        await Assert.That(me.GetProperty("name").ValueKind).IsEqualTo(System.Text.Json.JsonValueKind.Null);
+        await Assert.That(me.GetProperty("email").ValueKind).IsEqualTo(System.Text.Json.JsonValueKind.Null);
+    }
+
+    [Test]
+    public async Task A_client_registered_for_client_secret_post_signs_in_though_discovery_offers_basic_first()
+    {
+        await using var both = await ProviderAndFlatline.StartAsync(new OidcProviderOptions { TokenEndpointAuthMethod = "client_secret_post" });
+        var (provider, server) = both;
+        using (var first = Browser(server, "alice"))
+        {
+            await AssertSignedIn(await first.SignInAsync(), first);
+            await Assert.That((await first.Api.GetCurrentUserAsync()).Value.Name).IsEqualTo("Test alice");
+        }
+        // Basic was refused, post was taken.
+        await Assert.That(provider.Count("POST /token")).IsEqualTo(2);
+
+        // Flatline remembers what the provider took: the next sign-in asks once.
+        using var second = Browser(server, "alice");
+        await AssertSignedIn(await second.SignInAsync(), second);
+        await Assert.That(provider.Count("POST /token")).IsEqualTo(3);
+    }
+
+    [Test]
+    public async Task OAUTH_TOKEN_AUTH_post_sends_client_secret_post_from_the_first_request()
+    {
+        await using var both = await ProviderAndFlatline.StartAsync(new OidcProviderOptions { TokenEndpointAuthMethod = "client_secret_post" }, TokenEndpointAuth.Post);
+        var (provider, server) = both;
+        using var browser = Browser(server, "alice");
+        await AssertSignedIn(await browser.SignInAsync(), browser);
+        await Assert.That(provider.Count("POST /token")).IsEqualTo(1);
+    }
+
+    [Test]
+    public async Task A_refused_client_is_told_so_and_the_log_has_the_status_and_error_but_not_the_secret()
+    {
+        // OAUTH_TOKEN_AUTH=basic against a client registered for client_secret_post.
+        var log = new LogCapture();
+        await using var both = await ProviderAndFlatline.StartAsync(new OidcProviderOptions { TokenEndpointAuthMethod = "client_secret_post" }, TokenEndpointAuth.Basic, log);
+        var (provider, server) = both;
+        using var browser = Browser(server, "alice");
+        using var page = await browser.SignInAsync();
+        await Assert.That(page.StatusCode).IsEqualTo(HttpStatusCode.BadGateway);
+        var text = await page.Content.ReadAsStringAsync();
+        await Assert.That(text).Contains("refused Flatline&#39;s client credentials");
+        await Assert.That(text).Contains("invalid_client");
+        await Assert.That(text).DoesNotContain("may have been used already");
+        await Assert.That(text).DoesNotContain(OidcProvider.ClientSecret);
+        await Assert.That(browser.Session()).IsNull();
+        await Assert.That(provider.Count("POST /token")).IsEqualTo(1);
+
+        var line = log.Lines.Single(l => l.Contains("refused Flatline's client credentials", StringComparison.Ordinal));
+        await Assert.That(line).Contains("HTTP 401");
+        await Assert.That(line).Contains("client_secret_basic");
+        await Assert.That(line).Contains("invalid_client");
+        // oidc-provider's error_description for a method the client is not registered for.
+        await Assert.That(line).Contains("client authentication");
+        await Assert.That(log.Text).DoesNotContain(OidcProvider.ClientSecret);
+
+        // An API client gets the same as problem JSON.
+        using var script = Browser(server, "alice");
+        using var problem = await script.SignInAsync("application/json");
+        await Assert.That(problem.StatusCode).IsEqualTo(HttpStatusCode.BadGateway);
+        await Assert.That((await ApiResponse.ReadAsync(problem)).Problem.Detail).Contains("refused Flatline's client credentials");
     }
 
     [Test]

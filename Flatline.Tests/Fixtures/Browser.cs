@@ -47,9 +47,9 @@ public sealed partial class Browser : IAsyncDisposable
     public IReadOnlyList<string> ConsoleErrors => [.. consoleErrors];
 
     /// <summary>Starts Flatline (an empty database; local sign-in unless <paramref name="environment"/>
-    /// says otherwise) and a browser page on it.</summary>
+    /// says otherwise; on <paramref name="port"/> when given) and a browser page on it.</summary>
     public static async Task<Browser> StartAsync(int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light,
-        IDictionary<string, string>? environment = null)
+        IDictionary<string, string>? environment = null, int? port = null)
     {
         var folder = new TempFolder();
         RunningBinary? server = null;
@@ -58,7 +58,7 @@ public sealed partial class Browser : IAsyncDisposable
         {
             var variables = new Dictionary<string, string> { ["LOG_LEVEL"] = "Warning" };
             foreach (var (key, value) in environment ?? new Dictionary<string, string>()) variables[key] = value;
-            server = await RunningBinary.StartAsync(folder.Path, variables);
+            server = await RunningBinary.StartAsync(folder.Path, variables, port: port);
             playwright = await Playwright.CreateAsync();
             var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Args = ChromiumArgs, Headless = true });
             var context = await browser.NewContextAsync(new()

@@ -59,10 +59,11 @@ public sealed class RunningBinary : IAsyncDisposable
 
     /// <param name="wrapper">A command line the executable runs under (it gets the executable's path
     /// and arguments after its own), to start it in a harsher world than the test's.</param>
+    /// <param name="port">A port chosen in advance (an OpenID provider must know the redirect URL first); a free one when null.</param>
     public static async Task<RunningBinary> StartAsync(string workingDirectory, IDictionary<string, string>? environment = null,
-        IReadOnlyList<string>? wrapper = null)
+        IReadOnlyList<string>? wrapper = null, int? port = null)
     {
-        var port = LoopbackServer.FreePort();
+        port ??= LoopbackServer.FreePort();
         var info = PublishedBinary.StartInfo(workingDirectory, environment, "--address", $"127.0.0.1:{port}");
         if (wrapper is { Count: > 0 })
         {

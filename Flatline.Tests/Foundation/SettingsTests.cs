@@ -31,6 +31,7 @@ public class SettingsTests
             ("OAUTH_CLIENT_ID", "flatline"),
             ("OAUTH_CLIENT_SECRET", "s3cret"),
             ("OAUTH_REDIRECT_URL", "https://status.example.com/auth/callback"),
+            ("OAUTH_TOKEN_AUTH", "post"),
             ("JWT_SECRET", new string('k', 32)),
             ("MONITOR_CHECKS_RETENTION_DAYS", "30"),
             ("SWEEP_INTERVAL_SECONDS", "15"),
@@ -41,6 +42,7 @@ public class SettingsTests
         await Assert.That(settings.PublicUrl!.ToString()).IsEqualTo("https://status.example.com/");
         await Assert.That(settings.OAuth!.ClientId).IsEqualTo("flatline");
         await Assert.That(settings.OAuth.RedirectUrl.ToString()).IsEqualTo("https://status.example.com/auth/callback");
+        await Assert.That(settings.OAuth.TokenAuth).IsEqualTo(TokenEndpointAuth.Post);
         await Assert.That(settings.JwtSecret!.Length).IsEqualTo(32);
         await Assert.That(settings.RetentionDays).IsEqualTo(30);
         await Assert.That(settings.SweepIntervalSeconds).IsEqualTo(15);
@@ -73,6 +75,22 @@ public class SettingsTests
             ("OAUTH_ISSUER_URL", "https://id.example.com"), ("OAUTH_CLIENT_ID", "c"), ("OAUTH_CLIENT_SECRET", "s"));
         await Assert.That(errors.Count).IsEqualTo(0);
         await Assert.That(settings!.OAuth!.RedirectUrl.ToString()).IsEqualTo("https://status.example.com/flatline/auth/callback");
+        // The token endpoint's client authentication follows the provider's discovery unless forced.
+        await Assert.That(settings.OAuth.TokenAuth).IsEqualTo(TokenEndpointAuth.Auto);
+    }
+
+    [Test]
+    [Arguments("basic", TokenEndpointAuth.Basic)]
+    [Arguments("client_secret_basic", TokenEndpointAuth.Basic)]
+    [Arguments("POST", TokenEndpointAuth.Post)]
+    [Arguments("auto", TokenEndpointAuth.Auto)]
+    public async Task OAUTH_TOKEN_AUTH_forces_the_client_authentication(string value, TokenEndpointAuth expected)
+    {
+        var settings = Parse(out var errors, null,
+            ("OAUTH_ISSUER_URL", "https://id.example.com"), ("OAUTH_CLIENT_ID", "c"), ("OAUTH_CLIENT_SECRET", "s"),
+            ("OAUTH_REDIRECT_URL", "https://status.example.com/auth/callback"), ("OAUTH_TOKEN_AUTH", value));
+        await Assert.That(errors.Count).IsEqualTo(0);
+        await Assert.That(settings!.OAuth!.TokenAuth).IsEqualTo(expected);
     }
 
     [Test]
@@ -86,6 +104,7 @@ public class SettingsTests
     [Arguments("MONITOR_CHECKS_RETENTION_DAYS", "ninety", "MONITOR_CHECKS_RETENTION_DAYS must be a whole number")]
     [Arguments("SWEEP_INTERVAL_SECONDS", "-5", "SWEEP_INTERVAL_SECONDS must be a whole number from 1 to 86400")]
     [Arguments("LOG_LEVEL", "loud", "LOG_LEVEL must be one of")]
+    [Arguments("OAUTH_TOKEN_AUTH", "private_key_jwt", "OAUTH_TOKEN_AUTH must be basic, post or auto (got \"private_key_jwt\")")]
     public async Task A_bad_value_gives_one_line_naming_the_variable(string key, string value, string expected)
     {
         var settings = Parse(out var errors, null, (key, value));
@@ -133,6 +152,17 @@ public class SettingsTests
         await Assert.That(merged["PUBLIC_URL"]).IsEqualTo("https://a.example.com");
         await Assert.That(merged["FLATLINE_ADDRESS"]).IsEqualTo("127.0.0.1:1234");
         await Assert.That(merged["JWT_SECRET"]).IsEqualTo("from-environment");
+    }
+
+    [Test]
+    public async Task The_help_and_the_readme_name_every_variable()
+    {
+        var readme = await File.ReadAllTextAsync(Repository.File("README.md"));
+        foreach (var variable in Settings.Variables)
+        {
+            await Assert.That(FlatlineApp.Help).Contains(variable);
+            await Assert.That(readme).Contains($"`{variable}`");
+        }
     }
 
     [Test]

@@ -18,6 +18,7 @@ public class CliTests
         await Assert.That(help.ExitCode).IsEqualTo(0);
         await Assert.That(help.Stdout).Contains("flatline token create --name NAME [--read-only]");
         await Assert.That(help.Stdout).Contains("flatline backup FILE");
+        foreach (var variable in Settings.Variables) await Assert.That(help.Stdout).Contains(variable);
     }
 
     [Test]
@@ -25,11 +26,12 @@ public class CliTests
     {
         using var folder = new TempFolder();
         var result = await PublishedBinary.RunAsync(folder.Path,
-            new Dictionary<string, string> { ["JWT_SECRET"] = "short", ["LOG_LEVEL"] = "chatty" });
+            new Dictionary<string, string> { ["JWT_SECRET"] = "short", ["LOG_LEVEL"] = "chatty", ["OAUTH_TOKEN_AUTH"] = "jwt" });
         await Assert.That(result.ExitCode).IsEqualTo(2);
         var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        await Assert.That(lines.Length).IsEqualTo(2);
+        await Assert.That(lines.Length).IsEqualTo(3);
         await Assert.That(lines).Contains("error: JWT_SECRET must be at least 32 bytes");
+        await Assert.That(lines).Contains("error: OAUTH_TOKEN_AUTH must be basic, post or auto (got \"jwt\")");
         await Assert.That(result.Stderr).DoesNotContain("   at ");
         await Assert.That(File.Exists(folder.File("flatline.db"))).IsFalse();
     }

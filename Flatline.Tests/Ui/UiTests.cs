@@ -87,6 +87,42 @@ public class UiTests
     }
 
     [Test]
+    public async Task Signing_in_at_the_identity_provider_shows_the_name_from_userinfo_and_signing_out_ends_the_session()
+    {
+        // The provider puts email and name only at its userinfo endpoint, as many do.
+        var port = LoopbackServer.FreePort();
+        await using var provider = await OidcProvider.StartAsync(LoopbackServer.FreePort(), new Uri($"http://127.0.0.1:{port}/auth/callback"));
+        await using var browser = await Browser.StartAsync(port: port, environment: new Dictionary<string, string>
+        {
+            ["OAUTH_ISSUER_URL"] = provider.Issuer.GetLeftPart(UriPartial.Authority),
+            ["OAUTH_CLIENT_ID"] = OidcProvider.ClientId,
+            ["OAUTH_CLIENT_SECRET"] = OidcProvider.ClientSecret,
+            ["OAUTH_REDIRECT_URL"] = $"http://127.0.0.1:{port}/auth/callback",
+        });
+        // Who signs in at the provider (cookies ignore ports: the provider on 127.0.0.1 reads it).
+        await browser.Context.AddCookiesAsync([new() { Name = OidcProvider.AccountCookie, Value = "alice", Domain = "127.0.0.1", Path = "/" }]);
+        var page = browser.Page;
+        await page.GotoAsync("/");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Sign in with your provider" }).ClickAsync();
+        await Expect(page.GetByTestId("empty-dashboard")).ToBeVisibleAsync();
+        await Assert.That(provider.Count("GET /me")).IsEqualTo(1);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
+        await Expect(page.GetByTestId("user-name")).ToHaveTextAsync("Test alice");
+        await Expect(page.GetByText("(alice@example.test)")).ToBeVisibleAsync();
+
+        // The page's own POST carries what the server's cross-site check needs: the session ends.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign in with your provider" })).ToBeVisibleAsync();
+        await Assert.That((await browser.Api.GetCurrentUserAsync()).Status).IsEqualTo(HttpStatusCode.Unauthorized);
+
+        await Assert.That(browser.ConsoleErrors).IsEmpty();
+        var provided = provider.Issuer.GetLeftPart(UriPartial.Authority) + "/";
+        await Assert.That(browser.Requests.Where(url => !url.StartsWith(browser.Server.BaseAddress.AbsoluteUri, StringComparison.Ordinal)
+            && !url.StartsWith(provided, StringComparison.Ordinal))).IsEmpty();
+    }
+
+    [Test]
     public async Task A_monitor_made_in_the_form_turns_up_live_then_down_with_an_incident_and_recovers_on_the_dashboard()
     {
         await using var target = await TargetServer.StartAsync();

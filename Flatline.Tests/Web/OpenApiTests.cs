@@ -103,6 +103,11 @@ public class OpenApiTests
         await Sample("GetHealth", anonymous.GetAsync("/healthz"));
         await Sample("GetAuthConfig", anonymous.GetAsync("/auth/config"));
         await Sample("GetCurrentUser", anonymous.GetAsync("/auth/me"));
+        using var owner = CookieBrowser.On(server);
+        var setupToken = server.Services.GetRequiredService<LocalOwner>().SetupToken!;
+        await Sample("SetupOwner", owner.Client.PostJsonAsync("/auth/setup", $$"""{"token":"{{setupToken}}","name":"Docs","password":"correct horse battery"}"""));
+        var me = await Sample("GetCurrentUser", owner.Client.GetAsync("/auth/me"));
+        await Assert.That(me.GetProperty("sub").GetString()).IsEqualTo("docs");
         await Sample("ListMonitors", anonymous.GetAsync("/api/v1/monitors"));
         await Sample("CreateApiToken", client.PostJsonAsync("/api/v1/tokens", """{"name":"docs"}"""));
         await Sample("ListApiTokens", client.GetAsync("/api/v1/tokens"));

@@ -1,7 +1,7 @@
 namespace Flatline;
 
 /// <summary>Who is calling the API: an API token or a signed-in user.</summary>
-public sealed record Caller(string Kind, string Id, string Name, bool ReadOnly);
+public sealed record Caller(string Kind, string Id, string? Name, bool ReadOnly);
 
 /// <summary>Route metadata: the route needs a caller, a signed-in user or an API token.</summary>
 public sealed class CallerRequired

@@ -53,7 +53,7 @@ public static class AuthEndpoints
         if (outcome == LocalOwner.SetupOutcome.BadToken) return Problems.Forbidden("the setup token is not valid; use the setup URL from Flatline's most recent start");
         var (token, expires) = sessions.Issue(key, id);
         sessions.SetCookie(context.Response, token, expires);
-        return TypedResults.Created("/auth/me", new SessionUser(id, name!, null, true));
+        return TypedResults.Created("/auth/me", sessions.User(key));
     }
 
     static Results<Ok<SessionUser>, ProblemHttpResult> Login(LoginRequest request, HttpContext context, Settings settings, LocalOwner owner,
@@ -74,7 +74,7 @@ public static class AuthEndpoints
         throttle.Succeeded(client);
         var (token, expires) = sessions.Issue(user.Key, user.Id);
         sessions.SetCookie(context.Response, token, expires);
-        return TypedResults.Ok(new SessionUser(user.Id, name.Trim(), null, true));
+        return TypedResults.Ok(sessions.User(user.Key));
     }
 
     static ProblemHttpResult Unauthorized() => TypedResults.Problem(statusCode: 401, title: "Unauthorized", detail: "not signed in");
@@ -95,6 +95,7 @@ public static class AuthServices
         // Resolved only in OIDC mode, where /auth/login and /auth/callback are mapped.
         services.AddSingleton<Oidc>();
         services.AddSingleton<OidcLoginCookie>();
+        services.AddSingleton<UsedLoginStates>();
         services.AddSingleton<OidcAccounts>();
         return services;
     }

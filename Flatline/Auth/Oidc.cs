@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -9,15 +8,20 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Flatline;
 
-/// <summary>Who the provider says signed in.</summary>
-public sealed record OidcIdentity(string Issuer, string Subject, string? Email, string? Name);
+/// <summary>Who the provider says signed in: the ID token's claims, completed from the userinfo endpoint.</summary>
+public sealed record OidcIdentity(string Issuer, string Subject, string? Email, string? Name, string? PreferredUsername)
+{
+    /// <summary>The name to show: the person's name, else their user name at the provider. Never an id.</summary>
+    public string? DisplayName => Name ?? PreferredUsername;
+}
 
 /// <summary>Why a sign-in with the provider failed: the HTTP status to answer and words for the user.</summary>
 public sealed record OidcFailure(int Status, string Title, string Detail);
 
 /// <summary>The OpenID provider as a client sees it: discovery and keys (cached, refreshed when a token
-/// names a key we do not know), the authorization URL, the code exchange and ID-token validation.</summary>
-public sealed class Oidc : IDisposable
+/// names a key we do not know), the authorization URL and ID-token validation; the code exchange and
+/// userinfo are in Oidc.Tokens.cs.</summary>
+public sealed partial class Oidc : IDisposable
 {
     /// <summary>Asymmetric algorithms only: never <c>none</c>, never HS* (the client secret is no key).</summary>
     public static readonly string[] Algorithms =
@@ -155,73 +159,6 @@ public sealed class Oidc : IDisposable
 
     public static string CodeChallenge(string verifier) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
 
-    /// <summary>Trades the code for tokens at the token endpoint and returns the raw ID token.</summary>
-    public async Task<(string? IdToken, OidcFailure? Failure)> ExchangeCodeAsync(OpenIdConnectConfiguration document, string code, string verifier, CancellationToken cancel)
-    {
-        var form = new List<KeyValuePair<string, string>>
-        {
-            new("grant_type", "authorization_code"),
-            new("code", code),
-            new("redirect_uri", oauth.RedirectUrl.OriginalString),
-            new("code_verifier", verifier),
-        };
-        using var request = new HttpRequestMessage(HttpMethod.Post, document.TokenEndpoint);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        // client_secret_basic unless the provider says it only takes client_secret_post (RFC 6749 §2.3.1:
-        // both parts form-encoded before the Basic encoding).
-        var methods = document.TokenEndpointAuthMethodsSupported;
-        if (methods.Count > 0 && !methods.Contains("client_secret_basic") && methods.Contains("client_secret_post"))
-        {
-            form.Add(new("client_id", oauth.ClientId));
-            form.Add(new("client_secret", oauth.ClientSecret));
-        }
-        else
-        {
-            var credentials = Uri.EscapeDataString(oauth.ClientId) + ":" + Uri.EscapeDataString(oauth.ClientSecret);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
-        }
-        request.Content = new FormUrlEncodedContent(form);
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, cancel);
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
-        {
-            OidcLog.ProviderUnreachable(logger, document.TokenEndpoint, e.Message);
-            return (null, new OidcFailure(502, "Bad Gateway", "the sign-in provider's token endpoint cannot be reached; try signing in again"));
-        }
-        using (response)
-        {
-            JsonDocument? body = null;
-            try
-            {
-                body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancel));
-            }
-            catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
-            {
-            }
-            using (body)
-            {
-                var root = body?.RootElement;
-                string? Text(string name) => root is { ValueKind: JsonValueKind.Object } r && r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-                if (!response.IsSuccessStatusCode)
-                {
-                    // Usually invalid_grant: the code was used already, has expired, or the verifier does not match.
-                    var error = Text("error") ?? $"HTTP {(int)response.StatusCode}";
-                    var description = Text("error_description");
-                    OidcLog.TokenRequestRefused(logger, error, description ?? "");
-                    return (null, new OidcFailure(400, "Sign-in failed",
-                        $"the sign-in provider refused the sign-in code ({error}{(description is null ? "" : ": " + Clip(description))}); it may have been used already or expired. Start again."));
-                }
-                if (Text("id_token") is not { Length: > 0 } idToken)
-                    return (null, new OidcFailure(502, "Bad Gateway", "the sign-in provider's token response has no ID token"));
-                return (idToken, null);
-            }
-        }
-    }
-
     /// <summary>Validates the ID token: signature by the provider's keys (refreshed once for an unknown
     /// key id), allowed algorithm, exact issuer, audience, expiry, issued-at, nonce, and azp when present.</summary>
     public async Task<(OidcIdentity? Identity, OidcFailure? Failure)> ValidateIdTokenAsync(OpenIdConnectConfiguration document, string idToken, string nonce, CancellationToken cancel)
@@ -291,8 +228,7 @@ public sealed class Oidc : IDisposable
         if (string.IsNullOrEmpty(token.Subject)) return (null, Refused("it names no subject"));
 
         string? Claim(string type) => token.TryGetClaim(type, out var claim) && claim.Value.Length > 0 ? Clip(claim.Value) : null;
-        var email = Claim("email");
-        return (new OidcIdentity(token.Issuer, token.Subject, email, Claim("name") ?? Claim("preferred_username") ?? email), null);
+        return (new OidcIdentity(token.Issuer, token.Subject, Claim("email"), Claim("name"), Claim("preferred_username")), null);
     }
 
     public static bool FixedTimeEquals(string a, string b) =>
@@ -319,12 +255,21 @@ static partial class OidcLog
     [LoggerMessage(21, LogLevel.Warning, "Sign-in is not ready yet: {Reason}")]
     public static partial void NotReadyAtStart(ILogger logger, string reason);
 
-    [LoggerMessage(22, LogLevel.Warning, "The sign-in provider refused the code: {Error} {Description}")]
-    public static partial void TokenRequestRefused(ILogger logger, string error, string description);
+    [LoggerMessage(22, LogLevel.Warning, "The sign-in provider refused the code (HTTP {Status}): {Error} {Description}")]
+    public static partial void TokenRequestRefused(ILogger logger, int status, string error, string description);
 
     [LoggerMessage(23, LogLevel.Warning, "Refused an ID token ({Kind}): {Reason}")]
     public static partial void IdTokenRefused(ILogger logger, string kind, string reason);
 
     [LoggerMessage(24, LogLevel.Information, "Sign-in refused for {Issuer} {Subject}: registration is closed")]
     public static partial void RegistrationClosed(ILogger logger, string issuer, string subject);
+
+    [LoggerMessage(25, LogLevel.Warning, "The sign-in provider's token endpoint refused Flatline's client credentials (HTTP {Status}, sent as {Method}): {Error} {Description}")]
+    public static partial void ClientRefused(ILogger logger, int status, string method, string error, string description);
+
+    [LoggerMessage(26, LogLevel.Information, "The sign-in provider refused {Refused} and took {Method}, which Flatline sends first from now on (OAUTH_TOKEN_AUTH can force it)")]
+    public static partial void ClientMethodFound(ILogger logger, string refused, string method);
+
+    [LoggerMessage(27, LogLevel.Warning, "The ID token has no email or name and the provider's userinfo endpoint gave none: {Reason}")]
+    public static partial void UserInfoUnavailable(ILogger logger, string reason);
 }

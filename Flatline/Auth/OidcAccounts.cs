@@ -22,7 +22,7 @@ public sealed class OidcAccounts(Database database, TimeProvider time)
             update.Parameters.AddWithValue("$issuer", identity.Issuer);
             update.Parameters.AddWithValue("$subject", identity.Subject);
             update.Parameters.AddWithValue("$email", (object?)identity.Email ?? DBNull.Value);
-            update.Parameters.AddWithValue("$name", (object?)identity.Name ?? DBNull.Value);
+            update.Parameters.AddWithValue("$name", (object?)identity.DisplayName ?? DBNull.Value);
             using var reader = update.ExecuteReader();
             if (reader.Read())
             {
@@ -46,7 +46,7 @@ public sealed class OidcAccounts(Database database, TimeProvider time)
         insert.Parameters.AddWithValue("$issuer", identity.Issuer);
         insert.Parameters.AddWithValue("$subject", identity.Subject);
         insert.Parameters.AddWithValue("$email", (object?)identity.Email ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$name", (object?)identity.Name ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$name", (object?)identity.DisplayName ?? DBNull.Value);
         insert.Parameters.AddWithValue("$now", Database.Now(time));
         if (insert.ExecuteScalar() is not long key) return null;
         transaction.Commit();

@@ -39,14 +39,13 @@ public static class OidcEndpoints
         context.Response.Headers.CacheControl = "no-store";
         var (document, failure) = await oidc.GetConfigurationAsync(context.RequestAborted);
         if (document is null) return Fail(context, failure!);
-        var login = OidcLoginState.New();
-        loginCookie.Set(context.Response, login);
-        return new SeeOther(oidc.AuthorizationUrl(document, login));
+        return new SeeOther(oidc.AuthorizationUrl(document, loginCookie.Start(context.Response)));
     }
 
     static async Task<Results<SeeOther, ContentHttpResult, ProblemHttpResult>> Callback(
         string? code, string? state, string? iss, string? error, [FromQuery(Name = "error_description")] string? errorDescription,
-        HttpContext context, Oidc oidc, OidcLoginCookie loginCookie, OidcAccounts accounts, Sessions sessions, ILogger<Oidc> logger)
+        HttpContext context, Oidc oidc, OidcLoginCookie loginCookie, UsedLoginStates usedStates, OidcAccounts accounts, Sessions sessions,
+        ILogger<Oidc> logger)
     {
         // The query holds the code: keep it out of any Referer, caches and history snapshots.
         context.Response.Headers["Referrer-Policy"] = "no-referrer";
@@ -63,6 +62,8 @@ public static class OidcEndpoints
             return Fail(context, new OidcFailure(400, "Sign-in failed", "this sign-in has expired or was started in another browser; start again"));
         if (string.IsNullOrEmpty(state) || !Oidc.FixedTimeEquals(state, login.State))
             return Fail(context, new OidcFailure(400, "Sign-in failed", "the sign-in state does not match the one this browser started; start again"));
+        if (!usedStates.TryUse(login))
+            return Fail(context, new OidcFailure(400, "Sign-in failed", "this sign-in's state has been used already (each sign-in returns once); start again"));
         if (string.IsNullOrEmpty(code))
             return Fail(context, new OidcFailure(400, "Sign-in failed", "the sign-in provider sent no code"));
 
@@ -72,10 +73,11 @@ public static class OidcEndpoints
         if (iss is not null && iss != document.Issuer)
             return Fail(context, new OidcFailure(400, "Sign-in failed", "the response came from another issuer than the one this sign-in went to"));
 
-        var (idToken, refused) = await oidc.ExchangeCodeAsync(document, code, login.Verifier, context.RequestAborted);
-        if (idToken is null) return Fail(context, refused!);
-        var (identity, invalid) = await oidc.ValidateIdTokenAsync(document, idToken, login.Nonce, context.RequestAborted);
+        var (tokens, refused) = await oidc.ExchangeCodeAsync(document, code, login.Verifier, context.RequestAborted);
+        if (tokens is null) return Fail(context, refused!);
+        var (identity, invalid) = await oidc.ValidateIdTokenAsync(document, tokens.IdToken, login.Nonce, context.RequestAborted);
         if (identity is null) return Fail(context, invalid!);
+        identity = await oidc.CompleteFromUserInfoAsync(document, identity, tokens.AccessToken, context.RequestAborted);
 
         if (accounts.SignIn(identity) is not { } account)
         {

@@ -1,11 +1,14 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Flatline;
 
-public sealed record SessionUser(string Id, string Name, string? Email, bool IsOwner);
+/// <summary>The signed-in user as <c>GET /auth/me</c> shows them: the original's User (id, sub, email?,
+/// name?, created_at) and Flatline's is_owner. The name is the person's name, else their email: never an id.</summary>
+public sealed record SessionUser(string Id, string? Name, string? Email, bool IsOwner, string Sub, DateTime CreatedAt);
 
 /// <summary>Signed session tokens in the <c>session</c> cookie, recorded server-side so that a
 /// logout revokes one for good. The key is JWT_SECRET, or one generated once and kept in the database.</summary>
@@ -96,17 +99,35 @@ public sealed class Sessions
 
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT u.uid, u.name, u.email, u.is_owner FROM sessions s JOIN users u ON u.id = s.user_id
+        command.CommandText = $"""
+            SELECT {UserColumns} FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.jti = $jti AND s.revoked_at IS NULL AND s.expires_at > $now AND u.uid = $sub
             """;
         command.Parameters.AddWithValue("$jti", jwt.Id);
         command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$sub", jwt.Subject);
         using var reader = command.ExecuteReader();
-        if (!reader.Read()) return null;
-        return (new SessionUser(reader.GetString(0), reader.IsDBNull(1) ? reader.GetString(0) : reader.GetString(1),
-            reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3)), jwt.Id);
+        return reader.Read() ? (ReadUser(reader), jwt.Id) : null;
+    }
+
+    /// <summary>The user by database key, as /auth/me shows them (for the answer of a sign-in).</summary>
+    public SessionUser User(long userKey)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {UserColumns} FROM users u WHERE u.id = $key";
+        command.Parameters.AddWithValue("$key", userKey);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadUser(reader) : throw new InvalidOperationException($"no user {userKey}");
+    }
+
+    const string UserColumns = "u.uid, u.subject, u.name, u.email, u.is_owner, u.created_at";
+
+    static SessionUser ReadUser(SqliteDataReader reader)
+    {
+        var email = reader.IsDBNull(3) ? null : reader.GetString(3);
+        return new SessionUser(reader.GetString(0), reader.IsDBNull(2) ? email : reader.GetString(2), email,
+            reader.GetBoolean(4), reader.GetString(1), Timestamps.FromMs(reader.GetInt64(5)));
     }
 
     public void Revoke(string jti)

@@ -4,7 +4,12 @@ using System.Text;
 
 namespace Flatline;
 
-public sealed record OAuthSettings(Uri IssuerUrl, string ClientId, string ClientSecret, Uri RedirectUrl);
+/// <summary>How Flatline authenticates at the token endpoint: <see cref="Auto"/> picks from the
+/// provider's discovery document (client_secret_basic first); the others force one (OAUTH_TOKEN_AUTH).</summary>
+public enum TokenEndpointAuth { Auto, Basic, Post }
+
+public sealed record OAuthSettings(Uri IssuerUrl, string ClientId, string ClientSecret, Uri RedirectUrl,
+    TokenEndpointAuth TokenAuth = TokenEndpointAuth.Auto);
 
 public sealed record ListenAddress(IPAddress Ip, int Port)
 {
@@ -42,7 +47,7 @@ public sealed record Settings
     public static readonly string[] Variables =
     [
         "DATABASE_URL", "FLATLINE_ADDRESS", "PUBLIC_URL", "OAUTH_ISSUER_URL", "OAUTH_CLIENT_ID",
-        "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URL", "JWT_SECRET", "MONITOR_CHECKS_RETENTION_DAYS",
+        "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URL", "OAUTH_TOKEN_AUTH", "JWT_SECRET", "MONITOR_CHECKS_RETENTION_DAYS",
         "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL",
     ];
 
@@ -70,7 +75,9 @@ public sealed record Settings
             }
         }
 
-        var oauth = ParseOAuth(Get, publicUrl, problems);
+        // Checked even without the other OAUTH_* variables: a typo should not wait for OIDC to be turned on.
+        var tokenAuth = ParseTokenAuth(Get, problems);
+        var oauth = ParseOAuth(Get, publicUrl, tokenAuth, problems);
 
         byte[]? jwtSecret = null;
         if (env.TryGetValue("JWT_SECRET", out var secretText) && secretText.Length > 0)
@@ -124,7 +131,7 @@ public sealed record Settings
         return path;
     }
 
-    static OAuthSettings? ParseOAuth(Func<string, string?> get, Uri? publicUrl, List<string> problems)
+    static OAuthSettings? ParseOAuth(Func<string, string?> get, Uri? publicUrl, TokenEndpointAuth tokenAuth, List<string> problems)
     {
         string[] names = ["OAUTH_ISSUER_URL", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URL"];
         var present = names.Where(n => get(n) is not null).ToList();
@@ -155,7 +162,22 @@ public sealed record Settings
             }
         }
         else redirect = new Uri(publicUrl!, "auth/callback");
-        return ok ? new OAuthSettings(issuer!, get("OAUTH_CLIENT_ID")!, get("OAUTH_CLIENT_SECRET")!, redirect!) : null;
+        return ok ? new OAuthSettings(issuer!, get("OAUTH_CLIENT_ID")!, get("OAUTH_CLIENT_SECRET")!, redirect!, tokenAuth) : null;
+    }
+
+    /// <summary>auto (the default) takes what the provider's discovery offers; basic or post forces one.</summary>
+    static TokenEndpointAuth ParseTokenAuth(Func<string, string?> get, List<string> problems)
+    {
+        var text = get("OAUTH_TOKEN_AUTH");
+        switch (text?.ToLowerInvariant())
+        {
+            case null or "auto": return TokenEndpointAuth.Auto;
+            case "basic" or "client_secret_basic": return TokenEndpointAuth.Basic;
+            case "post" or "client_secret_post": return TokenEndpointAuth.Post;
+            default:
+                problems.Add($"OAUTH_TOKEN_AUTH must be basic, post or auto (got \"{text}\")");
+                return TokenEndpointAuth.Auto;
+        }
     }
 
     static int ParseInt(Func<string, string?> get, string name, int fallback, int min, int max, List<string> problems)

@@ -10,6 +10,7 @@ namespace Flatline;
 public static class OpenApiShape
 {
     const string ProblemType = "application/problem+json";
+    const string CrossSite = "A cross-site request with the session cookie, or one that carries neither Origin nor Sec-Fetch-Site";
 
     public static void Configure(OpenApiOptions options)
     {
@@ -82,6 +83,7 @@ public static class OpenApiShape
                     if (schema is OpenApiSchema union) OpenApiUnions.ExactlyOneOf(key, union, schemas, document);
                 OpenApiUnions.AddStreamEvent(document);
                 OpenApiUnions.NullableReferences(document);
+                DescribeUser(schemas);
                 // A test event has no incident: the payload says so with null.
                 if (schemas["WebhookPayload"] is OpenApiSchema { Properties: { } payload } && payload["incident"] is OpenApiSchema incident)
                     incident.Type = JsonSchemaType.Object | JsonSchemaType.Null;
@@ -101,7 +103,7 @@ public static class OpenApiShape
             {
                 operation.Security = [Requirement("session", document), Requirement("bearer", document)];
                 Problem(operation, document, "401", "Not signed in and no valid API token");
-                if (unsafeMethod) Problem(operation, document, "403", "A read-only API token, or a cross-site request with the session cookie");
+                if (unsafeMethod) Problem(operation, document, "403", CrossSite.Replace("A cross-site", "A read-only API token, or a cross-site", StringComparison.Ordinal));
             }
             if (path.Contains("{id}", StringComparison.Ordinal) || path.Contains("{channelId}", StringComparison.Ordinal))
                 Problem(operation, document, "404", "No such monitor, channel, token or link");
@@ -131,6 +133,9 @@ public static class OpenApiShape
                     Problem(operation, document, "401", "Wrong name or password");
                     Problem(operation, document, "409", "Sign-in uses OIDC");
                     Problem(operation, document, "429", "Too many failed sign-ins from this address; see Retry-After");
+                    break;
+                case "Logout":
+                    Problem(operation, document, "403", CrossSite);
                     break;
                 case "GetCurrentUser":
                     Problem(operation, document, "401", "Not signed in");
@@ -165,6 +170,22 @@ public static class OpenApiShape
     }
 
     static OpenApiSchemaReference Ref(string id, OpenApiDocument document) => new(id, document);
+
+    /// <summary>/auth/me is the original's User (id, sub, email, name, created_at) with Flatline's is_owner:
+    /// every field is always there, the id is a UUID, and the name is never an id.</summary>
+    static void DescribeUser(IDictionary<string, IOpenApiSchema> schemas)
+    {
+        if (!schemas.TryGetValue(nameof(SessionUser), out var found) || found is not OpenApiSchema { Properties: { } fields } user) return;
+        user.Description = "The signed-in user: the original's User (id, sub, email, name, created_at) and is_owner.";
+        user.Required = new HashSet<string>(fields.Keys, StringComparer.Ordinal);
+        if (fields.TryGetValue("id", out var id) && id is OpenApiSchema idSchema) idSchema.Format = "uuid";
+        if (fields.TryGetValue("sub", out var sub) && sub is OpenApiSchema subSchema)
+            subSchema.Description = "The account's subject at the OIDC provider (the ID token's sub), or the local owner's name in lower case";
+        if (fields.TryGetValue("name", out var name) && name is OpenApiSchema nameSchema)
+            nameSchema.Description = "The person's name (name, else preferred_username, from the ID token or the userinfo endpoint), else their email; null when the provider gives none. Never an id";
+        if (fields.TryGetValue("email", out var email) && email is OpenApiSchema emailSchema)
+            emailSchema.Description = "From the ID token, or the provider's userinfo endpoint when the ID token has none";
+    }
 
     static OpenApiSecurityRequirement Requirement(string scheme, OpenApiDocument document) =>
         new() { [new OpenApiSecuritySchemeReference(scheme, document)] = [] };

@@ -135,6 +135,17 @@ function Tokens() {
   );
 }
 
+// The server's name is the person's name or else their email; with neither, the provider's account id, called that.
+function AccountLine({ user: me }) {
+  if (!me) return null;
+  return (
+    <p>
+      Signed in as <strong data-testid="user-name">{me.name || `account ${me.sub}`}</strong>
+      {me.email && me.email !== me.name ? ` (${me.email})` : ''}.
+    </p>
+  );
+}
+
 export function Settings() {
   const signOut = async () => {
     try {
@@ -150,10 +161,7 @@ export function Settings() {
       <h1 tabIndex={-1}>Settings</h1>
       <section class="card" aria-labelledby="account-title">
         <h2 id="account-title">Account</h2>
-        <p>
-          Signed in as <strong data-testid="user-name">{user.value?.name}</strong>
-          {user.value?.email ? ` (${user.value.email})` : ''}.
-        </p>
+        <AccountLine user={user.value} />
         <button type="button" onClick={signOut}>
           Sign out
         </button>
