@@ -197,7 +197,7 @@ public sealed class DnsCheckTests(TestZone zone)
         await Assert.That(DnsProbe.FirstNameserver("nameserver   fe80::1%2 # link-local\r\n")).IsEqualTo(IPAddress.Parse("fe80::1%2"));
         await Assert.That(DnsProbe.FirstNameserver("nameserver not-an-address\n;nameserver 192.0.2.1\nnameserver\tfd00::53")).IsEqualTo(IPAddress.Parse("fd00::53"));
         await Assert.That(DnsProbe.FirstNameserver("search example.com\n")).IsNull();
-        await Assert.That(await DnsProbe.FirstNameserverAsync("/nonexistent/resolv.conf", CancellationToken.None)).IsNull();
+        await Assert.That(DnsProbe.ReadFirstNameserver("/nonexistent/resolv.conf")).IsNull();
     }
 
     [Test]

@@ -41,10 +41,10 @@ public sealed record DnsServer(string Host, int Port)
                 port = text[(close + 2)..];
             }
         }
-        else if (text.Count(c => c == ':') == 1)
+        else if (text.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon && colon == text.LastIndexOf(':'))
         {
-            host = text[..text.IndexOf(':', StringComparison.Ordinal)];
-            port = text[(host.Length + 1)..];
+            host = text[..colon];
+            port = text[(colon + 1)..];
         }
         if (!HostNames.IsValid(host) || port.Length is 0 or > 5 || !port.All(char.IsAsciiDigit)) return null;
         var number = int.Parse(port, CultureInfo.InvariantCulture);
@@ -69,7 +69,7 @@ public sealed class DnsCheckType(TimeProvider time, string resolvConf = "/etc/re
 
     public override MonitorConfig? Validate(ConfigReader config)
     {
-        var recordType = Choice(config, "record_type", null, [.. DnsMessage.RecordTypes.Select(t => t.Name)]);
+        var recordType = Choice(config, "record_type", null, DnsMessage.RecordTypes);
         var name = config.String("name", required: true, maxLength: 253);
         if (name is not null && !IsDnsName(name) && !(recordType == "PTR" && IPAddress.TryParse(name, out _) && !name.Contains('%', StringComparison.Ordinal)))
             config.Fail("name", recordType == "PTR"
@@ -147,8 +147,12 @@ public sealed class DnsCheckType(TimeProvider time, string resolvConf = "/etc/re
     static string ReverseName(IPAddress address)
     {
         var bytes = address.GetAddressBytes();
-        return bytes.Length == 4
-            ? string.Join('.', bytes.Reverse().Select(b => b.ToString(CultureInfo.InvariantCulture))) + ".in-addr.arpa"
-            : string.Join('.', bytes.Reverse().SelectMany(b => new[] { "0123456789abcdef"[b & 0xF], "0123456789abcdef"[b >> 4] })) + ".ip6.arpa";
+        var name = new System.Text.StringBuilder();
+        for (var i = bytes.Length - 1; i >= 0; i--)
+        {
+            if (bytes.Length == 4) name.Append((int)bytes[i]).Append('.');
+            else name.Append("0123456789abcdef"[bytes[i] & 0xF]).Append('.').Append("0123456789abcdef"[bytes[i] >> 4]).Append('.');
+        }
+        return name.Append(bytes.Length == 4 ? "in-addr.arpa" : "ip6.arpa").ToString();
     }
 }

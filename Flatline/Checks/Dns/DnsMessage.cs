@@ -7,15 +7,22 @@ namespace Flatline;
 
 /// <summary>What a <c>dns</c> check reads of a server's answer: its id and flags, its rcode, and the
 /// records of the asked type in canonical text (see <see cref="DnsMessage.Read"/>).</summary>
-public sealed record DnsAnswer(ushort Id, bool IsResponse, bool Truncated, int Rcode, List<string> Values);
+public sealed class DnsAnswer(ushort id, bool isResponse, bool truncated, int rcode)
+{
+    public ushort Id => id;
+    public bool IsResponse => isResponse;
+    public bool Truncated => truncated;
+    public int Rcode => rcode;
+    public List<string> Values { get; } = [];
+}
 
 /// <summary>The little of the DNS wire format (RFC 1035) a check needs: one question out; back, the
 /// header and the answer section's records of the asked type, names decompressed.</summary>
 public static class DnsMessage
 {
-    /// <summary>The record types a check may ask for, with their type codes.</summary>
-    public static readonly (string Name, ushort Code)[] RecordTypes =
-        [("A", 1), ("AAAA", 28), ("CNAME", 5), ("MX", 15), ("TXT", 16), ("NS", 2), ("SOA", 6), ("CAA", 257), ("SRV", 33), ("PTR", 12)];
+    /// <summary>The record types a check may ask for, and their type codes in the same order.</summary>
+    public static readonly string[] RecordTypes = ["A", "AAAA", "CNAME", "MX", "TXT", "NS", "SOA", "CAA", "SRV", "PTR"];
+    static readonly ushort[] TypeCodes = [1, 28, 5, 15, 16, 2, 6, 257, 33, 12];
 
     /// <summary>Response codes by value (RFC 1035, RFC 2136).</summary>
     static readonly string[] RcodeNames = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"];
@@ -23,7 +30,7 @@ public static class DnsMessage
     /// <summary>The rcodes a check may expect.</summary>
     public static readonly string[] Rcodes = ["NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", "NOTIMP", "FORMERR", "YXDOMAIN", "NXRRSET", "NOTAUTH", "NOTZONE"];
 
-    public static ushort TypeCode(string recordType) => Array.Find(RecordTypes, t => t.Name == recordType).Code;
+    public static ushort TypeCode(string recordType) => TypeCodes[Array.IndexOf(RecordTypes, recordType)];
 
     public static int RcodeValue(string name) => Array.IndexOf(RcodeNames, name);
 
@@ -34,14 +41,15 @@ public static class DnsMessage
     /// EDNS(0) OPT record offering answers of up to 1232 bytes over UDP.</summary>
     public static byte[] Query(ushort id, string name, ushort type)
     {
-        var labels = name.TrimEnd('.').Split('.');
-        var query = new byte[12 + labels.Sum(l => l.Length + 1) + 1 + 4 + 11];
+        name = name.TrimEnd('.');
+        // Each label's length byte stands where a dot was, one more goes first, and the root label ends it.
+        var query = new byte[12 + name.Length + 2 + 4 + 11];
         BinaryPrimitives.WriteUInt16BigEndian(query, id);
         query[2] = 0x01; // RD
         query[5] = 1; // one question
         query[11] = 1; // one additional record: the OPT
         var at = 12;
-        foreach (var label in labels)
+        foreach (var label in name.Split('.'))
         {
             query[at++] = (byte)label.Length;
             at += Encoding.ASCII.GetBytes(label, query.AsSpan(at));
@@ -62,7 +70,7 @@ public static class DnsMessage
         if (message.Length < 12) throw new FormatException("short header");
         var id = BinaryPrimitives.ReadUInt16BigEndian(message);
         var flags = BinaryPrimitives.ReadUInt16BigEndian(message[2..]);
-        var answer = new DnsAnswer(id, (flags & 0x8000) != 0, (flags & 0x0200) != 0, flags & 0x000F, []);
+        var answer = new DnsAnswer(id, (flags & 0x8000) != 0, (flags & 0x0200) != 0, flags & 0x000F);
         if (answer.Truncated || !answer.IsResponse) return answer;
 
         var at = 12;
@@ -99,7 +107,7 @@ public static class DnsMessage
                 text.Append(ReadName(message, ref at));
                 break;
             case 15:
-                text.Append(U16(message, at, end)).Append(' ');
+                text.Append((int)U16(message, at, end)).Append(' ');
                 at += 2;
                 text.Append(ReadName(message, ref at));
                 break;
@@ -117,18 +125,18 @@ public static class DnsMessage
                 for (var i = 0; i < 5; i++, at += 4)
                 {
                     if (at + 4 > end) throw new FormatException("short SOA");
-                    text.Append(' ').Append(BinaryPrimitives.ReadUInt32BigEndian(message[at..]));
+                    text.Append(' ').Append((long)BinaryPrimitives.ReadUInt32BigEndian(message[at..]));
                 }
                 break;
             case 257:
                 if (at + 2 > end || at + 2 + message[at + 1] > end) throw new FormatException("short CAA");
                 var tagEnd = at + 2 + message[at + 1];
-                text.Append(message[at]).Append(' ').Append(Encoding.ASCII.GetString(message[(at + 2)..tagEnd]))
+                text.Append((int)message[at]).Append(' ').Append(Encoding.ASCII.GetString(message[(at + 2)..tagEnd]))
                     .Append(" \"").Append(Encoding.UTF8.GetString(message[tagEnd..end])).Append('"');
                 at = end;
                 break;
             case 33:
-                text.Append(U16(message, at, end)).Append(' ').Append(U16(message, at + 2, end)).Append(' ').Append(U16(message, at + 4, end)).Append(' ');
+                text.Append((int)U16(message, at, end)).Append(' ').Append((int)U16(message, at + 2, end)).Append(' ').Append((int)U16(message, at + 4, end)).Append(' ');
                 at += 6;
                 text.Append(ReadName(message, ref at));
                 break;

@@ -26,7 +26,7 @@ public sealed class DnsProbe(TimeProvider time, string resolvConf) : IProbe
             IPEndPoint server;
             if (spec.Server is null)
             {
-                var nameserver = await FirstNameserverAsync(resolvConf, linked.Token);
+                var nameserver = ReadFirstNameserver(resolvConf);
                 if (nameserver is null) note = $" (no nameserver in {resolvConf}; tried {StubResolver})";
                 server = new IPEndPoint(nameserver ?? StubResolver, 53);
             }
@@ -125,18 +125,17 @@ public sealed class DnsProbe(TimeProvider time, string resolvConf) : IProbe
     }
 
     /// <summary>The first <c>nameserver</c> a resolv.conf names, or null when it names none or is missing.</summary>
-    public static async Task<IPAddress?> FirstNameserverAsync(string path, CancellationToken cancellationToken)
+    public static IPAddress? ReadFirstNameserver(string path)
     {
-        string text;
         try
         {
-            text = await File.ReadAllTextAsync(path, cancellationToken);
+            // A few hundred bytes, read once per check of a monitor without a server, so that a changed resolver counts at once.
+            return FirstNameserver(File.ReadAllText(path));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
-        return FirstNameserver(text);
     }
 
     public static IPAddress? FirstNameserver(string resolvConf)
