@@ -58,6 +58,13 @@ public sealed class MonitorBody : RequestBody<MonitorBody>
         ["config"] = new JsonObject { ["type"] = "http", ["url"] = url },
     });
 
+    /// <summary>A monitor of any check type; its fields come with <see cref="RequestBody{TSelf}.WithConfig"/>.</summary>
+    public static MonitorBody Of(string type, string name = "monitor") => new(new JsonObject
+    {
+        ["name"] = name,
+        ["config"] = new JsonObject { ["type"] = type },
+    });
+
     /// <summary>A PATCH body: nothing changes but what is set. A config set here replaces the old one whole.</summary>
     public static MonitorBody Change() => new([]);
 

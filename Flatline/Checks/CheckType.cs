@@ -8,6 +8,7 @@ namespace Flatline;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
 [JsonDerivedType(typeof(HttpMonitorConfig), "http")]
 [JsonDerivedType(typeof(TcpMonitorConfig), "tcp")]
+[JsonDerivedType(typeof(DnsMonitorConfig), "dns")]
 public abstract record MonitorConfig
 {
     /// <summary>The check type's name, the same as the JSON discriminator.</summary>
@@ -77,6 +78,7 @@ public sealed class CheckTypes : IDisposable
     public static CheckTypes Create(TimeProvider probeTime) => new([
         new HttpCheckType(probeTime),
         new TcpCheckType(probeTime),
+        new DnsCheckType(probeTime),
     ]);
 
     public CheckTypes(IEnumerable<ICheckType> types) => byType = types.ToDictionary(t => t.Type, StringComparer.Ordinal);
