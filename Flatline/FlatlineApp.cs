@@ -21,6 +21,7 @@ public static class FlatlineApp
                flatline token list
                flatline token revoke ID
                flatline backup FILE
+               flatline import PATH     take in a database of the original Flatline
                flatline --version | --help
 
         Configuration comes from the environment, or a .env file in the working directory
@@ -59,7 +60,7 @@ public static class FlatlineApp
         // Build step only: the published executable embeds the document this writes.
         if (command == "openapi" && positional.Count == 2) return await ApiDocs.WriteDocumentAsync(positional[1], stderr);
 #endif
-        if (command is not ("serve" or "token" or "backup")) return Usage(stderr, $"unknown command '{command}'");
+        if (command is not ("serve" or "token" or "backup" or "import")) return Usage(stderr, $"unknown command '{command}'");
         if (command == "serve" && positional.Count > 1) return Usage(stderr, $"unexpected argument '{positional[1]}'");
 
         var environment = DotEnv.Load(Directory.GetCurrentDirectory(), Environment.GetEnvironmentVariables());
@@ -73,6 +74,8 @@ public static class FlatlineApp
         try
         {
             if (command == "serve") return await ServeAsync(settings, stderr);
+            // Reads the source before it opens (or creates) the database, so a bad file changes nothing.
+            if (command == "import") return ImportCommand.Run(positional[1..], settings, stdout, stderr);
             var database = OpenDatabase(settings);
             return command == "token"
                 ? TokenCommand.Run(positional[1..], new ApiTokenStore(database, TimeProvider.System), stdout, stderr)

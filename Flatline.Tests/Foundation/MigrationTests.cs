@@ -21,6 +21,17 @@ public class MigrationTests
         return command.ExecuteScalar();
     }
 
+    /// <summary>A database made by a flatline that knew only the first <paramref name="migrations"/>, with <paramref name="rows"/> in it.</summary>
+    static void OlderDatabase(string path, int migrations, string rows)
+    {
+        using var connection = new Database(path).Open();
+        using var create = connection.CreateCommand();
+        create.CommandText = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT;"
+            + string.Concat(Migrator.Embedded.Take(migrations).Select(m => m.Sql + $"INSERT INTO schema_migrations VALUES ({m.Version}, '{m.Name}', 0);"))
+            + rows;
+        create.ExecuteNonQuery();
+    }
+
     [Test]
     public async Task An_empty_database_gets_every_migration_in_wal_mode()
     {
@@ -58,16 +69,7 @@ public class MigrationTests
     {
         using var folder = new TempFolder();
         var path = folder.File("old.db");
-        // A database made by a flatline that knew only the first migration.
-        using (var connection = new Database(path).Open())
-        {
-            using var create = connection.CreateCommand();
-            create.CommandText = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT;"
-                + Migrator.Embedded[0].Sql
-                + "INSERT INTO schema_migrations VALUES (1, 'first', 0);"
-                + "INSERT INTO meta VALUES ('marker', 'from-v1');";
-            create.ExecuteNonQuery();
-        }
+        OlderDatabase(path, 1, "INSERT INTO meta VALUES ('marker', 'from-v1');");
         var database = new Database(path);
         database.Initialize();
         using var check = database.Open();
@@ -126,5 +128,27 @@ public class MigrationTests
         using var second = connection.CreateCommand();
         second.CommandText = "INSERT INTO incidents (uid, monitor_id, started_at) VALUES ('i2', 1, 2)";
         await Assert.That(() => second.ExecuteNonQuery()).Throws<SqliteException>();
+    }
+
+    [Test]
+    public async Task The_stored_default_expected_status_reads_back_as_none_and_a_chosen_one_is_kept()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("old.db");
+        // A flatline that knew the first three migrations stored the default as ["2xx"].
+        OlderDatabase(path, 3, """
+            INSERT INTO monitors (uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at) VALUES
+                ('default', 'd', '{"type":"http","url":"http://a.example/","method":"GET","expected_status":["2xx"],"follow_redirects":true}', 60, 10, 0, 0, 0, 0),
+                ('chosen', 'c', '{"type":"http","url":"http://a.example/","method":"GET","expected_status":[200,"3xx"],"follow_redirects":true}', 60, 10, 0, 0, 0, 0),
+                ('tcp', 't', '{"type":"tcp","host":"a.example","port":5432}', 60, 10, 0, 0, 0, 0);
+            """);
+        var database = new Database(path);
+        database.Initialize();
+        var monitors = new MonitorStore(database, TimeProvider.System);
+        await Assert.That(((HttpMonitorConfig)monitors.Get("default")!.View.Config).ExpectedStatus).IsNull();
+        await Assert.That(((HttpMonitorConfig)monitors.Get("default")!.View.Config).FollowRedirects).IsTrue();
+        var chosen = ((HttpMonitorConfig)monitors.Get("chosen")!.View.Config).ExpectedStatus!;
+        await Assert.That(string.Join(",", chosen.Select(e => e.GetRawText()))).IsEqualTo("200,\"3xx\"");
+        await Assert.That(monitors.Get("tcp")!.View.Config).IsTypeOf<TcpMonitorConfig>();
     }
 }

@@ -127,14 +127,16 @@ public class MonitorApiTests(SharedFlatlineServer shared)
         await Assert.That(page.Value.Count).IsEqualTo(25);
         await Assert.That(page.Json[0].GetProperty("checked_at").GetString()).IsEqualTo("2026-11-01T00:59:00Z");
         await Assert.That(page.Value[0].Status).IsEqualTo(MonitorStatus.Up);
-        await Assert.That(page.Value[0].ResponseTimeMs).IsEqualTo(1.234);
+        await Assert.That(page.Value[0].LatencyMs).IsEqualTo(1.234);
+        await Assert.That(page.Value[0].ResponseTimeMs).IsEqualTo(1L);
         await Assert.That(page.Value[0].MonitorId).IsEqualTo(id);
 
         var older = await api.ListChecksAsync(id, "limit=100&before=2026-11-01T00:10:00Z");
         await Assert.That(older.Value.Count).IsEqualTo(10);
         await Assert.That(older.Value[9].Status).IsEqualTo(MonitorStatus.Down);
         await Assert.That(older.Value[9].Error).IsEqualTo("unexpected status 503 (expected 2xx)");
-        await Assert.That(older.Json[9].GetProperty("response_time_ms").ValueKind).IsEqualTo(JsonValueKind.Null);
+        await Assert.That(older.Json[9].GetProperty("latency_ms").ValueKind).IsEqualTo(JsonValueKind.Null);
+        await Assert.That(older.Json[9].GetProperty("response_time_ms").GetInt64()).IsEqualTo(0L);
 
         var incidents = (await api.ListIncidentsAsync(id, "limit=5")).Value;
         await Assert.That(incidents.Count).IsEqualTo(5);

@@ -43,7 +43,7 @@ public class StreamTests
         await Assert.That(first.GetProperty("type").GetString()).IsEqualTo("stats_update");
         await Assert.That(first.GetProperty("monitor_id").GetString()).IsEqualTo(a);
         await Assert.That(first.GetProperty("status").GetString()).IsEqualTo("paused");
-        await Assert.That(first.GetProperty("stats").GetProperty("24h").TryGetProperty("uptime", out _)).IsTrue();
+        await Assert.That(first.GetProperty("windows").GetProperty("24h").TryGetProperty("uptime", out _)).IsTrue();
         await Assert.That(second.GetProperty("monitor_id").GetString()).IsEqualTo(b);
     }
 
@@ -84,7 +84,7 @@ public class StreamTests
             await Assert.That(resolved.GetProperty("incident").GetProperty("resolution").GetString()).IsEqualTo("recovered");
 
             var update = await stream.NextOfTypeAsync("stats_update", Wait, id);
-            await Assert.That(update.GetProperty("stats").GetProperty("24h").GetProperty("checks").GetInt64()).IsGreaterThanOrEqualTo(1L);
+            await Assert.That(update.GetProperty("windows").GetProperty("24h").GetProperty("checks").GetInt64()).IsGreaterThanOrEqualTo(1L);
         }
         finally
         {

@@ -30,14 +30,32 @@ public sealed record MonitorView(
     public string Target => Config.Target;
 }
 
-/// <summary>One stored check. <c>response_time_ms</c> is the time to the response headers.</summary>
+/// <summary>One stored check. <c>id</c> is made from the monitor and the time (see <see cref="CheckIds"/>);
+/// <c>response_time_ms</c> is the time to the response headers in whole ms (0 when no response came),
+/// as the original's clients read it, and <c>latency_ms</c> the same to the microsecond (null when
+/// none came). <c>error</c> and <c>error_message</c> (the original's name) say the same.</summary>
 public sealed record CheckView(
+    string Id,
     string MonitorId,
     DateTime CheckedAt,
     MonitorStatus Status,
     int? StatusCode,
-    double? ResponseTimeMs,
-    string? Error);
+    long ResponseTimeMs,
+    double? LatencyMs,
+    string? Error)
+{
+    public string? ErrorMessage => Error;
+}
+
+/// <summary>A check's response time as the API gives it, from the microseconds stored.</summary>
+public static class ResponseTimes
+{
+    /// <summary>Whole milliseconds, rounded; 0 when no response came (the original's field is never null).</summary>
+    public static long WholeMs(long? micros) => micros is { } us ? (us + 500) / 1000 : 0;
+
+    /// <summary>Milliseconds to the microsecond; null when no response came.</summary>
+    public static double? Ms(long? micros) => micros is { } us ? Math.Round(us / 1000.0, 3) : null;
+}
 
 public sealed record IncidentView(
     string Id,

@@ -122,15 +122,24 @@ public sealed class MonitorStore(Database database, TimeProvider time)
     }
 
     /// <summary>Newest first; null when the monitor does not exist.</summary>
-    public List<CheckView>? ListChecks(string id, int limit, DateTimeOffset? before) => Page(database, id, limit, before, """
-        SELECT checked_at, ok, status_code, latency_us, error FROM checks
-        WHERE monitor_id = $key AND checked_at < $before
-        ORDER BY checked_at DESC LIMIT $limit
-        """, reader => new CheckView(id, Timestamps.FromMs(reader.GetInt64(0)),
-            reader.GetBoolean(1) ? MonitorStatus.Up : MonitorStatus.Down,
-            reader.IsDBNull(2) ? null : reader.GetInt32(2),
-            reader.IsDBNull(3) ? null : Math.Round(reader.GetInt64(3) / 1000.0, 3),
-            reader.IsDBNull(4) ? null : reader.GetString(4)));
+    public List<CheckView>? ListChecks(string id, int limit, DateTimeOffset? before)
+    {
+        var ids = new CheckIds(id);
+        return Page(database, id, limit, before, """
+            SELECT checked_at, ok, status_code, latency_us, error FROM checks
+            WHERE monitor_id = $key AND checked_at < $before
+            ORDER BY checked_at DESC LIMIT $limit
+            """, reader =>
+            {
+                var at = reader.GetInt64(0);
+                long? latency = reader.IsDBNull(3) ? null : reader.GetInt64(3);
+                return new CheckView(ids.Of(at), id, Timestamps.FromMs(at),
+                    reader.GetBoolean(1) ? MonitorStatus.Up : MonitorStatus.Down,
+                    reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                    ResponseTimes.WholeMs(latency), ResponseTimes.Ms(latency),
+                    reader.IsDBNull(4) ? null : reader.GetString(4));
+            });
+    }
 
     /// <summary>One page of a monitor's rows by <paramref name="sql"/> (with <c>$key</c>, <c>$before</c>
     /// and <c>$limit</c>); null when the monitor does not exist.</summary>
@@ -179,7 +188,7 @@ public sealed class MonitorStore(Database database, TimeProvider time)
         command.Parameters.AddWithValue("$enabled", draft.Enabled);
     }
 
-    static string ConfigJson(MonitorConfig config) => JsonSerializer.Serialize(config, FlatlineJson.Default.MonitorConfig);
+    internal static string ConfigJson(MonitorConfig config) => JsonSerializer.Serialize(config, FlatlineJson.Default.MonitorConfig);
 
     static StoredMonitor Read(SqliteDataReader reader)
     {

@@ -32,6 +32,13 @@ public sealed class RollupWriter : IDisposable
         daily.AddCheck(monitorKey, at, ok, ok ? latencyUs : null);
     }
 
+    /// <summary>Adds what <paramref name="buffer"/> summed for one monitor, row by row.</summary>
+    public void Add(long monitorKey, RollupBuffer buffer)
+    {
+        foreach (var (hour, sum) in buffer.Hours) hourly.AddSum(monitorKey, hour, sum);
+        foreach (var (day, sum) in buffer.Days) daily.AddSum(monitorKey, day, sum);
+    }
+
     public void Dispose()
     {
         hourly.Dispose();
@@ -53,7 +60,7 @@ public sealed class RollupWriter : IDisposable
     sealed class Table : IDisposable
     {
         readonly long size;
-        readonly SqliteCommand addTime, addCheck, readLatency, writeLatency;
+        readonly SqliteCommand addTime, addCheck, addSum, readLatency, writeLatency;
 
         public Table(SqliteConnection connection, SqliteTransaction transaction, string table, string key, long size)
         {
@@ -66,6 +73,9 @@ public sealed class RollupWriter : IDisposable
                 INSERT INTO {table} (monitor_id, {key}, checks, failures) VALUES ($id, $bucket, 1, $failed)
                 ON CONFLICT (monitor_id, {key}) DO UPDATE SET checks = checks + 1, failures = failures + excluded.failures
                 """, "$id", "$bucket", "$failed");
+            addSum = Sql.Prepare(connection, transaction, $"""
+                UPDATE {table} SET checks = checks + $checks, failures = failures + $failures WHERE monitor_id = $id AND {key} = $bucket
+                """, "$id", "$bucket", "$checks", "$failures");
             readLatency = Sql.Prepare(connection, transaction, $"SELECT latency FROM {table} WHERE monitor_id = $id AND {key} = $bucket", "$id", "$bucket");
             writeLatency = Sql.Prepare(connection, transaction, $"UPDATE {table} SET latency = $latency WHERE monitor_id = $id AND {key} = $bucket", "$latency", "$id", "$bucket");
         }
@@ -81,17 +91,85 @@ public sealed class RollupWriter : IDisposable
             var bucket = at / size;
             addCheck.Bind(monitorKey, bucket, ok ? 0 : 1).ExecuteNonQuery();
             if (latencyUs is not { } latency) return;
-            var histogram = readLatency.Bind(monitorKey, bucket).ExecuteScalar() is byte[] stored ? LatencyHistogram.FromBytes(stored) : new LatencyHistogram();
+            var histogram = Latency(monitorKey, bucket);
             histogram.Add(latency);
             writeLatency.Bind(histogram.ToBytes(), monitorKey, bucket).ExecuteNonQuery();
         }
+
+        public void AddSum(long monitorKey, long bucket, RollupBuffer.Sum sum)
+        {
+            addTime.Bind(monitorKey, bucket, sum.EnabledMs, sum.DownMs).ExecuteNonQuery();
+            addSum.Bind(monitorKey, bucket, sum.Checks, sum.Failures).ExecuteNonQuery();
+            if (sum.Latency is null) return;
+            var histogram = Latency(monitorKey, bucket);
+            histogram.Merge(sum.Latency);
+            writeLatency.Bind(histogram.ToBytes(), monitorKey, bucket).ExecuteNonQuery();
+        }
+
+        LatencyHistogram Latency(long monitorKey, long bucket) =>
+            readLatency.Bind(monitorKey, bucket).ExecuteScalar() is byte[] stored ? LatencyHistogram.FromBytes(stored) : new LatencyHistogram();
 
         public void Dispose()
         {
             addTime.Dispose();
             addCheck.Dispose();
+            addSum.Dispose();
             readLatency.Dispose();
             writeLatency.Dispose();
         }
+    }
+}
+
+/// <summary>Rollups of many checks of one monitor summed in memory, for <see cref="RollupWriter.Add"/>
+/// to write in one go: what an import of a long history needs, where the writer adds check by check.
+/// Sums the same way (spans split at hour and day boundaries, latency of successful checks only).</summary>
+public sealed class RollupBuffer
+{
+    public sealed class Sum
+    {
+        public long Checks, Failures, EnabledMs, DownMs;
+        public LatencyHistogram? Latency;
+    }
+
+    readonly Dictionary<long, Sum> hours = [], days = [];
+
+    public IEnumerable<KeyValuePair<long, Sum>> Hours => hours;
+    public IEnumerable<KeyValuePair<long, Sum>> Days => days;
+
+    /// <inheritdoc cref="RollupWriter.AddSpan"/>
+    public void AddSpan(long from, long to, bool down)
+    {
+        AddSpan(hours, RollupWriter.HourMs, from, to, down);
+        AddSpan(days, RollupWriter.DayMs, from, to, down);
+    }
+
+    /// <inheritdoc cref="RollupWriter.AddCheck"/>
+    public void AddCheck(long at, bool ok, long? latencyUs)
+    {
+        AddCheck(At(hours, at / RollupWriter.HourMs), ok, latencyUs);
+        AddCheck(At(days, at / RollupWriter.DayMs), ok, latencyUs);
+    }
+
+    static void AddSpan(Dictionary<long, Sum> table, long size, long from, long to, bool down)
+    {
+        foreach (var (bucket, ms) in RollupWriter.Split(from, to, size))
+        {
+            var sum = At(table, bucket);
+            sum.EnabledMs += ms;
+            if (down) sum.DownMs += ms;
+        }
+    }
+
+    static void AddCheck(Sum sum, bool ok, long? latencyUs)
+    {
+        sum.Checks++;
+        if (!ok) sum.Failures++;
+        else if (latencyUs is { } latency) (sum.Latency ??= new LatencyHistogram()).Add(latency);
+    }
+
+    static Sum At(Dictionary<long, Sum> table, long bucket)
+    {
+        if (!table.TryGetValue(bucket, out var sum)) table[bucket] = sum = new Sum();
+        return sum;
     }
 }

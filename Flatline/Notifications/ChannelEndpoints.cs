@@ -19,12 +19,19 @@ public static class ChannelEndpoints
         channels.MapPost("/{id}/test", TestChannel).WithName("TestNotificationChannel").WithSummary("Send a test message now and return the outcome");
         channels.MapGet("/{id}/deliveries", ListDeliveries).WithName("ListDeliveries").WithSummary("Every delivery attempt to this channel, newest first");
 
-        var links = app.MapGroup("/monitors/{id}/notification-channels").WithTags("Notification channels");
-        links.MapGet("/", ListLinks).WithName("ListMonitorChannels").WithSummary("The channels a monitor notifies");
-        links.MapPost("/", CreateLink).WithName("LinkMonitorChannel").WithSummary("Notify a channel about this monitor (on_recovery defaults to true)");
-        links.MapPatch("/{channelId}", UpdateLink).WithName("UpdateMonitorChannel").WithSummary("Change whether the channel hears about recoveries");
-        links.MapDelete("/{channelId}", DeleteLink).WithName("UnlinkMonitorChannel").WithSummary("Stop notifying a channel about this monitor");
+        MapLinks(app, "notification-channels", "MonitorChannel", "MonitorChannels", "");
+        // The original's paths for the same links, so that its clients keep working.
+        MapLinks(app, "notifications", "MonitorNotification", "MonitorNotifications", " (the original's path)");
         return app;
+    }
+
+    static void MapLinks(IEndpointRouteBuilder app, string path, string one, string many, string note)
+    {
+        var links = app.MapGroup($"/monitors/{{id}}/{path}").WithTags("Notification channels");
+        links.MapGet("/", ListLinks).WithName($"List{many}").WithSummary($"The channels a monitor notifies, as links{note}");
+        links.MapPost("/", CreateLink).WithName($"Link{one}").WithSummary($"Notify a channel about this monitor (on_recovery defaults to true){note}");
+        links.MapPatch("/{channelId}", UpdateLink).WithName($"Update{one}").WithSummary($"Change whether the channel hears about recoveries{note}");
+        links.MapDelete("/{channelId}", DeleteLink).WithName($"Unlink{one}").WithSummary($"Stop notifying a channel about this monitor{note}");
     }
 
     static Ok<IReadOnlyList<NotificationChannelType>> ListTypes(NotificationChannelTypes types) => TypedResults.Ok(types.All);

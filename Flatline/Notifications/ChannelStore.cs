@@ -52,7 +52,7 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
         command.Parameters.AddWithValue("$uid", id);
         command.Parameters.AddWithValue("$name", name);
         command.Parameters.AddWithValue("$type", config.Type);
-        command.Parameters.AddWithValue("$config", JsonSerializer.Serialize(config, FlatlineJson.Default.ChannelConfig));
+        command.Parameters.AddWithValue("$config", ConfigJson(config));
         command.Parameters.AddWithValue("$now", now);
         command.ExecuteNonQuery();
         return new NotificationChannel(id, name, types.Masked(config), Timestamps.FromMs(now), Timestamps.FromMs(now));
@@ -68,7 +68,7 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
         command.Parameters.AddWithValue("$uid", id);
         command.Parameters.AddWithValue("$name", name);
         command.Parameters.AddWithValue("$type", config.Type);
-        command.Parameters.AddWithValue("$config", JsonSerializer.Serialize(config, FlatlineJson.Default.ChannelConfig));
+        command.Parameters.AddWithValue("$config", ConfigJson(config));
         command.Parameters.AddWithValue("$now", Database.Now(time));
         return command.ExecuteNonQuery() == 1 ? Get(id) : null;
     }
@@ -180,6 +180,9 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
                 reader.GetString(8), reader.IsDBNull(9) ? null : Timestamps.FromMs(reader.GetInt64(9))));
         return attempts;
     }
+
+    /// <summary>A config as stored: whole, secrets included.</summary>
+    internal static string ConfigJson(ChannelConfig config) => JsonSerializer.Serialize(config, FlatlineJson.Default.ChannelConfig);
 
     static object? Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql, string uid)
     {

@@ -58,10 +58,10 @@ public sealed class LiveHub(StatsCache stats, MonitorStore monitors, TimeProvide
         {
             var outcome = e.Outcome;
             Publish(Message(new CheckResultEvent("check_result", e.MonitorId, outcome.Ok ? MonitorStatus.Up : MonitorStatus.Down,
-                outcome.StatusCode, outcome.LatencyUs is { } us ? Math.Round(us / 1000.0, 3) : null, outcome.Error,
+                outcome.StatusCode, ResponseTimes.WholeMs(outcome.LatencyUs), ResponseTimes.Ms(outcome.LatencyUs), outcome.Error,
                 Timestamps.FromMs(e.At), e.State.Status), FlatlineJson.Default.CheckResultEvent));
             if (e.Incident is { } incident)
-                Publish(Message(new IncidentEvent(e.Transition == Transition.WentDown ? "incident_opened" : "incident_resolved", e.MonitorId, incident),
+                Publish(Message(IncidentEvent.Of(e.Transition == Transition.WentDown ? "incident_opened" : "incident_resolved", incident),
                     FlatlineJson.Default.IncidentEvent));
         }
     }
@@ -94,7 +94,8 @@ public sealed class LiveHub(StatsCache stats, MonitorStore monitors, TimeProvide
 
     byte[]? StatsMessage(long key, string id, MonitorStatus status, DateTime? lastCheckedAt) =>
         stats.Get(key, id) is { } windows
-            ? Message(new StatsUpdateEvent("stats_update", id, status, lastCheckedAt, windows.Windows), FlatlineJson.Default.StatsUpdateEvent)
+            ? Message(new StatsUpdateEvent("stats_update", id, status, lastCheckedAt, StatsSummary.Of(windows.Windows), windows.Windows),
+                FlatlineJson.Default.StatsUpdateEvent)
             : null;
 
     static byte[] Message<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)

@@ -6,8 +6,9 @@ namespace Flatline;
 /// <summary>A monitor to create or replace. Omitted fields take their defaults (interval 60,
 /// timeout 10 and below the interval, retries 0, enabled true); in a PATCH they keep their values.
 /// In <c>config</c>, only <c>type</c> and what locates the target (<c>url</c>; <c>host</c> and
-/// <c>port</c>) are required: http defaults to GET, expected_status ["2xx"], follow_redirects and
-/// verify_tls true; tcp to tls false and verify_tls true.</summary>
+/// <c>port</c>) are required: http defaults to GET, any 2xx (expected_status absent or null; a list
+/// of codes such as [200, 204], classes "2xx" or ranges "200-299" reads back as sent), follow_redirects
+/// and verify_tls true; tcp to tls false and verify_tls true.</summary>
 public sealed record MonitorInput(string Name, MonitorConfig Config, int? Interval = null, int? Timeout = null, int? Retries = null, bool? Enabled = null);
 
 /// <summary>A notification channel to create, or the fields to change. Secrets may be sent back as the

@@ -122,7 +122,7 @@ public static class OpenApiShape
                 case "CreateNotificationChannel" or "UpdateNotificationChannel":
                     Body(operation, Ref("ChannelInput", document));
                     break;
-                case "LinkMonitorChannel":
+                case "LinkMonitorChannel" or "LinkMonitorNotification":
                     Problem(operation, document, "409", "The channel is already linked to this monitor");
                     break;
                 case "SetupOwner":

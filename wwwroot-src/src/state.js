@@ -160,7 +160,7 @@ export function applyEvent(message) {
   switch (message.type) {
     case 'stats_update':
       batch(() => {
-        e.stats.value = message.stats;
+        e.stats.value = message.windows;
         if (m.status !== message.status || m.last_checked_at !== message.last_checked_at)
           e.monitor.value = { ...m, status: message.status, last_checked_at: message.last_checked_at };
       });
@@ -168,7 +168,7 @@ export function applyEvent(message) {
     case 'check_result':
       batch(() => {
         e.monitor.value = { ...m, status: message.monitor_status, last_checked_at: message.checked_at };
-        pushRecent(e, { at: message.checked_at, ok: message.status === 'up', ms: message.response_time_ms, error: message.error });
+        pushRecent(e, { at: message.checked_at, ok: message.status === 'up', ms: message.latency_ms, error: message.error });
       });
       break;
     case 'incident_opened':
@@ -195,7 +195,7 @@ function pump() {
     running++;
     listChecks(e.id, RECENT)
       .then((checks) => {
-        const loaded = checks.reverse().map((c) => ({ at: c.checked_at, ok: c.status === 'up', ms: c.response_time_ms, error: c.error }));
+        const loaded = checks.reverse().map((c) => ({ at: c.checked_at, ok: c.status === 'up', ms: c.latency_ms, error: c.error }));
         const live = (e.recent.value || []).filter((c) => !loaded.length || time(c.at) > time(loaded[loaded.length - 1].at));
         e.recent.value = [...loaded, ...live].slice(-RECENT);
         e.recentLoaded = true;

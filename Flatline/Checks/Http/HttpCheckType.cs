@@ -65,31 +65,30 @@ public sealed class HttpCheckType(TimeProvider time) : CheckType<HttpMonitorConf
         return new HttpMonitorConfig(url, method, expected, headers, body, keyword, followRedirects, verifyTls);
     }
 
-    static List<JsonElement> ExpectedStatus(ConfigReader config)
+    /// <summary>The items as sent (numbers stay numbers, as the original's clients read them); null,
+    /// for the default any 2xx, when absent or null.</summary>
+    static List<JsonElement>? ExpectedStatus(ConfigReader config)
     {
-        var expected = new List<JsonElement>();
-        if (config.TryGet("expected_status", out var statusElement))
+        if (!config.TryGet("expected_status", out var statusElement)) return null;
+        if (statusElement.ValueKind != JsonValueKind.Array || statusElement.GetArrayLength() is 0 or > 50)
         {
-            if (statusElement.ValueKind != JsonValueKind.Array || statusElement.GetArrayLength() is 0 or > 50)
-                config.Fail("expected_status", "must be a list of 1-50 status codes or ranges");
-            else
-            {
-                var i = 0;
-                foreach (var item in statusElement.EnumerateArray())
-                {
-                    var ok = item.ValueKind switch
-                    {
-                        JsonValueKind.Number => item.TryGetInt32(out var code) && code is >= 100 and <= 599,
-                        JsonValueKind.String => StatusRanges.TryParseItem(item.GetString()!, out _),
-                        _ => false,
-                    };
-                    if (!ok) config.Fail($"expected_status[{i}]", "must be a status code 100-599, a class like \"2xx\" or a range like \"200-299\"");
-                    expected.Add(item.Clone());
-                    i++;
-                }
-            }
+            config.Fail("expected_status", "must be a list of 1-50 status codes or ranges");
+            return null;
         }
-        if (expected.Count == 0) expected.Add(JsonSerializer.SerializeToElement("2xx", FlatlineJson.Default.String));
+        var expected = new List<JsonElement>();
+        var i = 0;
+        foreach (var item in statusElement.EnumerateArray())
+        {
+            var ok = item.ValueKind switch
+            {
+                JsonValueKind.Number => item.TryGetInt32(out var code) && code is >= 100 and <= 599,
+                JsonValueKind.String => StatusRanges.TryParseItem(item.GetString()!, out _),
+                _ => false,
+            };
+            if (!ok) config.Fail($"expected_status[{i}]", "must be a status code 100-599, a class like \"2xx\" or a range like \"200-299\"");
+            expected.Add(item.Clone());
+            i++;
+        }
         return expected;
     }
 

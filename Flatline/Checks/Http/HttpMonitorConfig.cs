@@ -5,7 +5,9 @@ using System.Text.Json.Serialization;
 namespace Flatline;
 
 /// <summary>The <c>config</c> of an <c>http</c> monitor: a request to <c>url</c>, up when the status is
-/// expected (default any 2xx), the keyword found. Stored and shown with the defaults filled in.</summary>
+/// expected, the keyword found. Stored and shown with the defaults filled in, except
+/// <c>expected_status</c>: null means any 2xx, and a list reads back as sent (the original's clients
+/// read an array of integers, so numbers stay numbers).</summary>
 public sealed record HttpMonitorConfig(
     string Url,
     string Method = "GET",

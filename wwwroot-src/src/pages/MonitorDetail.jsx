@@ -127,7 +127,7 @@ function Checks({ checks }) {
                 <StatusBadge status={c.status} />
               </td>
               <td>{c.status_code ?? '—'}</td>
-              <td class="c-num">{millis(c.response_time_ms)}</td>
+              <td class="c-num">{millis(c.latency_ms)}</td>
               <td class="error-text">{c.error || ''}</td>
             </tr>
           ))}
