@@ -47,13 +47,16 @@ export function MonitorForm({ id }) {
   const [message, setMessage] = useState(null);
   const [busy, setBusy] = useState(false);
   const formRef = useRef(null);
+  // Once the user has typed, a fresher copy from the server must not overwrite what they typed.
+  const edited = useRef(false);
 
   useEffect(() => {
     if (!editing) return;
+    edited.current = false;
     const known = entries.value.get(id)?.monitor.value;
     if (known) setForm(fromMonitor(known));
     getMonitor(id)
-      .then((m) => setForm(fromMonitor(m)))
+      .then((m) => edited.current || setForm(fromMonitor(m)))
       .catch((e) => setMessage(e.message));
   }, [id]);
 
@@ -65,12 +68,18 @@ export function MonitorForm({ id }) {
       </>
     );
 
-  const set = (key) => (value) => setForm((f) => ({ ...f, [key]: value }));
+  const set = (key) => (value) => {
+    edited.current = true;
+    setForm((f) => ({ ...f, [key]: value }));
+  };
   const text = (key) => ({ value: form[key], onInput: (e) => set(key)(e.currentTarget.value) });
   const err = (key) => errorFor(errors, key);
   // The type's own fields live under form[type].
   const typed = form[form.type];
-  const setTyped = (key) => (value) => setForm((f) => ({ ...f, [f.type]: { ...f[f.type], [key]: value } }));
+  const setTyped = (key) => (value) => {
+    edited.current = true;
+    setForm((f) => ({ ...f, [f.type]: { ...f[f.type], [key]: value } }));
+  };
   const typedText = (key) => ({ value: typed[key], onInput: (e) => setTyped(key)(e.currentTarget.value) });
   const { Fields } = checkType(form.type);
 
