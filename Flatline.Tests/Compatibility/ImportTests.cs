@@ -17,7 +17,7 @@ public class ImportTests
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var code = ImportCommand.Run([source], settings, stdout, stderr);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        new Database(target).ReleaseConnections();
         return new Imported(code, stdout.ToString(), stderr.ToString());
     }
 

@@ -219,7 +219,7 @@ public class EngineTests
             await Assert.That(monitor.GetProperty("status").GetString()).IsEqualTo("down");
             await Assert.That(Row(third, id).OpenIncidents).IsEqualTo(1);
         }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        new Database(path).ReleaseConnections();
     }
 
     [Test]
@@ -350,7 +350,7 @@ public class EngineTests
         await Assert.That(reader.Read()).IsTrue();
         await Assert.That(reader.GetBoolean(0)).IsTrue();
         await Assert.That(reader.GetInt32(1)).IsEqualTo(200);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        new Database(path).ReleaseConnections();
     }
 
     [Test]

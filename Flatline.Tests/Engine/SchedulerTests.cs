@@ -216,7 +216,7 @@ public sealed class SchedulerTests : IAsyncDisposable
         await loop;
         stop.Dispose();
         checkTypes.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        database.ReleaseConnections();
         folder.Dispose();
     }
 }

@@ -95,9 +95,11 @@ public sealed class FlatlineServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        var database = Database;
         await app.StopAsync();
         await app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        // This server's database alone: clearing every pool would close other tests' connections too.
+        database.ReleaseConnections();
         ownedFolder?.Dispose();
     }
 }

@@ -177,7 +177,7 @@ public class OutboxTests
             var attempts = await Deliveries(client, channel);
             await Assert.That(attempts[0].GetProperty("delivered").GetBoolean()).IsTrue();
         }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        new Database(path).ReleaseConnections();
     }
 
     [Test]

@@ -64,7 +64,7 @@ public class StorageFaultTests
             var error = "";
             for (var i = 0; i < 500; i++)
             {
-                SqliteConnection.ClearAllPools();
+                ReleaseConnections();
                 error = await RunAsync("mount", "-o", "remount,ro", Path);
                 if (error.Length == 0) return;
                 await Task.Delay(10);
@@ -78,9 +78,13 @@ public class StorageFaultTests
             if (error.Length > 0) throw new InvalidOperationException($"could not remount {Path} read-write: {error}");
         }
 
+        // Only this disk's database: clearing every pool would close the connections of tests running
+        // beside this one, and SQLite then checkpoints and deletes their WAL, which on a full disk frees space.
+        void ReleaseConnections() => new Database(System.IO.Path.Combine(Path, "flatline.db")).ReleaseConnections();
+
         public async ValueTask DisposeAsync()
         {
-            SqliteConnection.ClearAllPools();
+            ReleaseConnections();
             if (await RunAsync("umount", Path) is { Length: > 0 }) await RunAsync("umount", "-l", Path);
             folder.Dispose();
         }

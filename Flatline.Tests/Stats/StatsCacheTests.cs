@@ -138,7 +138,7 @@ public sealed class StatsCacheTests : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        new Database(folder.File("flatline.db")).ReleaseConnections();
         folder.Dispose();
     }
 }

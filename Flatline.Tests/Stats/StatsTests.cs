@@ -278,7 +278,7 @@ public sealed class StatsTests : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        new Database(folder.File("flatline.db")).ReleaseConnections();
         folder.Dispose();
     }
 }

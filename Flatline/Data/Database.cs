@@ -52,6 +52,14 @@ public sealed class Database
         Migrator.Apply(connection);
     }
 
+    /// <summary>Closes this database's idle pooled connections (and no other database's), so that its
+    /// files can be moved, deleted or remounted.</summary>
+    public void ReleaseConnections()
+    {
+        using var connection = new SqliteConnection(connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
     /// <summary>A consistent online copy of the database, safe while Flatline runs.</summary>
     public void BackupTo(string file)
     {
