@@ -6,6 +6,34 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Flatline;
 
+/// <summary>One check's time limit joined with the caller's cancellation, as every probe needs it:
+/// <see cref="Token"/> for the check's I/O, and the error text when it was the limit that ran out.</summary>
+public sealed class CheckDeadline : IDisposable
+{
+    readonly TimeSpan limit;
+    readonly CancellationTokenSource expiry;
+    readonly CancellationTokenSource linked;
+
+    public CheckDeadline(TimeSpan limit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        this.limit = limit;
+        expiry = new CancellationTokenSource(limit, time);
+        linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
+    }
+
+    public CancellationToken Token => linked.Token;
+
+    /// <summary><c>timeout after 10 s</c> once the limit has run out, else null.</summary>
+    public string? TimedOut => expiry.IsCancellationRequested ? NetworkErrors.Timeout(limit) : null;
+
+    public void Dispose()
+    {
+        linked.Dispose();
+        expiry.Dispose();
+    }
+}
+
 /// <summary>The short error texts of every network check and sender: <c>connection refused</c>,
 /// <c>DNS lookup failed</c>, <c>TLS: certificate expired</c>, …</summary>
 public static class NetworkErrors

@@ -16,9 +16,7 @@ public sealed class DnsProbe(TimeProvider time, string resolvConf) : IProbe
     public async Task<ProbeOutcome> CheckAsync(CheckSpec check, CancellationToken cancellationToken)
     {
         var spec = (DnsCheckSpec)check;
-        cancellationToken.ThrowIfCancellationRequested();
-        using var timeout = new CancellationTokenSource(spec.Timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var deadline = new CheckDeadline(spec.Timeout, time, cancellationToken);
         string? note = null;
         long? latencyUs = null;
         try
@@ -36,7 +34,7 @@ public sealed class DnsProbe(TimeProvider time, string resolvConf) : IProbe
                 IPAddress[] addresses;
                 try
                 {
-                    addresses = await Dns.GetHostAddressesAsync(spec.Server.Host, linked.Token);
+                    addresses = await Dns.GetHostAddressesAsync(spec.Server.Host, deadline.Token);
                 }
                 catch (SocketException)
                 {
@@ -47,16 +45,14 @@ public sealed class DnsProbe(TimeProvider time, string resolvConf) : IProbe
             }
 
             var started = time.GetTimestamp();
-            var answer = await QueryAsync(server, spec.Name, spec.RecordType, linked.Token);
+            var answer = await QueryAsync(server, spec.Name, spec.RecordType, deadline.Token);
             latencyUs = (long)time.GetElapsedTime(started).TotalMicroseconds;
             return Judge(spec, answer, latencyUs.Value);
         }
         catch (Exception e)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var error = timeout.IsCancellationRequested ? NetworkErrors.Timeout(spec.Timeout)
-                : e is FormatException ? "invalid answer"
-                : NetworkErrors.Describe(e);
+            var error = deadline.TimedOut ?? (e is FormatException ? "invalid answer" : NetworkErrors.Describe(e));
             return ProbeOutcome.Failure(error + note, latencyUs: latencyUs);
         }
     }

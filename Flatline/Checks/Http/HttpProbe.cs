@@ -36,10 +36,8 @@ public sealed class HttpProbe : IProbe, IDisposable
 
     public async Task<ProbeOutcome> CheckAsync(HttpCheckSpec spec, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        using var deadline = new CheckDeadline(spec.Timeout, time, cancellationToken);
         var handler = handlers[(spec.FollowRedirects ? 2 : 0) + (spec.VerifyTls ? 1 : 0)];
-        using var timeout = new CancellationTokenSource(spec.Timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         int? status = null;
         long? latencyUs = null;
         DateTimeOffset? tlsExpiresAt = null;
@@ -47,7 +45,7 @@ public sealed class HttpProbe : IProbe, IDisposable
         try
         {
             var started = time.GetTimestamp();
-            using var response = await handler.Invoker.SendAsync(request, linked.Token);
+            using var response = await handler.Invoker.SendAsync(request, deadline.Token);
             latencyUs = (long)time.GetElapsedTime(started).TotalMicroseconds;
             status = (int)response.StatusCode;
             // RequestUri is the last hop's after redirects, so the expiry is that of the server that answered.
@@ -59,7 +57,7 @@ public sealed class HttpProbe : IProbe, IDisposable
                 return ProbeOutcome.Failure(error, status, latencyUs, tlsExpiresAt);
             if (!spec.ExpectedStatus.Matches(status.Value))
                 return ProbeOutcome.Failure($"unexpected status {status} (expected {spec.ExpectedStatus})", status, latencyUs, tlsExpiresAt);
-            if (spec.Keyword is { Length: > 0 } keyword && !await ContainsAsync(response.Content, Encoding.UTF8.GetBytes(keyword), linked.Token))
+            if (spec.Keyword is { Length: > 0 } keyword && !await ContainsAsync(response.Content, Encoding.UTF8.GetBytes(keyword), deadline.Token))
                 return ProbeOutcome.Failure($"keyword \"{keyword}\" not found", status, latencyUs, tlsExpiresAt);
             return new ProbeOutcome(true, status, latencyUs, null, tlsExpiresAt);
         }
@@ -67,9 +65,7 @@ public sealed class HttpProbe : IProbe, IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             tlsExpiresAt ??= NetworkErrors.Find<CertificateRejectedException>(e)?.NotAfter;
-            var error = timeout.IsCancellationRequested
-                ? NetworkErrors.Timeout(spec.Timeout)
-                : OtherScheme(request.RequestUri) ?? NetworkErrors.Describe(e);
+            var error = deadline.TimedOut ?? OtherScheme(request.RequestUri) ?? NetworkErrors.Describe(e);
             return ProbeOutcome.Failure(error, status, latencyUs, tlsExpiresAt);
         }
     }

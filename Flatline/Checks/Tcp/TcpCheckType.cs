@@ -51,17 +51,15 @@ public sealed class TcpProbe(TimeProvider time) : IProbe
     public async Task<ProbeOutcome> CheckAsync(CheckSpec check, CancellationToken cancellationToken)
     {
         var spec = (TcpCheckSpec)check;
-        cancellationToken.ThrowIfCancellationRequested();
-        using var timeout = new CancellationTokenSource(spec.Timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var deadline = new CheckDeadline(spec.Timeout, time, cancellationToken);
         DateTimeOffset? tlsExpiresAt = null;
         var started = time.GetTimestamp();
         try
         {
             // Dual mode: a host name may resolve to IPv4 or IPv6 addresses, tried in turn.
             using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            if (IPAddress.TryParse(spec.Host, out var address)) await socket.ConnectAsync(address, spec.Port, linked.Token);
-            else await socket.ConnectAsync(spec.Host, spec.Port, linked.Token);
+            if (IPAddress.TryParse(spec.Host, out var address)) await socket.ConnectAsync(address, spec.Port, deadline.Token);
+            else await socket.ConnectAsync(spec.Host, spec.Port, deadline.Token);
             if (spec.Tls)
             {
                 await using var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
@@ -75,7 +73,7 @@ public sealed class TcpProbe(TimeProvider time) : IProbe
                             ? true
                             : throw new CertificateRejectedException(CertificateRejectedException.Reason(certificate, chain, errors, time.GetUtcNow()), tlsExpiresAt);
                     },
-                }, linked.Token);
+                }, deadline.Token);
             }
             var latencyUs = (long)time.GetElapsedTime(started).TotalMicroseconds;
             return new ProbeOutcome(true, null, latencyUs, null, tlsExpiresAt);
@@ -83,9 +81,7 @@ public sealed class TcpProbe(TimeProvider time) : IProbe
         catch (Exception e)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var error = timeout.IsCancellationRequested
-                ? NetworkErrors.Timeout(spec.Timeout)
-                : NetworkErrors.Describe(e);
+            var error = deadline.TimedOut ?? NetworkErrors.Describe(e);
             return ProbeOutcome.Failure(error, tlsExpiresAt: tlsExpiresAt);
         }
     }
