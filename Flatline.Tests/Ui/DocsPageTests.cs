@@ -10,7 +10,9 @@ public class DocsPageTests
     {
         await using var browser = await Browser.StartAsync();
         var page = browser.Page;
-        await page.GotoAsync("/docs/");
+        // Scalar's bundle is a few megabytes of script; on two busy cores under the full suite its
+        // "load" event came after the 10 s default, so the page is awaited by what it renders (30 s).
+        await page.GotoAsync("/docs/", new() { WaitUntil = Microsoft.Playwright.WaitUntilState.Commit, Timeout = 30_000 });
         // The document's description and the first operation's summary show Scalar loaded and rendered it.
         await Expect(page.GetByText("Self-hosted uptime monitoring").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Expect(page.GetByText("Liveness: the database is writable and the scheduler ticks").First).ToBeVisibleAsync();
