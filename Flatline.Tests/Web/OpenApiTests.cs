@@ -314,6 +314,26 @@ public class OpenApiTests
         await Assert.That(page.Headers.GetValues("Content-Security-Policy").Single()).Contains("script-src 'self' 'unsafe-inline'");
         using var script = await client.GetAsync("/docs/scalar.js");
         await Assert.That(script.StatusCode).IsEqualTo(HttpStatusCode.OK);
+        // A client that takes no gzip gets Scalar's bundle inflated; one that does gets it as embedded.
+        var plain = await script.Content.ReadAsStringAsync();
+        await Assert.That(plain.Length).IsGreaterThan(1_000_000);
+        await Assert.That(plain).Contains("createApiReference");
+        await Assert.That(script.Content.Headers.ContentEncoding).IsEmpty();
+        using var gzipRequest = new HttpRequestMessage(HttpMethod.Get, "/docs/scalar.js");
+        gzipRequest.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var gzipped = await client.SendAsync(gzipRequest);
+        await Assert.That(gzipped.Content.Headers.ContentEncoding.Single()).IsEqualTo("gzip");
+        var compressed = await gzipped.Content.ReadAsByteArrayAsync();
+        await Assert.That(compressed.Length).IsLessThan(plain.Length / 2);
+        using (var inflate = new System.IO.Compression.GZipStream(new MemoryStream(compressed), System.IO.Compression.CompressionMode.Decompress))
+        using (var reader = new StreamReader(inflate))
+            await Assert.That(await reader.ReadToEndAsync()).IsEqualTo(plain);
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/docs/scalar.js");
+        again.Headers.IfNoneMatch.Add(gzipped.Headers.ETag!);
+        using var notModified = await client.SendAsync(again);
+        await Assert.That(notModified.StatusCode).IsEqualTo(HttpStatusCode.NotModified);
+        using var icon = await client.GetAsync("/docs/favicon.svg");
+        await Assert.That(await icon.Content.ReadAsStringAsync()).Contains("<svg");
         // Everything else keeps the strict policy.
         using var api = await client.GetAsync("/healthz");
         await Assert.That(api.Headers.GetValues("Content-Security-Policy").Single()).DoesNotContain("unsafe-inline");

@@ -1,4 +1,5 @@
-using Scalar.AspNetCore;
+using System.IO.Compression;
+using System.Reflection;
 
 namespace Flatline;
 
@@ -7,7 +8,11 @@ namespace Flatline;
 /// <remarks>The document is made by Microsoft.AspNetCore.OpenApi. The published executable embeds
 /// the document that the build generated (<c>flatline openapi FILE</c> on the JIT build) instead of
 /// the generator, which keeps a megabyte of code out of the single file; a smoke test checks that
-/// the embedded document equals the one the generator makes.</remarks>
+/// the embedded document equals the one the generator makes.
+/// The reference is Scalar's own bundle, shipped inside Scalar.AspNetCore, served here with a page of
+/// ten lines: Scalar.AspNetCore's <c>MapScalarApiReference</c> carries a source-generated serializer
+/// for all of its options (some thirty enums, each a copy of System.Text.Json's generic code) that
+/// cost 1.1 MB of the executable to write one fixed line of configuration.</remarks>
 public static partial class ApiDocs
 {
     public const string DocumentPath = "/openapi/v1.json";
@@ -22,13 +27,76 @@ public static partial class ApiDocs
     public static IEndpointRouteBuilder MapApiDocs(this IEndpointRouteBuilder app)
     {
         MapDocument(app);
-        app.MapScalarApiReference("/docs", options =>
-        {
-            options.WithOpenApiRoutePattern(DocumentPath);
-            options.WithTitle("Flatline API");
-            options.DefaultFonts = false;
-        }).ExcludeFromDescription();
+        // Routing matches /docs and /docs/ alike; the page's relative links want the slash.
+        app.MapGet("/docs", ServePage).ExcludeFromDescription();
+        app.MapGet("/docs/scalar.js", (HttpContext context) => ServeScalarAsset(context, "scalar.js", "text/javascript")).ExcludeFromDescription();
+        app.MapGet("/docs/favicon.svg", (HttpContext context) => ServeScalarAsset(context, "favicon.svg", "image/svg+xml")).ExcludeFromDescription();
         return app;
+    }
+
+    // Scalar's configuration: the document to render, and no web fonts (they would come from a CDN).
+    const string Page = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <title>Flatline API</title>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <link rel="icon" href="/docs/favicon.svg">
+        </head>
+        <body>
+        <div id="app"></div>
+        <script src="/docs/scalar.js"></script>
+        <script>Scalar.createApiReference('#app', {"withDefaultFonts":false,"favicon":"/docs/favicon.svg","sources":[{"title":"v1","url":"/openapi/v1.json"}]})</script>
+        </body>
+        </html>
+        """;
+
+    static Task ServePage(HttpContext context)
+    {
+        if (!context.Request.Path.Value!.EndsWith('/'))
+        {
+            context.Response.Redirect("/docs/");
+            return Task.CompletedTask;
+        }
+        context.Response.ContentType = "text/html;charset=utf-8";
+        context.Response.Headers.CacheControl = "no-cache";
+        return context.Response.WriteAsync(Page);
+    }
+
+    static readonly Assembly ScalarAssembly = typeof(Scalar.AspNetCore.ScalarOptions).Assembly;
+
+    /// <summary>Scalar's assets are embedded gzip-compressed; they are sent as they are (the
+    /// resource stream reads the executable's mapped image, nothing is copied into the heap), or
+    /// inflated while sending for a client that accepts no gzip.</summary>
+    static async Task ServeScalarAsset(HttpContext context, string name, string contentType)
+    {
+        var response = context.Response;
+        await using var stream = ScalarAssembly.GetManifestResourceStream("ScalarStaticAssets." + name);
+        if (stream is null)
+        {
+            response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        var etag = "\"" + ScalarAssembly.GetName().Version + "-" + stream.Length + "\"";
+        response.ContentType = contentType;
+        response.Headers.Vary = "Accept-Encoding";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers.ETag = etag;
+        if (context.Request.Headers.IfNoneMatch.ToString() == etag)
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+        if (context.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.Ordinal))
+        {
+            response.Headers.ContentEncoding = "gzip";
+            response.ContentLength = stream.Length;
+            await stream.CopyToAsync(response.Body, context.RequestAborted);
+            return;
+        }
+        await using var inflated = new GZipStream(stream, CompressionMode.Decompress);
+        await inflated.CopyToAsync(response.Body, context.RequestAborted);
     }
 
     static partial void AddGenerator(IServiceCollection services);
