@@ -27,7 +27,7 @@ public static class FlatlineApp
         Configuration comes from the environment, or a .env file in the working directory
         (the real environment wins): DATABASE_URL, FLATLINE_ADDRESS, PUBLIC_URL, OAUTH_ISSUER_URL,
         OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_REDIRECT_URL, OAUTH_TOKEN_AUTH, JWT_SECRET,
-        MONITOR_CHECKS_RETENTION_DAYS, SWEEP_INTERVAL_SECONDS, LOG_LEVEL. See .env.example.
+        MONITOR_CHECKS_RETENTION_DAYS, SWEEP_INTERVAL_SECONDS, LOG_LEVEL, METRICS_PUBLIC. See .env.example.
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
@@ -179,6 +179,7 @@ public static class FlatlineApp
         builder.Services.AddAuth();
         builder.Services.AddMonitors();
         builder.Services.AddEngine();
+        builder.Services.AddMetrics();
         builder.Services.AddStats();
         builder.Services.AddNotifications();
         builder.Services.AddApiDocs();
@@ -191,9 +192,10 @@ public static class FlatlineApp
         app.UseRouting();
         app.UseApiAuth();
 
-        // Public: the docs, health, sign-in and the UI's files. Everything under /api/v1 needs a caller.
+        // Public: the docs, health, sign-in and the UI's files (and /metrics with METRICS_PUBLIC). Everything under /api/v1 needs a caller.
         app.MapApiDocs();
         app.MapHealth();
+        app.MapMetrics(settings);
         app.MapAuth();
         if (settings.OAuth is not null) app.MapOidc();
         app.MapUi();

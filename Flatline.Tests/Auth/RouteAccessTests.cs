@@ -22,12 +22,14 @@ public sealed class RouteAccessTests
         {
             var pattern = endpoint.RoutePattern.RawText ?? "";
             var requiresCaller = endpoint.Metadata.GetMetadata<CallerRequired>() is not null;
-            if (!pattern.StartsWith("/api/v1", StringComparison.Ordinal) || pattern == ApiDocs.ApiDocumentPath)
+            // /metrics is guarded too (unless METRICS_PUBLIC says otherwise, which the next test checks).
+            var guardedOutsideApi = pattern == "/metrics";
+            if (!guardedOutsideApi && (!pattern.StartsWith("/api/v1", StringComparison.Ordinal) || pattern == ApiDocs.ApiDocumentPath))
             {
                 await Assert.That(requiresCaller).IsFalse().Because(pattern);
                 continue;
             }
-            await Assert.That(requiresCaller).IsTrue().Because($"{method} {pattern} is an API route");
+            await Assert.That(requiresCaller).IsTrue().Because($"{method} {pattern} is a guarded route");
             var path = string.Join('/', pattern.Split('/').Select(segment => segment.StartsWith('{') ? Guid.CreateVersion7().ToString() : segment));
             using var request = new HttpRequestMessage(new HttpMethod(method), path);
             if (method is not ("GET" or "DELETE")) request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
@@ -39,5 +41,17 @@ public sealed class RouteAccessTests
 
         foreach (var open in new[] { "/healthz", "/auth/config", ApiDocs.DocumentPath, "/" })
             await Assert.That((await anonymous.GetAsync(open)).StatusCode).IsEqualTo(HttpStatusCode.OK).Because(open);
+    }
+
+    [Test]
+    public async Task With_METRICS_PUBLIC_the_metrics_route_alone_opens_up()
+    {
+        await using var server = await FlatlineServer.StartAsync(s => s with { MetricsPublic = true });
+        var metrics = server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Single(e => e.RoutePattern.RawText == "/metrics");
+        await Assert.That(metrics.Metadata.GetMetadata<CallerRequired>()).IsNull();
+        using var anonymous = server.CreateAnonymousClient();
+        await Assert.That((await anonymous.GetAsync("/metrics")).StatusCode).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That((await anonymous.GetAsync("/api/v1/monitors")).StatusCode).IsEqualTo(HttpStatusCode.Unauthorized);
     }
 }

@@ -43,12 +43,14 @@ public sealed record Settings
     public int RetentionDays { get; init; } = 90;
     public int SweepIntervalSeconds { get; init; } = 60;
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    /// <summary>METRICS_PUBLIC=true: /metrics answers without a token (for a scraper on a private network).</summary>
+    public bool MetricsPublic { get; init; }
 
     public static readonly string[] Variables =
     [
         "DATABASE_URL", "FLATLINE_ADDRESS", "PUBLIC_URL", "OAUTH_ISSUER_URL", "OAUTH_CLIENT_ID",
         "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URL", "OAUTH_TOKEN_AUTH", "JWT_SECRET", "MONITOR_CHECKS_RETENTION_DAYS",
-        "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL",
+        "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL", "METRICS_PUBLIC",
     ];
 
     /// <summary>Parses the settings; <paramref name="errors"/> gets one line per problem, naming the variable.</summary>
@@ -93,6 +95,14 @@ public sealed record Settings
         if (Get("LOG_LEVEL") is { } levelText && !TryParseLogLevel(levelText, out logLevel))
             problems.Add($"LOG_LEVEL must be one of trace, debug, information, warning, error, critical, none (got \"{levelText}\")");
 
+        var metricsPublic = false;
+        if (Get("METRICS_PUBLIC") is { } metricsText)
+        {
+            if (metricsText.Equals("true", StringComparison.OrdinalIgnoreCase) || metricsText == "1") metricsPublic = true;
+            else if (!(metricsText.Equals("false", StringComparison.OrdinalIgnoreCase) || metricsText == "0"))
+                problems.Add($"METRICS_PUBLIC must be true or false (got \"{metricsText}\")");
+        }
+
         errors = problems;
         if (problems.Count > 0) return null;
         return new Settings
@@ -105,6 +115,7 @@ public sealed record Settings
             RetentionDays = retention,
             SweepIntervalSeconds = sweep,
             LogLevel = logLevel,
+            MetricsPublic = metricsPublic,
         };
     }
 

@@ -32,11 +32,14 @@ public sealed class ProbeEngine : IHostedService, IDisposable
     Task schedulerLoop = Task.CompletedTask, dispatcherLoop = Task.CompletedTask, writerLoop = Task.CompletedTask;
     int running;
 
-    public ProbeEngine(Scheduler scheduler, ResultWriter writer, TimeProvider time)
+    readonly EngineMetrics metrics;
+
+    public ProbeEngine(Scheduler scheduler, ResultWriter writer, TimeProvider time, EngineMetrics metrics)
     {
         this.scheduler = scheduler;
         this.writer = writer;
         this.time = time;
+        this.metrics = metrics;
     }
 
     public ResultWriter Writer => writer;
@@ -67,6 +70,7 @@ public sealed class ProbeEngine : IHostedService, IDisposable
         try
         {
             var checkedAt = Database.Now(time);
+            metrics.ScheduleLag.Observe(Math.Max(0, checkedAt - job.DueMs) / 1000.0);
             ProbeOutcome outcome;
             try
             {

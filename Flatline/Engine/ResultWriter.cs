@@ -14,13 +14,15 @@ public sealed class ResultWriter
     readonly IResultRecorder[] recorders;
     readonly ICommitListener[] listeners;
     readonly ILogger<ResultWriter> logger;
+    readonly EngineMetrics metrics;
     long? sequence;
 
-    public ResultWriter(Database database, IEnumerable<IResultRecorder> recorders, IEnumerable<ICommitListener> listeners, ILogger<ResultWriter> logger)
+    public ResultWriter(Database database, IEnumerable<IResultRecorder> recorders, IEnumerable<ICommitListener> listeners, EngineMetrics metrics, ILogger<ResultWriter> logger)
     {
         this.database = database;
         this.recorders = [.. recorders.OrderBy(r => r.Stage)];
         this.listeners = [.. listeners];
+        this.metrics = metrics;
         this.logger = logger;
     }
 
@@ -47,7 +49,10 @@ public sealed class ResultWriter
         {
             try
             {
-                return Persist(batch);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var committed = Persist(batch);
+                metrics.WriterBatch.ObserveSince(started);
+                return committed;
             }
             catch (SqliteException e)
             {

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+
+namespace Flatline;
+
+/// <summary>The engine's own figures for <c>/metrics</c>, kept as counters the engine bumps as it
+/// goes: checks by monitor and result since start, the schedule's lag and the writer's batch time
+/// as fixed-bucket histograms. A scrape reads them; nothing here touches the database.</summary>
+public sealed class EngineMetrics : ICommitListener
+{
+    /// <summary>Bucket bounds in seconds, the same for both histograms: from a millisecond to ten seconds.</summary>
+    public static readonly double[] Buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    /// <summary>When the engine was built, at start-up: the process's start for <c>process_start_time_seconds</c>.</summary>
+    public readonly DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
+
+    public readonly Histogram ScheduleLag = new();
+    public readonly Histogram WriterBatch = new();
+
+    readonly Lock gate = new();
+    readonly Dictionary<long, MonitorCounters> monitors = [];
+    long checks, failures;
+
+    public sealed class MonitorCounters
+    {
+        public long Checks, Failures;
+    }
+
+    public long Checks => Interlocked.Read(ref checks);
+    public long Failures => Interlocked.Read(ref failures);
+
+    public void OnCommitted(CommittedBatch batch)
+    {
+        long failed = 0;
+        lock (gate)
+        {
+            foreach (var check in batch.Checks)
+            {
+                if (!monitors.TryGetValue(check.MonitorKey, out var counters)) monitors[check.MonitorKey] = counters = new MonitorCounters();
+                counters.Checks++;
+                if (!check.Outcome.Ok)
+                {
+                    counters.Failures++;
+                    failed++;
+                }
+            }
+        }
+        Interlocked.Add(ref checks, batch.Checks.Count);
+        Interlocked.Add(ref failures, failed);
+    }
+
+    /// <summary>The counters of one monitor, (0, 0) when it has not been checked since start.</summary>
+    public (long Checks, long Failures) Of(long key)
+    {
+        lock (gate) return monitors.TryGetValue(key, out var c) ? (c.Checks, c.Failures) : (0, 0);
+    }
+
+    /// <summary>Drops the counters of monitors that no longer exist.</summary>
+    public void Retain(HashSet<long> keys)
+    {
+        lock (gate)
+        {
+            if (monitors.Count <= keys.Count) return;
+            foreach (var key in monitors.Keys.Where(k => !keys.Contains(k)).ToList()) monitors.Remove(key);
+        }
+    }
+
+    /// <summary>A Prometheus histogram with the fixed <see cref="Buckets"/>, updated without a lock.</summary>
+    public sealed class Histogram
+    {
+        readonly long[] counts = new long[Buckets.Length + 1];
+        long sumMicros;
+
+        public void Observe(double seconds)
+        {
+            var i = 0;
+            while (i < Buckets.Length && seconds > Buckets[i]) i++;
+            Interlocked.Increment(ref counts[i]);
+            Interlocked.Add(ref sumMicros, (long)Math.Round(seconds * 1e6));
+        }
+
+        public void ObserveSince(long startTimestamp) => Observe(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds);
+
+        /// <summary>Cumulative counts per bucket (the last is +Inf, the total count), and the sum in seconds.</summary>
+        public (long[] Cumulative, double Sum) Read()
+        {
+            var cumulative = new long[counts.Length];
+            long running = 0;
+            for (var i = 0; i < counts.Length; i++) cumulative[i] = running += Interlocked.Read(ref counts[i]);
+            return (cumulative, Interlocked.Read(ref sumMicros) / 1e6);
+        }
+    }
+}
