@@ -181,6 +181,7 @@ public static class FlatlineApp
         builder.Services.AddEngine();
         builder.Services.AddStats();
         builder.Services.AddNotifications();
+        builder.Services.AddMaintenance();
         builder.Services.AddApiDocs();
         services?.Invoke(builder.Services);
 
@@ -202,6 +203,8 @@ public static class FlatlineApp
         api.MapMonitors();
         api.MapStats();
         api.MapNotificationChannels();
+        api.MapMaintenance();
+        api.MapTags();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
