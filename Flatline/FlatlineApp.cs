@@ -182,6 +182,7 @@ public static class FlatlineApp
         builder.Services.AddMetrics();
         builder.Services.AddStats();
         builder.Services.AddNotifications();
+        builder.Services.AddMaintenance();
         builder.Services.AddApiDocs();
         services?.Invoke(builder.Services);
 
@@ -204,6 +205,8 @@ public static class FlatlineApp
         api.MapMonitors();
         api.MapStats();
         api.MapNotificationChannels();
+        api.MapMaintenance();
+        api.MapTags();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -237,7 +237,7 @@ public class OpenApiTests
             "ntfy=NtfyChannelConfig,gotify=GotifyChannelConfig,pagerduty=PagerdutyChannelConfig");
         var events = schemas.GetProperty(OpenApiUnions.StreamEvent).GetProperty("discriminator").GetProperty("mapping");
         await Assert.That(string.Join(",", events.EnumerateObject().Select(m => $"{m.Name}={m.Value.GetString()!.Split('/')[^1]}"))).IsEqualTo(
-            "check_result=CheckResultEvent,incident_opened=IncidentEvent,incident_resolved=IncidentEvent,stats_update=StatsUpdateEvent");
+            "check_result=CheckResultEvent,incident_opened=IncidentEvent,incident_resolved=IncidentEvent,maintenance_ended=MaintenanceEvent,maintenance_started=MaintenanceEvent,stats_update=StatsUpdateEvent");
         var stream = json.GetProperty("paths").GetProperty("/api/v1/stats/stream").GetProperty("get").GetProperty("responses").GetProperty("200");
         await Assert.That(stream.GetProperty("content").GetProperty("text/event-stream").GetProperty("schema").GetProperty("$ref").GetString())
             .IsEqualTo("#/components/schemas/" + OpenApiUnions.StreamEvent);

@@ -42,8 +42,15 @@ public sealed class RecordedResult(long monitorKey, string monitorId, int retrie
     /// <summary>Notification events written for this result.</summary>
     public int Notifications { get; set; }
 
+    /// <summary>The quiet parts of [SpanFrom, At) (maintenance, offline), which the history stage counts apart; null when none.</summary>
+    public IReadOnlyList<QuietSpan>? Quiet { get; set; }
+
+    /// <summary>Why the state stage held back the incident this failure would have opened (maintenance,
+    /// offline, or a parent that is down); null when nothing held it.</summary>
+    public string? HeldBy { get; set; }
+
     public CommittedCheck Committed() =>
-        new(MonitorKey, MonitorId, At, Outcome, After, Transition, Incident, SpanFrom, Before.Status == MonitorStatus.Down);
+        new(MonitorKey, MonitorId, At, Outcome, After, Transition, Incident, SpanFrom, Before.Status == MonitorStatus.Down, Quiet);
 }
 
 /// <summary>Writes its part of each result inside the writer's transaction.</summary>
@@ -63,7 +70,7 @@ public interface IBatchRecorder : IDisposable
 /// <summary>What one persisted result changed, as the listeners get it after the commit.</summary>
 public sealed record CommittedCheck(
     long MonitorKey, string MonitorId, long At, ProbeOutcome Outcome, MonitorState State, Transition Transition, IncidentView? Incident,
-    long SpanFrom, bool WasDown);
+    long SpanFrom, bool WasDown, IReadOnlyList<QuietSpan>? Quiet = null);
 
 /// <summary>One committed transaction. <see cref="Sequence"/> increases by one per batch and is
 /// stored in the same transaction, so a reader can tell which batches a snapshot holds.</summary>

@@ -21,18 +21,22 @@ public sealed class CheckRecorder : IResultRecorder
 }
 
 /// <summary>The hourly and daily rollups. The time since the last result is enabled time, and down
-/// time when the monitor was down, so the rollups' down time is exactly the incidents' duration.</summary>
-public sealed class RollupRecorder : IResultRecorder
+/// time when the monitor was down, so the rollups' down time is exactly the incidents' duration;
+/// its quiet parts (maintenance, Flatline offline) count apart, as neither.</summary>
+public sealed class RollupRecorder(IEnumerable<IQuietTime> quietTime) : IResultRecorder
 {
+    readonly IQuietTime[] quiet = [.. quietTime];
+
     public RecordStage Stage => RecordStage.History;
 
-    public IBatchRecorder Begin(SqliteConnection connection, SqliteTransaction transaction) => new Batch(new RollupWriter(connection, transaction));
+    public IBatchRecorder Begin(SqliteConnection connection, SqliteTransaction transaction) => new Batch(new RollupWriter(connection, transaction), quiet);
 
-    sealed class Batch(RollupWriter rollups) : IBatchRecorder
+    sealed class Batch(RollupWriter rollups, IQuietTime[] quiet) : IBatchRecorder
     {
         public void Record(RecordedResult r)
         {
-            rollups.AddSpan(r.MonitorKey, r.SpanFrom, r.At, r.Before.Status == MonitorStatus.Down);
+            r.Quiet = QuietTime.Spans(quiet, r.MonitorKey, r.SpanFrom, r.At);
+            rollups.AddSpan(r.MonitorKey, r.SpanFrom, r.At, r.Before.Status == MonitorStatus.Down, r.Quiet);
             rollups.AddCheck(r.MonitorKey, r.At, r.Outcome.Ok, r.Outcome.LatencyUs);
         }
 
@@ -40,22 +44,26 @@ public sealed class RollupRecorder : IResultRecorder
     }
 }
 
-/// <summary>The state machine: the monitor's status and failure count, and the incident it opens or resolves.</summary>
-public sealed class StateRecorder : IResultRecorder
+/// <summary>The state machine: the monitor's status and failure count, and the incident it opens or
+/// resolves. <see cref="IncidentHold"/> may hold back an incident (and so its alert); a recovery is never held.</summary>
+public sealed class StateRecorder(IEnumerable<IQuietTime> quietTime) : IResultRecorder
 {
+    readonly IQuietTime[] quiet = [.. quietTime];
+
     public RecordStage Stage => RecordStage.State;
 
     public IBatchRecorder Begin(SqliteConnection connection, SqliteTransaction transaction) => new Batch(
         Sql.Prepare(connection, transaction,
             "UPDATE monitors SET status = $status, consecutive_failures = $failures, last_checked_at = $at, accounted_until = $at, tls_expires_at = coalesce($tls, tls_expires_at) WHERE id = $id",
             "$status", "$failures", "$at", "$tls", "$id"),
-        new IncidentStore.BatchWriter(connection, transaction));
+        new IncidentStore.BatchWriter(connection, transaction),
+        new IncidentHold(connection, transaction, quiet));
 
-    sealed class Batch(SqliteCommand update, IncidentStore.BatchWriter incidents) : IBatchRecorder
+    sealed class Batch(SqliteCommand update, IncidentStore.BatchWriter incidents, IncidentHold hold) : IBatchRecorder
     {
         public void Record(RecordedResult r)
         {
-            var (next, transition) = StateMachine.Apply(r.Before, r.Outcome.Ok, r.Retries);
+            var (next, transition) = hold.Apply(r, StateMachine.Apply(r.Before, r.Outcome.Ok, r.Retries));
             update.Bind((int)next.Status, next.ConsecutiveFailures, r.At, r.Outcome.TlsExpiresAt?.ToUnixTimeMilliseconds(), r.MonitorKey).ExecuteNonQuery();
             r.After = next;
             r.Transition = transition;
@@ -71,6 +79,7 @@ public sealed class StateRecorder : IResultRecorder
         {
             update.Dispose();
             incidents.Dispose();
+            hold.Dispose();
         }
     }
 }

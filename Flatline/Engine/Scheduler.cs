@@ -38,8 +38,14 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
     public int Count => scheduled.Count;
     public long SkippedSlots { get; private set; }
 
+    readonly System.Collections.Concurrent.ConcurrentQueue<long> soon = new();
+
     /// <summary>After a create, update or delete commits; applied on the next tick.</summary>
     public void MonitorChanged(long key) => changes.Enqueue(key);
+
+    /// <summary>Checks the monitor on the next tick (its grid moves to now), e.g. when a maintenance
+    /// window that held back its alerts ends.</summary>
+    public void CheckNow(long key) => soon.Enqueue(key);
 
     public async Task RunAsync(Func<ProbeJob, bool> dispatch, CancellationToken stoppingToken)
     {
@@ -52,6 +58,8 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
             {
                 var now = Database.Now(time);
                 ApplyChanges(now);
+                while (soon.TryDequeue(out var key))
+                    if (scheduled.TryGetValue(key, out var entry)) Enqueue(entry, now);
                 DispatchDue(now, dispatch);
                 // After the work: a beat means the scheduler got through a whole tick.
                 heartbeat.Beat(now);

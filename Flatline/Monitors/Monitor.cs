@@ -28,6 +28,18 @@ public sealed record MonitorView(
     DateTime? TlsExpiresAt)
 {
     public string Target => Config.Target;
+
+    /// <summary>Tag names, in name order.</summary>
+    public List<string> Tags { get; init; } = [];
+
+    /// <summary>Ids of the monitors this one depends on.</summary>
+    public List<string> DependsOn { get; init; } = [];
+
+    /// <summary>Ids of the parents that are down now: while any is, this monitor's failures open no incident.</summary>
+    public List<string> BlockedBy { get; init; } = [];
+
+    /// <summary>Whether a maintenance window covers the monitor now.</summary>
+    public bool InMaintenance { get; init; }
 }
 
 /// <summary>One stored check. <c>id</c> is made from the monitor and the time (see <see cref="CheckIds"/>);
@@ -69,5 +81,5 @@ public sealed record IncidentView(
 /// <summary>A monitor with the internal key and revision the engine works with.</summary>
 public sealed record StoredMonitor(long Key, int Revision, MonitorView View)
 {
-    public MonitorDraft Draft => new(View.Name, View.Config, View.Interval, View.Timeout, View.Retries, View.Enabled);
+    public MonitorDraft Draft => new(View.Name, View.Config, View.Interval, View.Timeout, View.Retries, View.Enabled, View.Tags, View.DependsOn);
 }

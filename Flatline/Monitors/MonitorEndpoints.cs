@@ -20,8 +20,9 @@ public static class MonitorEndpoints
         return app;
     }
 
-    static Ok<List<MonitorView>> ListMonitors(MonitorStore monitors) =>
-        TypedResults.Ok(monitors.List().ConvertAll(m => m.View));
+    /// <param name="tag">Only monitors that carry this tag.</param>
+    static Ok<List<MonitorView>> ListMonitors(string? tag, MonitorStore monitors) =>
+        TypedResults.Ok(monitors.List().Where(m => tag is null || m.View.Tags.Contains(tag)).Select(m => m.View).ToList());
 
     static Results<Ok<MonitorView>, ProblemHttpResult> GetMonitor(string id, MonitorStore monitors) =>
         monitors.Get(id) is { } monitor ? TypedResults.Ok(monitor.View) : Problems.NotFound("monitor");

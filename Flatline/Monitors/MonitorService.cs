@@ -21,6 +21,7 @@ public sealed class MonitorService(MonitorStore monitors, CheckTypes checkTypes,
     public MonitorWrite Create(JsonElement body)
     {
         if (MonitorValidator.Validate(body, null, checkTypes, out var errors) is not { } draft) return new(null, errors);
+        if (Dependencies.Problems(null, draft.DependsOn ?? [], monitors) is { } problems) return new(null, problems);
         return Changed(monitors.Create(draft));
     }
 
@@ -29,6 +30,7 @@ public sealed class MonitorService(MonitorStore monitors, CheckTypes checkTypes,
     {
         if (monitors.Get(id) is not { } current) return MonitorWrite.NotFound;
         if (MonitorValidator.Validate(body, partial ? current.Draft : null, checkTypes, out var errors) is not { } draft) return new(null, errors);
+        if (Dependencies.Problems(current.View, draft.DependsOn ?? [], monitors) is { } problems) return new(null, problems);
         return monitors.Update(id, draft) is { } updated ? Changed(updated) : MonitorWrite.NotFound;
     }
 

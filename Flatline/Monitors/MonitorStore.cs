@@ -4,8 +4,17 @@ using Microsoft.Data.Sqlite;
 namespace Flatline;
 
 /// <summary>Monitors, their checks and incidents in SQLite. Every write is one transaction.</summary>
-public sealed class MonitorStore(Database database, TimeProvider time)
+public sealed class MonitorStore(Database database, TimeProvider time, IEnumerable<IQuietTime>? quietTime = null)
 {
+    readonly IQuietTime[] maintenance = [.. (quietTime ?? []).Where(q => q.Kind == QuietKind.Maintenance)];
+
+    /// <summary>Sets <see cref="MonitorView.InMaintenance"/> from the maintenance calendar.</summary>
+    StoredMonitor? Annotate(StoredMonitor? monitor)
+    {
+        if (monitor is null || maintenance.Length == 0 || !monitor.View.Enabled) return monitor;
+        return QuietTime.IsQuiet(maintenance, monitor.Key, Database.Now(time)) ? monitor with { View = monitor.View with { InMaintenance = true } } : monitor;
+    }
+
     const string Columns = "id, revision, uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, status, last_checked_at, tls_expires_at";
 
     public List<StoredMonitor> List()
@@ -13,22 +22,80 @@ public sealed class MonitorStore(Database database, TimeProvider time)
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM monitors ORDER BY id";
-        using var reader = command.ExecuteReader();
         var monitors = new List<StoredMonitor>();
-        while (reader.Read()) monitors.Add(Read(reader));
-        return monitors;
+        using (var reader = command.ExecuteReader())
+            while (reader.Read()) monitors.Add(Read(reader));
+        return WithRelations(connection, null, monitors, null).ConvertAll(m => Annotate(m)!);
+    }
+
+    /// <summary>Adds tags, parents and the parents that are down, read for all of <paramref name="monitors"/> at once
+    /// (<paramref name="key"/>: for that one monitor only).</summary>
+    static List<StoredMonitor> WithRelations(SqliteConnection connection, SqliteTransaction? transaction, List<StoredMonitor> monitors, long? key)
+    {
+        var tags = new Dictionary<long, List<string>>();
+        var parents = new Dictionary<long, List<string>>();
+        var blocked = new Dictionary<long, List<string>>();
+        var filter = key is null ? "" : " WHERE x.monitor_id = $key";
+        Group(connection, transaction, $"SELECT x.monitor_id, t.name, 0 FROM monitor_tags x JOIN tags t ON t.id = x.tag_id{filter} ORDER BY t.name", key, tags, null);
+        Group(connection, transaction, $"""
+            SELECT x.monitor_id, p.uid, p.enabled = 1 AND p.status = 2 FROM (SELECT child_id AS monitor_id, parent_id FROM monitor_dependencies) x
+            JOIN monitors p ON p.id = x.parent_id{filter} ORDER BY p.id
+            """, key, parents, blocked);
+        return monitors.ConvertAll(m => m with
+        {
+            View = m.View with
+            {
+                Tags = tags.GetValueOrDefault(m.Key) ?? [],
+                DependsOn = parents.GetValueOrDefault(m.Key) ?? [],
+                BlockedBy = m.View.Status == MonitorStatus.Paused ? [] : blocked.GetValueOrDefault(m.Key) ?? [],
+            },
+        });
+    }
+
+    static void Group(SqliteConnection connection, SqliteTransaction? transaction, string sql, long? key,
+        Dictionary<long, List<string>> all, Dictionary<long, List<string>>? flagged)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        if (key is not null) command.Parameters.AddWithValue("$key", key);
+        using var rows = command.ExecuteReader();
+        while (rows.Read())
+        {
+            var monitor = rows.GetInt64(0);
+            Add(all, monitor, rows.GetString(1));
+            if (flagged is not null && rows.GetBoolean(2)) Add(flagged, monitor, rows.GetString(1));
+        }
+
+        static void Add(Dictionary<long, List<string>> map, long monitor, string value)
+        {
+            if (!map.TryGetValue(monitor, out var list)) map[monitor] = list = [];
+            list.Add(value);
+        }
+    }
+
+    /// <summary>Every dependency edge as (child id, parent id), for cycle checks.</summary>
+    public List<(string Child, string Parent)> Dependencies()
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT c.uid, p.uid FROM monitor_dependencies d JOIN monitors c ON c.id = d.child_id JOIN monitors p ON p.id = d.parent_id";
+        using var rows = command.ExecuteReader();
+        var edges = new List<(string, string)>();
+        while (rows.Read()) edges.Add((rows.GetString(0), rows.GetString(1)));
+        return edges;
     }
 
     public StoredMonitor? Get(string id)
     {
         using var connection = database.Open();
-        return Get(connection, null, "uid = $key", id);
+        return Annotate(Get(connection, null, "uid = $key", id));
     }
 
     public StoredMonitor? Get(long key)
     {
         using var connection = database.Open();
-        return Get(connection, null, "id = $key", key);
+        return Annotate(Get(connection, null, "id = $key", key));
     }
 
     static StoredMonitor? Get(SqliteConnection connection, SqliteTransaction? transaction, string where, object key)
@@ -37,15 +104,22 @@ public sealed class MonitorStore(Database database, TimeProvider time)
         command.Transaction = transaction;
         command.CommandText = $"SELECT {Columns} FROM monitors WHERE {where}";
         command.Parameters.AddWithValue("$key", key);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? Read(reader) : null;
+        StoredMonitor monitor;
+        using (var reader = command.ExecuteReader())
+        {
+            if (!reader.Read()) return null;
+            monitor = Read(reader);
+        }
+        return WithRelations(connection, transaction, [monitor], monitor.Key)[0];
     }
 
     public StoredMonitor Create(MonitorDraft draft)
     {
         var now = Database.Now(time);
         using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO monitors (uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, enabled_at, accounted_until)
             VALUES ($uid, $name, $config, $interval, $timeout, $retries, $enabled, $now, $now, CASE WHEN $enabled THEN $now END, CASE WHEN $enabled THEN $now END)
@@ -55,7 +129,10 @@ public sealed class MonitorStore(Database database, TimeProvider time)
         BindDraft(command, draft);
         command.Parameters.AddWithValue("$now", now);
         var key = (long)command.ExecuteScalar()!;
-        return Get(connection, null, "id = $key", key)!;
+        Tags.Write(connection, transaction, key, draft);
+        var created = Get(connection, transaction, "id = $key", key)!;
+        transaction.Commit();
+        return Annotate(created)!;
     }
 
     /// <summary>Applies a validated draft. Pausing resolves an open incident (no recovery alert);
@@ -106,9 +183,10 @@ public sealed class MonitorStore(Database database, TimeProvider time)
         command.Parameters.AddWithValue("$bump", checkChanged || old.Enabled != draft.Enabled ? 1 : 0);
         command.Parameters.AddWithValue("$key", current.Key);
         command.ExecuteNonQuery();
+        Tags.Write(connection, transaction, current.Key, draft);
         var updated = Get(connection, transaction, "id = $key", current.Key)!;
         transaction.Commit();
-        return updated;
+        return Annotate(updated);
     }
 
     /// <summary>Deletes the monitor with its checks, incidents and links. Returns its key, or null.</summary>

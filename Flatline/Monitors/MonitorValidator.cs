@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace Flatline;
 
 /// <summary>A validated monitor, ready to store.</summary>
-public sealed record MonitorDraft(string Name, MonitorConfig Config, int Interval, int Timeout, int Retries, bool Enabled);
+public sealed record MonitorDraft(string Name, MonitorConfig Config, int Interval, int Timeout, int Retries, bool Enabled,
+    List<string>? Tags = null, List<string>? DependsOn = null);
 
 /// <summary>Checks a create, replace or patch body by hand and names each bad field, so that a
 /// rejected request stores nothing and says exactly what to fix.</summary>
@@ -50,7 +51,30 @@ public static class MonitorValidator
         if (body.TryGetProperty("config", out var configElement)) config = checkTypes.Validate(configElement, problems);
         else if (existing is null) Add(problems, "config", "is required");
 
-        return problems.Count == 0 ? new MonitorDraft(name!, config!, interval, timeout, retries, enabled) : null;
+        var tags = Strings(body, "tags", existing?.Tags, Tags.Problem, problems);
+        var dependsOn = Strings(body, "depends_on", existing?.DependsOn, id => id.Length <= 64 ? null : "each item must be a monitor id", problems);
+
+        return problems.Count == 0 ? new MonitorDraft(name!, config!, interval, timeout, retries, enabled, tags, dependsOn) : null;
+    }
+
+    /// <summary>A list of distinct trimmed strings (absent: <paramref name="fallback"/>, or none).</summary>
+    static List<string> Strings(JsonElement body, string field, List<string>? fallback, Func<string, string?> problem, Dictionary<string, string[]> problems)
+    {
+        if (!body.TryGetProperty(field, out var element) || element.ValueKind == JsonValueKind.Null) return fallback ?? [];
+        var list = new List<string>();
+        if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() > 50)
+        {
+            Add(problems, field, "must be an array of at most 50 strings");
+            return list;
+        }
+        foreach (var item in element.EnumerateArray())
+        {
+            var value = item.ValueKind == JsonValueKind.String ? item.GetString()!.Trim() : null;
+            if (value is null || value.Length == 0) Add(problems, field, "each item must be a non-empty string");
+            else if (problem(value) is { } message) Add(problems, field, message);
+            else if (!list.Contains(value)) list.Add(value);
+        }
+        return list;
     }
 
     static int Integer(JsonElement body, string field, int fallback, int min, int max, string? unit, Dictionary<string, string[]> problems)

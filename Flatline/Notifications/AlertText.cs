@@ -16,6 +16,7 @@ public static class AlertText
     {
         NotificationKind.Down => $"{notification.MonitorName} is down",
         NotificationKind.Up => $"{notification.MonitorName} is up",
+        NotificationKind.Notice => notification.Headline ?? "Flatline",
         _ => "Test notification from Flatline",
     };
 
@@ -26,13 +27,14 @@ public static class AlertText
             : notification.StatusCode is { } status ? $"status {status}"
             : "check failed",
         NotificationKind.Up => notification.Downtime is { } downtime ? $"back up after {Duration(downtime)}" : "back up",
+        NotificationKind.Notice => notification.Error ?? "",
         _ => "This is a test. If you can read it, Flatline's alerts reach you here.",
     };
 
     /// <summary>One line for previews and fallbacks: <c>api is down: unexpected status 503 (expected 2xx)</c>.</summary>
     public static string Summary(Notification notification) => notification.Kind switch
     {
-        NotificationKind.Down or NotificationKind.Up => $"{Title(notification)}: {Detail(notification)}",
+        NotificationKind.Down or NotificationKind.Up or NotificationKind.Notice => $"{Title(notification)}: {Detail(notification)}",
         _ => Title(notification),
     };
 

@@ -8,6 +8,10 @@ public enum NotificationKind
     Up,
     /// <summary>A test message asked for through the API.</summary>
     Test,
+    /// <summary>Not about one monitor's incident: a maintenance window started or ended, Flatline lost or
+    /// regained its network. <see cref="Notification.Event"/> names it, <see cref="Notification.Headline"/>
+    /// and <see cref="Notification.Error"/> say it.</summary>
+    Notice,
 }
 
 /// <summary>Everything a sender may say about one event. <see cref="EventId"/> is stable across
@@ -24,8 +28,15 @@ public sealed record Notification(
     int? StatusCode,
     string? Error,
     DateTime CheckedAt,
-    Uri? MonitorLink)
+    Uri? MonitorLink,
+    string? Event = null,
+    string? Headline = null)
 {
+    /// <summary>A notice (<see cref="NotificationKind.Notice"/>): <paramref name="eventName"/> such as
+    /// <c>maintenance.started</c>, a headline and one line of detail.</summary>
+    public static Notification Notice(string eventName, string headline, string detail, DateTime at) =>
+        new("", NotificationKind.Notice, "", "", "", null, null, null, null, detail, at, null, eventName, headline);
+
     /// <summary>How long the monitor was down, for recovery messages.</summary>
     public TimeSpan? Downtime => IncidentStartedAt is { } start && IncidentResolvedAt is { } end ? end - start : null;
 }

@@ -57,7 +57,23 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
         return (long)insert.ExecuteScalar()!;
     }
 
-    static string KindName(NotificationKind kind) => kind switch { NotificationKind.Down => "down", NotificationKind.Up => "up", _ => "test" };
+    static string KindName(NotificationKind kind) => kind switch
+    {
+        NotificationKind.Down => "down", NotificationKind.Up => "up", NotificationKind.Notice => "notice", _ => "test",
+    };
+
+    /// <summary>A notice for each of <paramref name="channels"/>, in the caller's transaction; call
+    /// <see cref="Wake"/> after the commit.</summary>
+    public static int EnqueueNotice(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<long> channels, Notification notice, long now)
+    {
+        var count = 0;
+        foreach (var channel in channels)
+        {
+            Insert(connection, transaction, channel, notice with { EventId = Guid.CreateVersion7().ToString() }, now, now);
+            count++;
+        }
+        return count;
+    }
 
     /// <summary>New events are waiting: look now rather than at the next timer.</summary>
     public void Wake() => wake.TrySetResult();

@@ -44,6 +44,12 @@ public sealed class LiveHub(StatsCache stats, MonitorStore monitors, TimeProvide
         if (clients.TryRemove(id, out var queue)) queue.Writer.TryComplete();
     }
 
+    /// <summary>An event of another feature (maintenance, connectivity) to every client.</summary>
+    public void Publish<T>(T message, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        if (!clients.IsEmpty) Publish(Message(message, type));
+    }
+
     void Publish(byte[] message)
     {
         foreach (var (id, queue) in clients)

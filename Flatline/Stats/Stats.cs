@@ -3,8 +3,11 @@ using System.Text.Json.Serialization;
 namespace Flatline;
 
 /// <summary>One window. <c>uptime</c> is time-based (down time over enabled time), null when the
-/// monitor was never enabled in it; percentiles are of successful checks only, in ms, null when none.</summary>
-public sealed record WindowStats(double? Uptime, long DowntimeSeconds, long Checks, long Failures, double? P50, double? P95, double? P99);
+/// monitor was never enabled in it; percentiles are of successful checks only, in ms, null when none.
+/// Time in maintenance (<c>maintenance_seconds</c>) and while Flatline itself was offline
+/// (<c>offline_seconds</c>) is neither up nor down: it is left out of <c>uptime</c>.</summary>
+public sealed record WindowStats(double? Uptime, long DowntimeSeconds, long Checks, long Failures, double? P50, double? P95, double? P99,
+    long MaintenanceSeconds = 0, long OfflineSeconds = 0);
 
 /// <summary>24h: the last 24 clock hours including the current one; 7d, 30d, 90d: the last N UTC
 /// days including today.</summary>
@@ -17,7 +20,8 @@ public sealed record StatsWindows(
 public sealed record MonitorStats(string MonitorId, StatsWindows Windows);
 
 /// <summary>One UTC day of a monitor's history.</summary>
-public sealed record UptimeDay(string Date, double? Uptime, long DowntimeSeconds, long Checks, long Failures, double? P50, double? P95, double? P99);
+public sealed record UptimeDay(string Date, double? Uptime, long DowntimeSeconds, long Checks, long Failures, double? P50, double? P95, double? P99,
+    long MaintenanceSeconds = 0, long OfflineSeconds = 0);
 
 /// <summary>One bucket of the latency chart, starting at <c>at</c>.</summary>
 public sealed record LatencyPoint(DateTime At, long Checks, long Failures, double? P50, double? P95, double? P99);
@@ -28,16 +32,18 @@ public sealed record LatencySeries(string MonitorId, DateTime From, DateTime To,
 /// the histogram changes, so that reading many windows costs little.</summary>
 public sealed class Aggregate
 {
-    public long Checks, Failures, EnabledMs, DownMs;
+    public long Checks, Failures, EnabledMs, DownMs, MaintenanceMs, OfflineMs;
     readonly LatencyHistogram latency = new();
     double?[]? percentiles;
 
-    public void Add(long checks, long failures, long enabledMs, long downMs, byte[]? latencyBlob)
+    public void Add(long checks, long failures, long enabledMs, long downMs, byte[]? latencyBlob, long maintenanceMs = 0, long offlineMs = 0)
     {
         Checks += checks;
         Failures += failures;
         EnabledMs += enabledMs;
         DownMs += downMs;
+        MaintenanceMs += maintenanceMs;
+        OfflineMs += offlineMs;
         if (latencyBlob is not null)
         {
             latency.Merge(latencyBlob);
@@ -45,12 +51,14 @@ public sealed class Aggregate
         }
     }
 
-    public void Subtract(long checks, long failures, long enabledMs, long downMs, byte[]? latencyBlob)
+    public void Subtract(long checks, long failures, long enabledMs, long downMs, byte[]? latencyBlob, long maintenanceMs = 0, long offlineMs = 0)
     {
         Checks -= checks;
         Failures -= failures;
         EnabledMs -= enabledMs;
         DownMs -= downMs;
+        MaintenanceMs -= maintenanceMs;
+        OfflineMs -= offlineMs;
         if (latencyBlob is not null)
         {
             latency.Subtract(latencyBlob);
@@ -71,14 +79,39 @@ public sealed class Aggregate
 
     public double? Percentile(double q) => latency.Quantile(q) is { } micros ? Math.Round(micros / 1000, 3) : null;
 
-    /// <summary>The window, with <paramref name="liveEnabledMs"/> of time since the last check added.</summary>
-    public WindowStats ToWindow(long liveEnabledMs = 0, long liveDownMs = 0)
+    /// <summary>The window, with the time since the last check added.</summary>
+    public WindowStats ToWindow(LiveTime live = default)
     {
+        var (liveEnabledMs, liveDownMs) = (live.EnabledMs, live.DownMs);
         percentiles ??= [Percentile(0.50), Percentile(0.95), Percentile(0.99)];
         var enabled = EnabledMs + liveEnabledMs;
         var down = DownMs + liveDownMs;
         double? uptime = enabled > 0 ? Math.Clamp(1 - (double)down / enabled, 0, 1) : null;
         // Whole seconds cut like an incident's duration_seconds, so that one incident's downtime is its duration.
-        return new WindowStats(uptime, down / 1000, Checks, Failures, percentiles[0], percentiles[1], percentiles[2]);
+        return new WindowStats(uptime, down / 1000, Checks, Failures, percentiles[0], percentiles[1], percentiles[2],
+            (MaintenanceMs + live.MaintenanceMs) / 1000, (OfflineMs + live.OfflineMs) / 1000);
+    }
+
+    /// <summary>Adds one piece of time: enabled (and down when <paramref name="down"/>), or quiet of its kind.</summary>
+    public void AddTime(long ms, bool down, QuietKind? quiet)
+    {
+        if (quiet == QuietKind.Maintenance) MaintenanceMs += ms;
+        else if (quiet == QuietKind.Offline) OfflineMs += ms;
+        else Add(0, 0, ms, down ? ms : 0, null);
+    }
+}
+
+/// <summary>Time since a monitor's last check, not in the rollups yet, split as the rollups split it.</summary>
+public record struct LiveTime(long EnabledMs, long DownMs, long MaintenanceMs, long OfflineMs)
+{
+    public void Add(long ms, bool down, QuietKind? quiet)
+    {
+        if (quiet == QuietKind.Maintenance) MaintenanceMs += ms;
+        else if (quiet == QuietKind.Offline) OfflineMs += ms;
+        else
+        {
+            EnabledMs += ms;
+            if (down) DownMs += ms;
+        }
     }
 }

@@ -11,8 +11,9 @@ namespace Flatline;
 /// applied again, and one committed after its snapshot is. Rolling a window in place reads the rows
 /// that leave it, which is right only when the database holds exactly the batches the cache has
 /// applied; otherwise the entry is loaded afresh.</remarks>
-public sealed class StatsCache(Database database, TimeProvider time) : ICommitListener, IMonitorChangeListener
+public sealed class StatsCache(Database database, TimeProvider time, IEnumerable<IQuietTime>? quietTime = null) : ICommitListener, IMonitorChangeListener
 {
+    readonly IQuietTime[] quiet = [.. quietTime ?? []];
     const long HourMs = RollupWriter.HourMs, DayMs = RollupWriter.DayMs;
     static readonly int[] DaySpans = [7, 30, 90];
 
@@ -45,7 +46,7 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
                 entries[key] = entry;
             }
             entry = Roll(entry, key, now, reload: true);
-            return entry is null ? null : ToStats(entry, id, now);
+            return entry is null ? null : ToStats(entry, key, id, now);
         }
     }
 
@@ -68,7 +69,7 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
                 var at = e.At;
                 // Add under the current window ends first, then roll: the rows that leave the windows
                 // then hold exactly what the windows hold, this batch included.
-                AddSpan(entry, e.SpanFrom, at, e.WasDown);
+                AddSpan(entry, e.SpanFrom, at, e.WasDown, e.Quiet);
                 if (at / HourMs > entry.Hour - 24) entry.Hours.AddCheck(e.Outcome.Ok, e.Outcome.LatencyUs);
                 for (var w = 0; w < DaySpans.Length; w++)
                     if (at / DayMs > entry.Day - DaySpans[w]) entry.Days[w].AddCheck(e.Outcome.Ok, e.Outcome.LatencyUs);
@@ -80,35 +81,40 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
         }
     }
 
-    static void AddSpan(Entry entry, long from, long to, bool down)
+    static void AddSpan(Entry entry, long from, long to, bool down, IReadOnlyList<QuietSpan>? quiet)
     {
-        foreach (var (hour, ms) in RollupWriter.Split(from, to, HourMs))
-            if (hour > entry.Hour - 24) entry.Hours.Add(0, 0, ms, down ? ms : 0, null);
-        foreach (var (day, ms) in RollupWriter.Split(from, to, DayMs))
-            for (var w = 0; w < DaySpans.Length; w++)
-                if (day > entry.Day - DaySpans[w]) entry.Days[w].Add(0, 0, ms, down ? ms : 0, null);
+        foreach (var (start, end, kind) in QuietTime.Pieces(from, to, quiet))
+        {
+            foreach (var (hour, ms) in RollupWriter.Split(start, end, HourMs))
+                if (hour > entry.Hour - 24) entry.Hours.AddTime(ms, down, kind);
+            foreach (var (day, ms) in RollupWriter.Split(start, end, DayMs))
+                for (var w = 0; w < DaySpans.Length; w++)
+                    if (day > entry.Day - DaySpans[w]) entry.Days[w].AddTime(ms, down, kind);
+        }
     }
 
-    MonitorStats ToStats(Entry entry, string id, long now)
+    MonitorStats ToStats(Entry entry, long key, string id, long now)
     {
         // The time since the last check is not in the rollups yet: count it as it stands.
-        long liveHours = 0, liveHoursDown = 0;
-        var liveDays = new long[DaySpans.Length];
-        var liveDaysDown = new long[DaySpans.Length];
+        var liveHours = new LiveTime();
+        var liveDays = new LiveTime[DaySpans.Length];
         if (entry.Enabled && entry.AccountedUntil is { } from && from < now)
         {
             var down = entry.Status == MonitorStatus.Down;
-            foreach (var (hour, ms) in RollupWriter.Split(from, now, HourMs))
-                if (hour > entry.Hour - 24) { liveHours += ms; if (down) liveHoursDown += ms; }
-            foreach (var (day, ms) in RollupWriter.Split(from, now, DayMs))
-                for (var w = 0; w < DaySpans.Length; w++)
-                    if (day > entry.Day - DaySpans[w]) { liveDays[w] += ms; if (down) liveDaysDown[w] += ms; }
+            foreach (var (start, end, kind) in QuietTime.Pieces(from, now, QuietTime.Spans(quiet, key, from, now)))
+            {
+                foreach (var (hour, ms) in RollupWriter.Split(start, end, HourMs))
+                    if (hour > entry.Hour - 24) liveHours.Add(ms, down, kind);
+                foreach (var (day, ms) in RollupWriter.Split(start, end, DayMs))
+                    for (var w = 0; w < DaySpans.Length; w++)
+                        if (day > entry.Day - DaySpans[w]) liveDays[w].Add(ms, down, kind);
+            }
         }
         return new MonitorStats(id, new StatsWindows(
-            entry.Hours.ToWindow(liveHours, liveHoursDown),
-            entry.Days[0].ToWindow(liveDays[0], liveDaysDown[0]),
-            entry.Days[1].ToWindow(liveDays[1], liveDaysDown[1]),
-            entry.Days[2].ToWindow(liveDays[2], liveDaysDown[2])));
+            entry.Hours.ToWindow(liveHours),
+            entry.Days[0].ToWindow(liveDays[0]),
+            entry.Days[1].ToWindow(liveDays[1]),
+            entry.Days[2].ToWindow(liveDays[2])));
     }
 
     Entry? Load(long key, long now)
@@ -176,10 +182,10 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
             connection = database.Open();
             monitor = Sql.Prepare(connection, null, "SELECT enabled, status, accounted_until FROM monitors WHERE id = $id", "$id");
             hours = Sql.Prepare(connection, null,
-                "SELECT checks, failures, enabled_ms, down_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to",
+                "SELECT checks, failures, enabled_ms, down_ms, latency, maintenance_ms, offline_ms FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to",
                 "$id", "$from", "$to");
             days = Sql.Prepare(connection, null,
-                "SELECT checks, failures, enabled_ms, down_ms, latency, day FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to",
+                "SELECT checks, failures, enabled_ms, down_ms, latency, maintenance_ms, offline_ms, day FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to",
                 "$id", "$from", "$to");
         }
 
@@ -212,7 +218,7 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
             using (var rows = days.Bind(key, entry.Day - 90, entry.Day).ExecuteReader())
                 while (rows.Read())
                     for (var w = 0; w < DaySpans.Length; w++)
-                        if (rows.GetInt64(5) > entry.Day - DaySpans[w]) Add(entry.Days[w], rows, 0);
+                        if (rows.GetInt64(7) > entry.Day - DaySpans[w]) Add(entry.Days[w], rows, 0);
             return entry;
         }
 
@@ -261,7 +267,7 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
         {
             using var leaving = connection.CreateCommand();
             leaving.Transaction = transaction;
-            leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to";
+            leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, latency, maintenance_ms, offline_ms FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to";
             leaving.Parameters.AddWithValue("$id", key);
             leaving.Parameters.AddWithValue("$from", entry.Hour - 24);
             leaving.Parameters.AddWithValue("$to", hour - 24);
@@ -275,7 +281,7 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
             {
                 using var leaving = connection.CreateCommand();
                 leaving.Transaction = transaction;
-                leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, latency FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to";
+                leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, latency, maintenance_ms, offline_ms FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to";
                 leaving.Parameters.AddWithValue("$id", key);
                 leaving.Parameters.AddWithValue("$from", entry.Day - DaySpans[w]);
                 leaving.Parameters.AddWithValue("$to", day - DaySpans[w]);
@@ -288,8 +294,9 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
 
     static void Add(Aggregate aggregate, SqliteDataReader row, int offset) =>
         aggregate.Add(row.GetInt64(offset), row.GetInt64(offset + 1), row.GetInt64(offset + 2), row.GetInt64(offset + 3),
-            row.IsDBNull(offset + 4) ? null : (byte[])row.GetValue(offset + 4));
+            row.IsDBNull(offset + 4) ? null : (byte[])row.GetValue(offset + 4), row.GetInt64(offset + 5), row.GetInt64(offset + 6));
 
     static void Subtract(Aggregate aggregate, SqliteDataReader row) =>
-        aggregate.Subtract(row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.IsDBNull(4) ? null : (byte[])row.GetValue(4));
+        aggregate.Subtract(row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.IsDBNull(4) ? null : (byte[])row.GetValue(4),
+            row.GetInt64(5), row.GetInt64(6));
 }

@@ -5,8 +5,9 @@ namespace Flatline;
 /// <summary>Stats from the hourly and daily rollups, never from raw checks (the latency chart of a
 /// short range reads only that range's checks): a monitor's stats read at most 24 hourly and 90
 /// daily rows, whatever the length of its history.</summary>
-public sealed class StatsStore(Database database, StatsCache cache, TimeProvider time)
+public sealed class StatsStore(Database database, StatsCache cache, TimeProvider time, IEnumerable<IQuietTime> quietTime)
 {
+    readonly IQuietTime[] quiet = [.. quietTime];
     const long HourMs = RollupWriter.HourMs, DayMs = RollupWriter.DayMs;
     /// <summary>Rollups older than this are deleted, so no history reaches further.</summary>
     public const int MaxUptimeDays = RetentionSweeper.RollupRetentionDays;
@@ -22,7 +23,7 @@ public sealed class StatsStore(Database database, StatsCache cache, TimeProvider
             Monitor = Sql.Prepare(connection, transaction,
                 "SELECT enabled, status, accounted_until FROM monitors WHERE id = $id", "$id");
             Daily = Sql.Prepare(connection, transaction,
-                "SELECT day, checks, failures, enabled_ms, down_ms, latency FROM rollups_daily WHERE monitor_id = $id AND day >= $from", "$id", "$from");
+                "SELECT day, checks, failures, enabled_ms, down_ms, latency, maintenance_ms, offline_ms FROM rollups_daily WHERE monitor_id = $id AND day >= $from", "$id", "$from");
         }
 
         public void Dispose()
@@ -65,7 +66,8 @@ public sealed class StatsStore(Database database, StatsCache cache, TimeProvider
     }
 
     static void AddRow(Aggregate aggregate, SqliteDataReader row) =>
-        aggregate.Add(row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.GetInt64(4), row.IsDBNull(5) ? null : (byte[])row.GetValue(5));
+        aggregate.Add(row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.GetInt64(4), row.IsDBNull(5) ? null : (byte[])row.GetValue(5),
+            row.GetInt64(6), row.GetInt64(7));
 
     /// <summary>One row per UTC day, oldest first, today last; null when the monitor does not exist.</summary>
     public List<UptimeDay>? Uptime(string id, int days)
@@ -82,15 +84,16 @@ public sealed class StatsStore(Database database, StatsCache cache, TimeProvider
         using (var rows = reader.Daily.Bind(key, first).ExecuteReader())
             while (rows.Read()) AddRow(aggregates[rows.GetInt64(0) - first], rows);
         if (LiveSpan(reader, key, now) is { } live)
-            foreach (var (bucket, ms) in RollupWriter.Split(live.From, now, DayMs))
-                if (bucket >= first) aggregates[bucket - first].Add(0, 0, ms, live.Down ? ms : 0, null);
+            foreach (var (start, end, kind) in QuietTime.Pieces(live.From, now, QuietTime.Spans(quiet, key, live.From, now)))
+                foreach (var (bucket, ms) in RollupWriter.Split(start, end, DayMs))
+                    if (bucket >= first) aggregates[bucket - first].AddTime(ms, live.Down, kind);
 
         var result = new List<UptimeDay>(days);
         for (var i = 0; i < days; i++)
         {
             var w = aggregates[i].ToWindow();
             var date = DateOnly.FromDateTime(Timestamps.FromMs((first + i) * DayMs)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-            result.Add(new UptimeDay(date, w.Uptime, w.DowntimeSeconds, w.Checks, w.Failures, w.P50, w.P95, w.P99));
+            result.Add(new UptimeDay(date, w.Uptime, w.DowntimeSeconds, w.Checks, w.Failures, w.P50, w.P95, w.P99, w.MaintenanceSeconds, w.OfflineSeconds));
         }
         return result;
     }
@@ -135,7 +138,7 @@ public sealed class StatsStore(Database database, StatsCache cache, TimeProvider
         }
         else
         {
-            command.CommandText = "SELECT hour, checks, failures, enabled_ms, down_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour >= $from AND hour < $to";
+            command.CommandText = "SELECT hour, checks, failures, enabled_ms, down_ms, latency, maintenance_ms, offline_ms FROM rollups_hourly WHERE monitor_id = $id AND hour >= $from AND hour < $to";
             command.Parameters.AddWithValue("$from", start / HourMs);
             command.Parameters.AddWithValue("$to", (to + HourMs - 1) / HourMs);
             using var rows = command.ExecuteReader();

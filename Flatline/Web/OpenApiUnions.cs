@@ -30,6 +30,8 @@ public static class OpenApiUnions
             ("check_result", nameof(CheckResultEvent)),
             ("incident_opened", nameof(IncidentEvent)),
             ("incident_resolved", nameof(IncidentEvent)),
+            ("maintenance_ended", nameof(MaintenanceEvent)),
+            ("maintenance_started", nameof(MaintenanceEvent)),
             ("stats_update", nameof(StatsUpdateEvent)),
         ]);
 

@@ -34,7 +34,7 @@ public sealed class PagerDutySender(SenderHttp http, Uri? endpoint = null) : INo
     {
         if (config.Text(RoutingKey) is not { Length: > 0 } routingKey) return Task.FromResult(SenderHttp.Misconfigured("pagerduty: routing_key is missing"));
         var resolve = notification.Kind == NotificationKind.Up;
-        var dedupKey = notification.Kind == NotificationKind.Test ? notification.EventId : notification.IncidentId ?? notification.EventId;
+        var dedupKey = notification.Kind is NotificationKind.Test or NotificationKind.Notice ? notification.EventId : notification.IncidentId ?? notification.EventId;
         var body = SenderHttp.Json(json =>
         {
             json.WriteStartObject();
@@ -53,7 +53,7 @@ public sealed class PagerDutySender(SenderHttp http, Uri? endpoint = null) : INo
         json.WriteStartObject("payload");
         json.WriteString("summary", summary.Length <= MaxSummary ? summary : summary[..(char.IsHighSurrogate(summary[MaxSummary - 2]) ? MaxSummary - 2 : MaxSummary - 1)] + "…");
         json.WriteString("source", Source(notification.MonitorUrl));
-        json.WriteString("severity", notification.Kind == NotificationKind.Test ? "info" : "critical");
+        json.WriteString("severity", notification.Kind is NotificationKind.Test or NotificationKind.Notice ? "info" : "critical");
         SenderHttp.WriteTime(json, "timestamp", notification.IncidentStartedAt ?? notification.CheckedAt);
         if (notification.MonitorName.Length > 0) json.WriteString("component", notification.MonitorName);
         json.WriteStartObject("custom_details");

@@ -102,13 +102,21 @@ public sealed class WebhookSender(SenderHttp http) : INotificationSender
         {
             NotificationKind.Down => "monitor.down",
             NotificationKind.Up => "monitor.up",
+            NotificationKind.Notice => notification.Event ?? "notice",
             _ => "test",
         });
-        json.WriteStartObject("monitor");
-        json.WriteString("id", notification.MonitorId);
-        json.WriteString("name", notification.MonitorName);
-        json.WriteString("url", notification.MonitorUrl);
-        json.WriteEndObject();
+        if (notification.Kind == NotificationKind.Notice)
+        {
+            json.WriteNull("monitor");
+        }
+        else
+        {
+            json.WriteStartObject("monitor");
+            json.WriteString("id", notification.MonitorId);
+            json.WriteString("name", notification.MonitorName);
+            json.WriteString("url", notification.MonitorUrl);
+            json.WriteEndObject();
+        }
         if (notification.IncidentId is { } incidentId)
         {
             json.WriteStartObject("incident");
