@@ -32,7 +32,7 @@ public sealed class RollupRecorder : IResultRecorder
     {
         public void Record(RecordedResult r)
         {
-            rollups.AddSpan(r.MonitorKey, r.SpanFrom, r.At, r.Before.Status == MonitorStatus.Down);
+            rollups.AddSpan(r.MonitorKey, r.SpanFrom, r.At, r.Before.Status == MonitorStatus.Down, r.Before.Status == MonitorStatus.Degraded);
             rollups.AddCheck(r.MonitorKey, r.At, r.Outcome.Ok, r.Outcome.LatencyUs);
         }
 
@@ -47,17 +47,24 @@ public sealed class StateRecorder : IResultRecorder
 
     public IBatchRecorder Begin(SqliteConnection connection, SqliteTransaction transaction) => new Batch(
         Sql.Prepare(connection, transaction,
-            "UPDATE monitors SET status = $status, consecutive_failures = $failures, last_checked_at = $at, accounted_until = $at, tls_expires_at = coalesce($tls, tls_expires_at) WHERE id = $id",
-            "$status", "$failures", "$at", "$tls", "$id"),
+            """
+            UPDATE monitors SET status = $status, consecutive_failures = $failures, last_checked_at = $at, accounted_until = $at, tls_expires_at = coalesce($tls, tls_expires_at),
+                consecutive_slow = $slow, degraded_reason = $reason, warned_certificate = $warned
+            WHERE id = $id
+            """,
+            "$status", "$failures", "$at", "$tls", "$slow", "$reason", "$warned", "$id"),
         new IncidentStore.BatchWriter(connection, transaction));
 
     sealed class Batch(SqliteCommand update, IncidentStore.BatchWriter incidents) : IBatchRecorder
     {
         public void Record(RecordedResult r)
         {
-            var (next, transition) = StateMachine.Apply(r.Before, r.Outcome.Ok, r.Retries);
-            update.Bind((int)next.Status, next.ConsecutiveFailures, r.At, r.Outcome.TlsExpiresAt?.ToUnixTimeMilliseconds(), r.MonitorKey).ExecuteNonQuery();
+            var (upOrDown, transition) = StateMachine.Apply(r.Before, r.Outcome.Ok, r.Retries);
+            var (next, degradedNotice) = DegradedRules.Apply(r.Before, upOrDown, r.Outcome, r.Retries);
+            update.Bind((int)next.Status, next.ConsecutiveFailures, r.At, r.Outcome.TlsExpiresAt?.ToUnixTimeMilliseconds(),
+                next.ConsecutiveSlow, next.DegradedReason, next.WarnedCertificate, r.MonitorKey).ExecuteNonQuery();
             r.After = next;
+            r.DegradedNotice = degradedNotice;
             r.Transition = transition;
             r.Incident = transition switch
             {

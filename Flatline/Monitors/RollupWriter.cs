@@ -17,12 +17,13 @@ public sealed class RollupWriter : IDisposable
         daily = new Table(connection, transaction, "rollups_daily", "day", DayMs);
     }
 
-    /// <summary>[from, to) was enabled time, and down time too when <paramref name="down"/>.</summary>
-    public void AddSpan(long monitorKey, long from, long to, bool down)
+    /// <summary>[from, to) was enabled time, and down time too when <paramref name="down"/> (degraded
+    /// time when <paramref name="degraded"/>).</summary>
+    public void AddSpan(long monitorKey, long from, long to, bool down, bool degraded = false)
     {
         if (to <= from) return;
-        hourly.AddSpan(monitorKey, from, to, down);
-        daily.AddSpan(monitorKey, from, to, down);
+        hourly.AddSpan(monitorKey, from, to, down, degraded);
+        daily.AddSpan(monitorKey, from, to, down, degraded);
     }
 
     /// <summary>One check at <paramref name="at"/>; the latency of a successful one joins the histogram.</summary>
@@ -66,9 +67,10 @@ public sealed class RollupWriter : IDisposable
         {
             this.size = size;
             addTime = Sql.Prepare(connection, transaction, $"""
-                INSERT INTO {table} (monitor_id, {key}, enabled_ms, down_ms) VALUES ($id, $bucket, $enabled, $down)
-                ON CONFLICT (monitor_id, {key}) DO UPDATE SET enabled_ms = enabled_ms + excluded.enabled_ms, down_ms = down_ms + excluded.down_ms
-                """, "$id", "$bucket", "$enabled", "$down");
+                INSERT INTO {table} (monitor_id, {key}, enabled_ms, down_ms, degraded_ms) VALUES ($id, $bucket, $enabled, $down, $degraded)
+                ON CONFLICT (monitor_id, {key}) DO UPDATE SET enabled_ms = enabled_ms + excluded.enabled_ms, down_ms = down_ms + excluded.down_ms,
+                    degraded_ms = degraded_ms + excluded.degraded_ms
+                """, "$id", "$bucket", "$enabled", "$down", "$degraded");
             addCheck = Sql.Prepare(connection, transaction, $"""
                 INSERT INTO {table} (monitor_id, {key}, checks, failures) VALUES ($id, $bucket, 1, $failed)
                 ON CONFLICT (monitor_id, {key}) DO UPDATE SET checks = checks + 1, failures = failures + excluded.failures
@@ -80,10 +82,10 @@ public sealed class RollupWriter : IDisposable
             writeLatency = Sql.Prepare(connection, transaction, $"UPDATE {table} SET latency = $latency WHERE monitor_id = $id AND {key} = $bucket", "$latency", "$id", "$bucket");
         }
 
-        public void AddSpan(long monitorKey, long from, long to, bool down)
+        public void AddSpan(long monitorKey, long from, long to, bool down, bool degraded)
         {
             foreach (var (bucket, ms) in Split(from, to, size))
-                addTime.Bind(monitorKey, bucket, ms, down ? ms : 0).ExecuteNonQuery();
+                addTime.Bind(monitorKey, bucket, ms, down ? ms : 0, degraded ? ms : 0).ExecuteNonQuery();
         }
 
         public void AddCheck(long monitorKey, long at, bool ok, long? latencyUs)
@@ -98,7 +100,7 @@ public sealed class RollupWriter : IDisposable
 
         public void AddSum(long monitorKey, long bucket, RollupBuffer.Sum sum)
         {
-            addTime.Bind(monitorKey, bucket, sum.EnabledMs, sum.DownMs).ExecuteNonQuery();
+            addTime.Bind(monitorKey, bucket, sum.EnabledMs, sum.DownMs, 0L).ExecuteNonQuery();
             addSum.Bind(monitorKey, bucket, sum.Checks, sum.Failures).ExecuteNonQuery();
             if (sum.Latency is null) return;
             var histogram = Latency(monitorKey, bucket);

@@ -8,6 +8,8 @@ public enum NotificationKind
     Up,
     /// <summary>A test message asked for through the API.</summary>
     Test,
+    /// <summary>The monitor turned degraded (slow, or a certificate near expiry); <see cref="Notification.Error"/> says why.</summary>
+    Degraded,
 }
 
 /// <summary>Everything a sender may say about one event. <see cref="EventId"/> is stable across

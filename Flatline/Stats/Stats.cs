@@ -3,8 +3,10 @@ using System.Text.Json.Serialization;
 namespace Flatline;
 
 /// <summary>One window. <c>uptime</c> is time-based (down time over enabled time), null when the
-/// monitor was never enabled in it; percentiles are of successful checks only, in ms, null when none.</summary>
-public sealed record WindowStats(double? Uptime, long DowntimeSeconds, long Checks, long Failures, double? P50, double? P95, double? P99);
+/// monitor was never enabled in it; percentiles are of successful checks only, in ms, null when none.
+/// <c>degraded_seconds</c> is the time the monitor was degraded (up, but slow or with a certificate near
+/// expiry): counted apart, neither down time nor taken off the uptime.</summary>
+public sealed record WindowStats(double? Uptime, long DowntimeSeconds, long Checks, long Failures, double? P50, double? P95, double? P99, long DegradedSeconds = 0);
 
 /// <summary>24h: the last 24 clock hours including the current one; 7d, 30d, 90d: the last N UTC
 /// days including today.</summary>
@@ -17,7 +19,7 @@ public sealed record StatsWindows(
 public sealed record MonitorStats(string MonitorId, StatsWindows Windows);
 
 /// <summary>One UTC day of a monitor's history.</summary>
-public sealed record UptimeDay(string Date, double? Uptime, long DowntimeSeconds, long Checks, long Failures, double? P50, double? P95, double? P99);
+public sealed record UptimeDay(string Date, double? Uptime, long DowntimeSeconds, long Checks, long Failures, double? P50, double? P95, double? P99, long DegradedSeconds = 0);
 
 /// <summary>One bucket of the latency chart, starting at <c>at</c>.</summary>
 public sealed record LatencyPoint(DateTime At, long Checks, long Failures, double? P50, double? P95, double? P99);
@@ -28,16 +30,17 @@ public sealed record LatencySeries(string MonitorId, DateTime From, DateTime To,
 /// the histogram changes, so that reading many windows costs little.</summary>
 public sealed class Aggregate
 {
-    public long Checks, Failures, EnabledMs, DownMs;
+    public long Checks, Failures, EnabledMs, DownMs, DegradedMs;
     readonly LatencyHistogram latency = new();
     double?[]? percentiles;
 
-    public void Add(long checks, long failures, long enabledMs, long downMs, byte[]? latencyBlob)
+    public void Add(long checks, long failures, long enabledMs, long downMs, long degradedMs, byte[]? latencyBlob)
     {
         Checks += checks;
         Failures += failures;
         EnabledMs += enabledMs;
         DownMs += downMs;
+        DegradedMs += degradedMs;
         if (latencyBlob is not null)
         {
             latency.Merge(latencyBlob);
@@ -45,12 +48,13 @@ public sealed class Aggregate
         }
     }
 
-    public void Subtract(long checks, long failures, long enabledMs, long downMs, byte[]? latencyBlob)
+    public void Subtract(long checks, long failures, long enabledMs, long downMs, long degradedMs, byte[]? latencyBlob)
     {
         Checks -= checks;
         Failures -= failures;
         EnabledMs -= enabledMs;
         DownMs -= downMs;
+        DegradedMs -= degradedMs;
         if (latencyBlob is not null)
         {
             latency.Subtract(latencyBlob);
@@ -72,13 +76,14 @@ public sealed class Aggregate
     public double? Percentile(double q) => latency.Quantile(q) is { } micros ? Math.Round(micros / 1000, 3) : null;
 
     /// <summary>The window, with <paramref name="liveEnabledMs"/> of time since the last check added.</summary>
-    public WindowStats ToWindow(long liveEnabledMs = 0, long liveDownMs = 0)
+    public WindowStats ToWindow(long liveEnabledMs = 0, long liveDownMs = 0, long liveDegradedMs = 0)
     {
         percentiles ??= [Percentile(0.50), Percentile(0.95), Percentile(0.99)];
         var enabled = EnabledMs + liveEnabledMs;
         var down = DownMs + liveDownMs;
         double? uptime = enabled > 0 ? Math.Clamp(1 - (double)down / enabled, 0, 1) : null;
         // Whole seconds cut like an incident's duration_seconds, so that one incident's downtime is its duration.
-        return new WindowStats(uptime, down / 1000, Checks, Failures, percentiles[0], percentiles[1], percentiles[2]);
+        return new WindowStats(uptime, down / 1000, Checks, Failures, percentiles[0], percentiles[1], percentiles[2],
+            (DegradedMs + liveDegradedMs) / 1000);
     }
 }

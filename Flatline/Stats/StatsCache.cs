@@ -68,7 +68,7 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
                 var at = e.At;
                 // Add under the current window ends first, then roll: the rows that leave the windows
                 // then hold exactly what the windows hold, this batch included.
-                AddSpan(entry, e.SpanFrom, at, e.WasDown);
+                AddSpan(entry, e.SpanFrom, at, e.WasDown, e.WasDegraded);
                 if (at / HourMs > entry.Hour - 24) entry.Hours.AddCheck(e.Outcome.Ok, e.Outcome.LatencyUs);
                 for (var w = 0; w < DaySpans.Length; w++)
                     if (at / DayMs > entry.Day - DaySpans[w]) entry.Days[w].AddCheck(e.Outcome.Ok, e.Outcome.LatencyUs);
@@ -80,35 +80,42 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
         }
     }
 
-    static void AddSpan(Entry entry, long from, long to, bool down)
+    static void AddSpan(Entry entry, long from, long to, bool down, bool degraded)
     {
         foreach (var (hour, ms) in RollupWriter.Split(from, to, HourMs))
-            if (hour > entry.Hour - 24) entry.Hours.Add(0, 0, ms, down ? ms : 0, null);
+            if (hour > entry.Hour - 24) entry.Hours.Add(0, 0, ms, down ? ms : 0, degraded ? ms : 0, null);
         foreach (var (day, ms) in RollupWriter.Split(from, to, DayMs))
             for (var w = 0; w < DaySpans.Length; w++)
-                if (day > entry.Day - DaySpans[w]) entry.Days[w].Add(0, 0, ms, down ? ms : 0, null);
+                if (day > entry.Day - DaySpans[w]) entry.Days[w].Add(0, 0, ms, down ? ms : 0, degraded ? ms : 0, null);
     }
 
     MonitorStats ToStats(Entry entry, string id, long now)
     {
-        // The time since the last check is not in the rollups yet: count it as it stands.
-        long liveHours = 0, liveHoursDown = 0;
-        var liveDays = new long[DaySpans.Length];
-        var liveDaysDown = new long[DaySpans.Length];
+        // The time since the last check is not in the rollups yet: count it as it stands. Plain sums
+        // (24 hours, then each day window), no histograms: this runs for every monitor on every read.
+        Span<long> enabled = stackalloc long[1 + DaySpans.Length], down = stackalloc long[1 + DaySpans.Length], degraded = stackalloc long[1 + DaySpans.Length];
         if (entry.Enabled && entry.AccountedUntil is { } from && from < now)
         {
-            var down = entry.Status == MonitorStatus.Down;
+            var isDown = entry.Status == MonitorStatus.Down;
+            var isDegraded = entry.Status == MonitorStatus.Degraded;
             foreach (var (hour, ms) in RollupWriter.Split(from, now, HourMs))
-                if (hour > entry.Hour - 24) { liveHours += ms; if (down) liveHoursDown += ms; }
+                if (hour > entry.Hour - 24) Live(0, ms, enabled, down, degraded, isDown, isDegraded);
             foreach (var (day, ms) in RollupWriter.Split(from, now, DayMs))
                 for (var w = 0; w < DaySpans.Length; w++)
-                    if (day > entry.Day - DaySpans[w]) { liveDays[w] += ms; if (down) liveDaysDown[w] += ms; }
+                    if (day > entry.Day - DaySpans[w]) Live(w + 1, ms, enabled, down, degraded, isDown, isDegraded);
         }
         return new MonitorStats(id, new StatsWindows(
-            entry.Hours.ToWindow(liveHours, liveHoursDown),
-            entry.Days[0].ToWindow(liveDays[0], liveDaysDown[0]),
-            entry.Days[1].ToWindow(liveDays[1], liveDaysDown[1]),
-            entry.Days[2].ToWindow(liveDays[2], liveDaysDown[2])));
+            entry.Hours.ToWindow(enabled[0], down[0], degraded[0]),
+            entry.Days[0].ToWindow(enabled[1], down[1], degraded[1]),
+            entry.Days[1].ToWindow(enabled[2], down[2], degraded[2]),
+            entry.Days[2].ToWindow(enabled[3], down[3], degraded[3])));
+
+        static void Live(int i, long ms, Span<long> enabled, Span<long> down, Span<long> degraded, bool isDown, bool isDegraded)
+        {
+            enabled[i] += ms;
+            if (isDown) down[i] += ms;
+            if (isDegraded) degraded[i] += ms;
+        }
     }
 
     Entry? Load(long key, long now)
@@ -176,10 +183,10 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
             connection = database.Open();
             monitor = Sql.Prepare(connection, null, "SELECT enabled, status, accounted_until FROM monitors WHERE id = $id", "$id");
             hours = Sql.Prepare(connection, null,
-                "SELECT checks, failures, enabled_ms, down_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to",
+                "SELECT checks, failures, enabled_ms, down_ms, degraded_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to",
                 "$id", "$from", "$to");
             days = Sql.Prepare(connection, null,
-                "SELECT checks, failures, enabled_ms, down_ms, latency, day FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to",
+                "SELECT checks, failures, enabled_ms, down_ms, degraded_ms, latency, day FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to",
                 "$id", "$from", "$to");
         }
 
@@ -212,7 +219,7 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
             using (var rows = days.Bind(key, entry.Day - 90, entry.Day).ExecuteReader())
                 while (rows.Read())
                     for (var w = 0; w < DaySpans.Length; w++)
-                        if (rows.GetInt64(5) > entry.Day - DaySpans[w]) Add(entry.Days[w], rows, 0);
+                        if (rows.GetInt64(6) > entry.Day - DaySpans[w]) Add(entry.Days[w], rows, 0);
             return entry;
         }
 
@@ -261,7 +268,7 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
         {
             using var leaving = connection.CreateCommand();
             leaving.Transaction = transaction;
-            leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to";
+            leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, degraded_ms, latency FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to";
             leaving.Parameters.AddWithValue("$id", key);
             leaving.Parameters.AddWithValue("$from", entry.Hour - 24);
             leaving.Parameters.AddWithValue("$to", hour - 24);
@@ -275,7 +282,7 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
             {
                 using var leaving = connection.CreateCommand();
                 leaving.Transaction = transaction;
-                leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, latency FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to";
+                leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, degraded_ms, latency FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to";
                 leaving.Parameters.AddWithValue("$id", key);
                 leaving.Parameters.AddWithValue("$from", entry.Day - DaySpans[w]);
                 leaving.Parameters.AddWithValue("$to", day - DaySpans[w]);
@@ -286,10 +293,11 @@ public sealed class StatsCache(Database database, TimeProvider time) : ICommitLi
         }
     }
 
+    /// <summary>A row of <c>checks, failures, enabled_ms, down_ms, degraded_ms, latency</c> from <paramref name="offset"/>.</summary>
     static void Add(Aggregate aggregate, SqliteDataReader row, int offset) =>
-        aggregate.Add(row.GetInt64(offset), row.GetInt64(offset + 1), row.GetInt64(offset + 2), row.GetInt64(offset + 3),
-            row.IsDBNull(offset + 4) ? null : (byte[])row.GetValue(offset + 4));
+        aggregate.Add(row.GetInt64(offset), row.GetInt64(offset + 1), row.GetInt64(offset + 2), row.GetInt64(offset + 3), row.GetInt64(offset + 4),
+            row.IsDBNull(offset + 5) ? null : (byte[])row.GetValue(offset + 5));
 
     static void Subtract(Aggregate aggregate, SqliteDataReader row) =>
-        aggregate.Subtract(row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.IsDBNull(4) ? null : (byte[])row.GetValue(4));
+        aggregate.Subtract(row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.GetInt64(4), row.IsDBNull(5) ? null : (byte[])row.GetValue(5));
 }

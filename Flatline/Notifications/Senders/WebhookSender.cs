@@ -102,6 +102,7 @@ public sealed class WebhookSender(SenderHttp http) : INotificationSender
         {
             NotificationKind.Down => "monitor.down",
             NotificationKind.Up => "monitor.up",
+            NotificationKind.Degraded => "monitor.degraded",
             _ => "test",
         });
         json.WriteStartObject("monitor");
