@@ -32,13 +32,13 @@ public sealed record DegradedWhen(long? MaxResponseMs, int? TlsExpiryWarnDays)
     static string CertificateText(DateTimeOffset expires, TimeSpan left)
     {
         var date = expires.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var whole = (long)Math.Floor(left.TotalDays);
-        return whole switch
+        // Whole days left, rounded up: a certificate that ends in 2 days and 23 hours "expires in 3 days".
+        var days = (long)Math.Ceiling(left.TotalDays);
+        return days switch
         {
-            < 0 => $"TLS certificate expired on {date}",
-            0 => $"TLS certificate expires within a day ({date})",
+            <= 0 => $"TLS certificate expired on {date}",
             1 => $"TLS certificate expires in 1 day ({date})",
-            _ => $"TLS certificate expires in {whole.ToString(CultureInfo.InvariantCulture)} days ({date})",
+            _ => $"TLS certificate expires in {days.ToString(CultureInfo.InvariantCulture)} days ({date})",
         };
     }
 
