@@ -21,12 +21,17 @@ public abstract record MonitorConfig
 }
 
 /// <summary>What one check does, compiled once from a validated config so that a probe does no
-/// parsing on the hot path.</summary>
-public abstract record CheckSpec(TimeSpan Timeout);
+/// parsing on the hot path. <see cref="DegradedWhen"/> is what makes a successful check count toward
+/// degraded, for the types that have a response time limit or a certificate.</summary>
+public abstract record CheckSpec(TimeSpan Timeout)
+{
+    public DegradedWhen? DegradedWhen { get; init; }
+}
 
 /// <summary>The result of one check. <see cref="LatencyUs"/> is the type's response time (HTTP: to
-/// the response headers; TCP: to the connection, and handshake), null when there was none.</summary>
-public sealed record ProbeOutcome(bool Ok, int? StatusCode, long? LatencyUs, string? Error, DateTimeOffset? TlsExpiresAt)
+/// the response headers; TCP: to the connection, and handshake), null when there was none.
+/// <see cref="Degradation"/> is set on a successful check that was slow or saw a certificate near expiry.</summary>
+public sealed record ProbeOutcome(bool Ok, int? StatusCode, long? LatencyUs, string? Error, DateTimeOffset? TlsExpiresAt, Degradation? Degradation = null)
 {
     public static ProbeOutcome Failure(string error, int? statusCode = null, long? latencyUs = null, DateTimeOffset? tlsExpiresAt = null) =>
         new(false, statusCode, latencyUs, error, tlsExpiresAt);

@@ -15,7 +15,7 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         return QuietTime.IsQuiet(maintenance, monitor.Key, Database.Now(time)) ? monitor with { View = monitor.View with { InMaintenance = true } } : monitor;
     }
 
-    const string Columns = "id, revision, uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, status, last_checked_at, tls_expires_at";
+    const string Columns = "id, revision, uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, status, last_checked_at, tls_expires_at, degraded_reason";
 
     public List<StoredMonitor> List()
     {
@@ -151,7 +151,7 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
 
         if (old.Enabled && !draft.Enabled)
         {
-            // Enabled time, and down time if it was down, runs up to the pause; paused time is neither.
+            // Enabled time, and down (or degraded) time if it was, runs up to the pause; paused time is neither.
             using (var accounted = connection.CreateCommand())
             {
                 accounted.Transaction = transaction;
@@ -161,7 +161,8 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
                 if (reader.Read() && !reader.IsDBNull(0))
                 {
                     using var rollups = new RollupWriter(connection, transaction);
-                    rollups.AddSpan(current.Key, reader.GetInt64(0), now, reader.GetInt32(1) == (int)MonitorStatus.Down);
+                    rollups.AddSpan(current.Key, reader.GetInt64(0), now, reader.GetInt32(1) == (int)MonitorStatus.Down,
+                        reader.GetInt32(1) == (int)MonitorStatus.Degraded);
                 }
             }
             IncidentStore.ResolvePaused(connection, transaction, current.Key, now);
@@ -174,6 +175,8 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
                 retries = $retries, enabled = $enabled, updated_at = $now, revision = revision + $bump,
                 status = CASE WHEN $enabled = enabled THEN status ELSE 0 END,
                 consecutive_failures = CASE WHEN $enabled = enabled THEN consecutive_failures ELSE 0 END,
+                consecutive_slow = CASE WHEN $enabled = enabled THEN consecutive_slow ELSE 0 END,
+                degraded_reason = CASE WHEN $enabled = enabled THEN degraded_reason END,
                 enabled_at = CASE WHEN $enabled = enabled THEN enabled_at WHEN $enabled THEN $now END,
                 accounted_until = CASE WHEN $enabled = enabled THEN accounted_until WHEN $enabled THEN $now END
             WHERE id = $key
@@ -278,7 +281,8 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
             Timestamps.FromMs(reader.GetInt64(9)), Timestamps.FromMs(reader.GetInt64(10)),
             enabled ? (MonitorStatus)reader.GetInt32(11) : MonitorStatus.Paused,
             reader.IsDBNull(12) ? null : Timestamps.FromMs(reader.GetInt64(12)),
-            reader.IsDBNull(13) ? null : Timestamps.FromMs(reader.GetInt64(13)));
+            reader.IsDBNull(13) ? null : Timestamps.FromMs(reader.GetInt64(13)),
+            enabled && !reader.IsDBNull(14) ? reader.GetString(14) : null);
         return new StoredMonitor(reader.GetInt64(0), reader.GetInt32(1), view);
     }
 }

@@ -11,16 +11,17 @@ public static class AlertText
 {
     public const string LinkLabel = "Open in Flatline";
 
-    /// <summary>Who and what: <c>api is down</c>, <c>api is up</c>, or the test's heading.</summary>
+    /// <summary>Who and what: <c>api is down</c>, <c>api is up</c>, <c>api is degraded</c>, or the test's heading.</summary>
     public static string Title(Notification notification) => notification.Kind switch
     {
         NotificationKind.Down => $"{notification.MonitorName} is down",
         NotificationKind.Up => $"{notification.MonitorName} is up",
         NotificationKind.Notice => notification.Headline ?? "Flatline",
+        NotificationKind.Degraded => $"{notification.MonitorName} is degraded",
         _ => "Test notification from Flatline",
     };
 
-    /// <summary>What happened: the check's error, the downtime, or what a test means.</summary>
+    /// <summary>What happened: the check's error, the downtime, why it is degraded, or what a test means.</summary>
     public static string Detail(Notification notification) => notification.Kind switch
     {
         NotificationKind.Down => notification.Error is { Length: > 0 } error ? error
@@ -28,13 +29,14 @@ public static class AlertText
             : "check failed",
         NotificationKind.Up => notification.Downtime is { } downtime ? $"back up after {Duration(downtime)}" : "back up",
         NotificationKind.Notice => notification.Error ?? "",
+        NotificationKind.Degraded => notification.Error is { Length: > 0 } why ? why : "degraded",
         _ => "This is a test. If you can read it, Flatline's alerts reach you here.",
     };
 
     /// <summary>One line for previews and fallbacks: <c>api is down: unexpected status 503 (expected 2xx)</c>.</summary>
     public static string Summary(Notification notification) => notification.Kind switch
     {
-        NotificationKind.Down or NotificationKind.Up or NotificationKind.Notice => $"{Title(notification)}: {Detail(notification)}",
+        NotificationKind.Down or NotificationKind.Up or NotificationKind.Notice or NotificationKind.Degraded => $"{Title(notification)}: {Detail(notification)}",
         _ => Title(notification),
     };
 

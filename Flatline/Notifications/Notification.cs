@@ -12,6 +12,8 @@ public enum NotificationKind
     /// regained its network. <see cref="Notification.Event"/> names it, <see cref="Notification.Headline"/>
     /// and <see cref="Notification.Error"/> say it.</summary>
     Notice,
+    /// <summary>The monitor turned degraded (slow, or a certificate near expiry); <see cref="Notification.Error"/> says why.</summary>
+    Degraded,
 }
 
 /// <summary>Everything a sender may say about one event. <see cref="EventId"/> is stable across

@@ -24,14 +24,17 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
     volatile TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Writes the events of a monitor's transition for its linked channels (only those with
-    /// on_recovery for a recovery) inside the caller's transaction. Returns how many were written.</summary>
+    /// on_recovery for a recovery, on_degraded for degraded) inside the caller's transaction. Returns how many were written.</summary>
     public static int Enqueue(SqliteConnection connection, SqliteTransaction transaction, long monitorKey, Notification template, long now)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = template.Kind == NotificationKind.Up
-            ? "SELECT channel_id FROM monitor_channels WHERE monitor_id = $id AND on_recovery = 1"
-            : "SELECT channel_id FROM monitor_channels WHERE monitor_id = $id";
+        command.CommandText = template.Kind switch
+        {
+            NotificationKind.Up => "SELECT channel_id FROM monitor_channels WHERE monitor_id = $id AND on_recovery = 1",
+            NotificationKind.Degraded => "SELECT channel_id FROM monitor_channels WHERE monitor_id = $id AND on_degraded = 1",
+            _ => "SELECT channel_id FROM monitor_channels WHERE monitor_id = $id",
+        };
         command.Parameters.AddWithValue("$id", monitorKey);
         var targets = new List<long>();
         using (var reader = command.ExecuteReader())
@@ -59,7 +62,7 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
 
     static string KindName(NotificationKind kind) => kind switch
     {
-        NotificationKind.Down => "down", NotificationKind.Up => "up", NotificationKind.Notice => "notice", _ => "test",
+        NotificationKind.Down => "down", NotificationKind.Up => "up", NotificationKind.Notice => "notice", NotificationKind.Degraded => "degraded", _ => "test",
     };
 
     /// <summary>A notice for each of <paramref name="channels"/>, in the caller's transaction; call

@@ -66,7 +66,7 @@ export const monitorsLoaded = signal(false);
 export const loadError = signal(null);
 
 export const counts = computed(() => {
-  const c = { up: 0, down: 0, unknown: 0, paused: 0, total: 0 };
+  const c = { up: 0, degraded: 0, down: 0, unknown: 0, paused: 0, total: 0 };
   for (const e of entries.value.values()) {
     c[e.monitor.value.status]++;
     c.total++;

@@ -37,10 +37,14 @@ const downEntries = computed(() => [...entries.value.values()].filter((e) => e.m
 
 function Overall() {
   const c = counts.value;
-  const state = c.down ? 'down' : c.total && c.up === c.total - c.paused ? 'up' : 'unknown';
+  // Degraded monitors are up (slow, or a certificate near expiry): they spoil "all up", not "none down".
+  const running = c.up + c.degraded;
+  const state = c.down ? 'down' : c.total && running === c.total - c.paused ? (c.degraded ? 'degraded' : 'up') : 'unknown';
   const headline = c.down
     ? `${c.down} of ${c.total} monitor${c.total === 1 ? '' : 's'} down`
-    : c.up && c.up === c.total - c.paused
+    : c.degraded && running === c.total - c.paused
+      ? `${c.degraded} of ${c.total} monitor${c.total === 1 ? '' : 's'} degraded`
+      : c.up && c.up === c.total - c.paused
       ? 'All monitors are up'
       : c.unknown
         ? 'Waiting for first checks'
@@ -51,7 +55,7 @@ function Overall() {
         {headline}
       </h2>
       <ul class="tally">
-        {['up', 'down', 'unknown', 'paused'].map((s) => (
+        {['up', 'degraded', 'down', 'unknown', 'paused'].map((s) => (
           <li key={s}>
             <button type="button" class={`tally-${s}`} aria-pressed={filter.value === s} onClick={() => (filter.value = filter.value === s ? 'all' : s)}>
               <strong>{c[s]}</strong> {statusLabel[s].toLowerCase()}
@@ -142,6 +146,7 @@ function Toolbar() {
         <select value={filter.value} onChange={(e) => ((filter.value = e.currentTarget.value), (shown.value = PAGE))}>
           <option value="all">All statuses</option>
           <option value="up">Up</option>
+          <option value="degraded">Degraded</option>
           <option value="down">Down</option>
           <option value="unknown">Pending</option>
           <option value="paused">Paused</option>

@@ -277,6 +277,11 @@ export function MonitorDetail({ id }) {
         </p>
       )}
       {m.status === 'paused' && <p class="notice">Paused: no checks run and paused time counts neither as up nor as down.</p>}
+      {m.status === 'degraded' && (
+        <p class="notice notice-degraded" data-testid="degraded-reason">
+          Degraded{m.degraded_reason ? `: ${m.degraded_reason}` : ''}. It is up, and this time counts apart from down time.
+        </p>
+      )}
       <StatsGrid stats={entry.stats.value} />
       <Latency id={id} version={version} />
       <Uptime id={id} version={version} />
