@@ -11,7 +11,8 @@ public enum NotificationKind
 }
 
 /// <summary>Everything a sender may say about one event. <see cref="EventId"/> is stable across
-/// retries (the webhook-id); <see cref="MonitorLink"/> is set when PUBLIC_URL is.</summary>
+/// retries (the webhook-id); <see cref="MonitorLink"/> is set when PUBLIC_URL is. A down event with
+/// <see cref="ReminderAt"/> is a reminder (remind_every_minutes) that the incident was still open then.</summary>
 public sealed record Notification(
     string EventId,
     NotificationKind Kind,
@@ -24,7 +25,8 @@ public sealed record Notification(
     int? StatusCode,
     string? Error,
     DateTime CheckedAt,
-    Uri? MonitorLink)
+    Uri? MonitorLink,
+    DateTime? ReminderAt = null)
 {
     /// <summary>How long the monitor was down, for recovery messages.</summary>
     public TimeSpan? Downtime => IncidentStartedAt is { } start && IncidentResolvedAt is { } end ? end - start : null;
