@@ -24,8 +24,9 @@ public class EmailTests
         return JsonSerializer.Deserialize(json.ToJsonString(), FlatlineJson.Default.ChannelConfig)!;
     }
 
-    static EmailSender Sender(X509Certificate2? root = null, TimeSpan? timeout = null) =>
-        new(SenderTests.Http(timeout: timeout), root is null ? null : new X509Certificate2Collection(root));
+    /// <param name="time">The fake clock of the sender tests (fixed Date headers) unless given.</param>
+    static EmailSender Sender(X509Certificate2? root = null, TimeProvider? time = null) =>
+        new(SenderTests.Http(time), root is null ? null : new X509Certificate2Collection(root));
 
     [Test]
     public async Task Over_starttls_with_auth_plain_the_message_arrives_with_both_parts_encoded_headers_and_a_stuffed_dot_line()
@@ -102,7 +103,7 @@ public class EmailTests
         using var authority = new TestCertificateAuthority();
         using var certificate = authority.Issue();
         await using var smtp = await SmtpServer.StartAsync(new() { Security = "starttls", Certificate = certificate, User = "alerts", Password = "secret" });
-        var result = await Sender().SendAsync(Email(smtp.Port, "starttls", host: "localhost", user: "alerts", password: "secret"), SenderTests.Down(), CancellationToken.None);
+        var result = await Sender(time: TimeProvider.System).SendAsync(Email(smtp.Port, "starttls", host: "localhost", user: "alerts", password: "secret"), SenderTests.Down(), CancellationToken.None);
         await Assert.That(result.Delivered).IsFalse();
         await Assert.That(result.Retry).IsTrue();
         await Assert.That(result.Error).IsEqualTo("TLS: certificate not trusted");
@@ -152,7 +153,8 @@ public class EmailTests
     public async Task The_message_keeps_to_mime_line_limits_and_folds_a_long_utf8_subject_into_whole_character_words()
     {
         var notification = SenderTests.Down(name: string.Concat(Enumerable.Repeat("Überwachung 🚨 ", 12))) with { Error = new string('x', 300) + " = end" };
-        var message = EmailSender.Compose(notification, EmailSender.Mailbox.Parse("Flatline <alerts@example.com>")!, [EmailSender.Mailbox.Parse("ops@example.com")!],
+        var message = EmailSender.Compose(notification, EmailSender.Mailbox.Parse("Flatline Überwachung für das Rechenzentrum <alerts@example.com>")!,
+            [EmailSender.Mailbox.Parse("ops@example.com")!, EmailSender.Mailbox.Parse("Zoë Ökonom-Überall von und zu Müllerhausen <zoe.oekonom@example.org>")!],
             SenderTests.Now);
         var lines = message.Split("\r\n");
         await Assert.That(lines.Max(l => l.Length)).IsLessThanOrEqualTo(78);

@@ -129,8 +129,8 @@ public sealed partial class EmailSender(SenderHttp http, X509Certificate2Collect
         var domain = from.Address[(from.Address.LastIndexOf('@') + 1)..];
         var message = new StringBuilder(4096);
         message.Append("Date: ").Append(now.UtcDateTime.ToString("ddd, dd MMM yyyy HH:mm:ss", CultureInfo.InvariantCulture)).Append(" +0000\r\n");
-        message.Append("From: ").Append(from.Header()).Append("\r\n");
-        message.Append("To: ").Append(string.Join(",\r\n ", to.Select(m => m.Header()))).Append("\r\n");
+        message.Append("From: ").Append(from.Header("From: ".Length)).Append("\r\n");
+        message.Append("To: ").Append(string.Join(",\r\n ", to.Select((m, i) => m.Header(i == 0 ? "To: ".Length : 1)))).Append("\r\n");
         message.Append("Subject: ").Append(EncodedText(OneLine(AlertText.Summary(notification)), "Subject: ".Length)).Append("\r\n");
         message.Append("Message-ID: <").Append(notification.EventId).Append('@').Append(domain).Append(">\r\n");
         message.Append("MIME-Version: 1.0\r\n");
@@ -191,21 +191,25 @@ public sealed partial class EmailSender(SenderHttp http, X509Certificate2Collect
     }
 
     /// <summary>The text as is when it is short printable ASCII, else as RFC 2047 encoded words
-    /// (<c>=?utf-8?B?…?=</c>, whole characters in each, at most 75 long) folded onto lines of their own.</summary>
-    internal static string EncodedText(string text, int used)
+    /// (<c>=?utf-8?B?…?=</c>, whole characters in each) folded so that no line passes 76 characters;
+    /// <paramref name="used"/> is how much of the first line the header's name took.</summary>
+    internal static string EncodedText(string text, int used) => used + text.Length <= 78 && IsPlain(text) ? text : EncodedWords(text, used);
+
+    static string EncodedWords(string text, int used)
     {
-        if (used + text.Length <= 78 && text.All(c => c is >= ' ' and <= '~') && !text.Contains("=?", StringComparison.Ordinal)) return text;
-        const int MaxBytes = 45; // 60 characters of base64, inside the 12 of =?utf-8?B? and ?=
         var words = new List<string>();
-        var chunk = new List<byte>(MaxBytes);
+        var chunk = new List<byte>(48);
+        // =?utf-8?B? and ?= take 12 characters; each 3 bytes take 4 characters of base64.
+        var room = (76 - used - 12) / 4 * 3;
         Span<byte> rune = stackalloc byte[4];
         foreach (var r in text.EnumerateRunes())
         {
             var length = r.EncodeToUtf8(rune);
-            if (chunk.Count + length > MaxBytes)
+            if (chunk.Count + length > room)
             {
                 words.Add(Word(chunk));
                 chunk.Clear();
+                room = (76 - 1 - 12) / 4 * 3;
             }
             chunk.AddRange(rune[..length]);
         }
@@ -214,6 +218,9 @@ public sealed partial class EmailSender(SenderHttp http, X509Certificate2Collect
 
         static string Word(List<byte> bytes) => "=?utf-8?B?" + Convert.ToBase64String([.. bytes]) + "?=";
     }
+
+    /// <summary>Printable ASCII that no decoder could mistake for an encoded word.</summary>
+    static bool IsPlain(string text) => text.All(c => c is >= ' ' and <= '~') && !text.Contains("=?", StringComparison.Ordinal);
 
     static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries));
 
@@ -245,14 +252,17 @@ public sealed partial class EmailSender(SenderHttp http, X509Certificate2Collect
             return new Mailbox(name, address);
         }
 
-        /// <summary>As a header shows it: a name of printable ASCII quoted, any other encoded.</summary>
-        public string Header()
+        /// <summary>As a header shows it, after <paramref name="used"/> characters of its line: a name of
+        /// printable ASCII quoted, any other encoded; the address on a line of its own when it would not fit.</summary>
+        public string Header(int used)
         {
             if (Name is null) return Address;
-            var shown = Name.All(c => c is >= ' ' and <= '~') && !Name.Contains("=?", StringComparison.Ordinal)
+            var shown = IsPlain(Name)
                 ? "\"" + Name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\""
-                : EncodedText(Name, 78);
-            return $"{shown} <{Address}>";
+                : EncodedWords(Name, used);
+            var lineEnd = shown.LastIndexOf('\n');
+            var last = lineEnd < 0 ? used + shown.Length : shown.Length - lineEnd - 1;
+            return last + Address.Length + 3 > 78 ? $"{shown}\r\n <{Address}>" : $"{shown} <{Address}>";
         }
     }
 }
