@@ -155,12 +155,11 @@ public sealed class SmtpServer : IAsyncDisposable
             File.WriteAllText(folder.File("cert.pem"), certificate.ExportCertificatePem());
             File.WriteAllText(folder.File("key.pem"), certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
         }
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            var port = LoopbackServer.FreePort();
-            var arguments = new JsonObject
+            var (process, port) = await ChildProcess.StartOnFreePortAsync(free => ChildProcess.StartInfo(Python, ["-u", folder.File("server.py"), new JsonObject
             {
-                ["port"] = port,
+                ["port"] = free,
                 ["out"] = folder.File("mail"),
                 ["security"] = options.Security,
                 ["cert"] = folder.File("cert.pem"),
@@ -170,23 +169,13 @@ public sealed class SmtpServer : IAsyncDisposable
                 ["without"] = new JsonArray([.. options.WithoutMechanisms.Select(m => (JsonNode?)m)]),
                 ["refuse"] = new JsonArray([.. options.Refuse.Select(r => (JsonNode?)r)]),
                 ["behaviour"] = options.Behaviour,
-            }.ToJsonString();
-            var process = ChildProcess.Start(Python, ["-u", folder.File("server.py"), arguments]);
-            try
-            {
-                await process.WaitForLineAsync(l => l == "ready", TimeSpan.FromSeconds(15));
-                return new SmtpServer(folder, process, port);
-            }
-            catch (InvalidOperationException) when (attempt < 5 && process.Output.Contains("Address already in use", StringComparison.Ordinal))
-            {
-                await process.DisposeAsync();
-            }
-            catch
-            {
-                await process.DisposeAsync();
-                folder.Dispose();
-                throw;
-            }
+            }.ToJsonString()]), l => l == "ready", TimeSpan.FromSeconds(15));
+            return new SmtpServer(folder, process, port);
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
         }
     }
 

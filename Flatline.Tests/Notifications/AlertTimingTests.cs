@@ -15,7 +15,7 @@ public class AlertTimingTests
     }
 
     /// <summary>A monitor of the target linked to the channel, enabled once the link is there.</summary>
-    static async Task<string> WatchAsync(HttpClient client, TargetServer target, string channel)
+    internal static async Task<string> WatchAsync(HttpClient client, TargetServer target, string channel)
     {
         var monitor = await OutboxTests.CreateMonitor(client, target.Url("/health").ToString(), enabled: false);
         await OutboxTests.Link(client, monitor, channel);

@@ -204,9 +204,7 @@ public class EmailTests
             """);
         await Assert.That(created.StatusCode).IsEqualTo(HttpStatusCode.Created);
         var channel = (await created.ReadJsonAsync()).GetProperty("id").GetString()!;
-        var monitor = await OutboxTests.CreateMonitor(client, target.Url("/health").ToString(), enabled: false);
-        await OutboxTests.Link(client, monitor, channel);
-        using (await client.PatchJsonAsync($"/api/v1/monitors/{monitor}", """{"enabled":true}""")) { }
+        await AlertTimingTests.WatchAsync(client, target, channel);
 
         await clock.AdvanceUntilAsync(() => smtp.Messages.Count >= 1, TimeSpan.FromSeconds(1));
         await clock.AdvanceAsync(TimeSpan.FromMinutes(1), 30);
