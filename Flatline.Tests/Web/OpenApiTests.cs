@@ -234,7 +234,8 @@ public class OpenApiTests
         var mapping = schemas.GetProperty("ChannelConfig").GetProperty("discriminator").GetProperty("mapping");
         await Assert.That(string.Join(",", mapping.EnumerateObject().Select(m => $"{m.Name}={m.Value.GetString()!.Split('/')[^1]}"))).IsEqualTo(
             "slack=SlackChannelConfig,discord=DiscordChannelConfig,telegram=TelegramChannelConfig,webhook=WebhookChannelConfig," +
-            "ntfy=NtfyChannelConfig,gotify=GotifyChannelConfig,pagerduty=PagerdutyChannelConfig");
+            "ntfy=NtfyChannelConfig,gotify=GotifyChannelConfig,pagerduty=PagerdutyChannelConfig,email=EmailChannelConfig,teams=TeamsChannelConfig," +
+            "matrix=MatrixChannelConfig,pushover=PushoverChannelConfig,mattermost=MattermostChannelConfig,google_chat=GoogleChatChannelConfig");
         var events = schemas.GetProperty(OpenApiUnions.StreamEvent).GetProperty("discriminator").GetProperty("mapping");
         await Assert.That(string.Join(",", events.EnumerateObject().Select(m => $"{m.Name}={m.Value.GetString()!.Split('/')[^1]}"))).IsEqualTo(
             "check_result=CheckResultEvent,incident_opened=IncidentEvent,incident_resolved=IncidentEvent,maintenance_ended=MaintenanceEvent,maintenance_started=MaintenanceEvent,stats_update=StatsUpdateEvent");

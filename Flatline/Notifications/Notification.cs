@@ -17,7 +17,8 @@ public enum NotificationKind
 }
 
 /// <summary>Everything a sender may say about one event. <see cref="EventId"/> is stable across
-/// retries (the webhook-id); <see cref="MonitorLink"/> is set when PUBLIC_URL is.</summary>
+/// retries (the webhook-id); <see cref="MonitorLink"/> is set when PUBLIC_URL is. A down event with
+/// <see cref="ReminderAt"/> is a reminder (remind_every_minutes) that the incident was still open then.</summary>
 public sealed record Notification(
     string EventId,
     NotificationKind Kind,
@@ -32,7 +33,8 @@ public sealed record Notification(
     DateTime CheckedAt,
     Uri? MonitorLink,
     string? Event = null,
-    string? Headline = null)
+    string? Headline = null,
+    DateTime? ReminderAt = null)
 {
     /// <summary>A notice (<see cref="NotificationKind.Notice"/>): <paramref name="eventName"/> such as
     /// <c>maintenance.started</c>, a headline and one line of detail.</summary>

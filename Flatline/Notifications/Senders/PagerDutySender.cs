@@ -50,9 +50,8 @@ public sealed class PagerDutySender(SenderHttp http, Uri? endpoint = null) : INo
 
     static void WriteTrigger(System.Text.Json.Utf8JsonWriter json, Notification notification)
     {
-        var summary = AlertText.Summary(notification);
         json.WriteStartObject("payload");
-        json.WriteString("summary", summary.Length <= MaxSummary ? summary : summary[..(char.IsHighSurrogate(summary[MaxSummary - 2]) ? MaxSummary - 2 : MaxSummary - 1)] + "…");
+        json.WriteString("summary", AlertText.Cut(AlertText.Summary(notification), MaxSummary));
         json.WriteString("source", Source(notification.MonitorUrl));
         json.WriteString("severity", notification.Kind switch
         {
