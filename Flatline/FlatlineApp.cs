@@ -179,6 +179,7 @@ public static class FlatlineApp
         builder.Services.AddAuth();
         builder.Services.AddMonitors();
         builder.Services.AddEngine();
+        builder.Services.AddPush();
         builder.Services.AddStats();
         builder.Services.AddNotifications();
         builder.Services.AddApiDocs();
@@ -197,6 +198,8 @@ public static class FlatlineApp
         app.MapAuth();
         if (settings.OAuth is not null) app.MapOidc();
         app.MapUi();
+        // Public too, as their own groups: a push's token is its credential.
+        app.MapPush();
         var api = app.MapGroup("/api/v1").RequireCaller();
         api.MapApiTokens();
         api.MapMonitors();

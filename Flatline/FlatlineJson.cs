@@ -49,6 +49,7 @@ namespace Flatline;
 [JsonSerializable(typeof(Notification))]
 [JsonSerializable(typeof(NotificationChannel))]
 [JsonSerializable(typeof(ProblemDetails))]
+[JsonSerializable(typeof(PushReply))]
 [JsonSerializable(typeof(SessionUser))]
 [JsonSerializable(typeof(SetupRequest))]
 [JsonSerializable(typeof(StatsUpdateEvent))]
