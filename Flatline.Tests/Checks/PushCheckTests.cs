@@ -187,6 +187,7 @@ public sealed class PushCheckTests
         checks = await WaitForChecks(client, id, 4);
         await Assert.That(checks[0].GetProperty("status").GetString()).IsEqualTo("up");
         await Assert.That(await Shell(Curl(Ping("/256")))).IsEqualTo("not found 404");
+        await Assert.That(await Shell(Curl(Ping("/ok")))).IsEqualTo("not found 404");
     }
 
     [Test]

@@ -33,7 +33,7 @@ public static class PushEndpoints
                 .WithSummary($"{method}: a run began; the next success or failure measures its duration").WithText();
             healthchecks.MapMethods("/{token}/fail", [method], PingFail).WithName("PingFail" + suffix)
                 .WithSummary($"{method}: a failed run").WithText();
-            healthchecks.MapMethods("/{token}/{exitCode:int}", [method], PingExitCode).WithName("PingExitCode" + suffix)
+            healthchecks.MapMethods("/{token}/{exitCode}", [method], PingExitCode).WithName("PingExitCode" + suffix)
                 .WithSummary($"{method}: a run that ended with this exit code (0-255): 0 is a success, anything else a failure").WithText();
         }
         return app;
@@ -67,11 +67,13 @@ public static class PushEndpoints
     static Task<ContentHttpResult> PingFail(string token, PushMonitors pushes, HttpContext context, CancellationToken cancellationToken) =>
         Answer(pushes.PushAsync(token, PushKind.Failure, "push: failed", null, cancellationToken), context);
 
-    static Task<ContentHttpResult> PingExitCode(string token, int exitCode, PushMonitors pushes, HttpContext context, CancellationToken cancellationToken)
+    static Task<ContentHttpResult> PingExitCode(string token, string exitCode, PushMonitors pushes, HttpContext context, CancellationToken cancellationToken)
     {
-        if (exitCode is < 0 or > 255) return Task.FromResult(TypedResults.Text("not found", Text, statusCode: StatusCodes.Status404NotFound));
-        var kind = exitCode == 0 ? PushKind.Success : PushKind.Failure;
-        return Answer(pushes.PushAsync(token, kind, $"exit code {exitCode.ToString(CultureInfo.InvariantCulture)}", null, cancellationToken), context);
+        // Not a route constraint: the document names the path as it is written.
+        if (exitCode.Length > 3 || !int.TryParse(exitCode, NumberStyles.None, CultureInfo.InvariantCulture, out var code) || code > 255)
+            return Task.FromResult(TypedResults.Text("not found", Text, statusCode: StatusCodes.Status404NotFound));
+        var kind = code == 0 ? PushKind.Success : PushKind.Failure;
+        return Answer(pushes.PushAsync(token, kind, $"exit code {code.ToString(CultureInfo.InvariantCulture)}", null, cancellationToken), context);
     }
 
     /// <summary>healthchecks.io's plain-text answers.</summary>
