@@ -180,6 +180,7 @@ public static class FlatlineApp
         builder.Services.AddMonitors();
         builder.Services.AddEngine();
         builder.Services.AddMetrics();
+        builder.Services.AddPush();
         builder.Services.AddStats();
         builder.Services.AddNotifications();
         builder.Services.AddMaintenance();
@@ -200,6 +201,8 @@ public static class FlatlineApp
         app.MapAuth();
         if (settings.OAuth is not null) app.MapOidc();
         app.MapUi();
+        // Public too, as their own groups: a push's token is its credential.
+        app.MapPush();
         var api = app.MapGroup("/api/v1").RequireCaller();
         api.MapApiTokens();
         api.MapMonitors();

@@ -54,6 +54,7 @@ namespace Flatline;
 [JsonSerializable(typeof(Notification))]
 [JsonSerializable(typeof(NotificationChannel))]
 [JsonSerializable(typeof(ProblemDetails))]
+[JsonSerializable(typeof(PushReply))]
 [JsonSerializable(typeof(SessionUser))]
 [JsonSerializable(typeof(SetupRequest))]
 [JsonSerializable(typeof(StatsUpdateEvent))]

@@ -34,7 +34,7 @@ public sealed class HttpAssertionTests
         await Assert.That(errors).IsEmpty();
         var http = (HttpMonitorConfig)config! with { Url = url.AbsoluteUri };
         var spec = Registered[http].Compile(http, TimeSpan.FromSeconds(5));
-        return await Registered[http].Probe.CheckAsync(spec, CancellationToken.None);
+        return await Registered[http].Probe!.CheckAsync(spec, CancellationToken.None);
     }
 
     [Test]
@@ -143,11 +143,11 @@ public sealed class HttpAssertionTests
         await using var target = await JsonTarget();
         var (config, _) = Validate("""[{"source":"body","op":"matches","value":"count\":\\s*3"}]""");
         var http = (HttpMonitorConfig)config! with { Url = target.Url("/").AbsoluteUri, Keyword = "items" };
-        var outcome = await Registered[http].Probe.CheckAsync(Registered[http].Compile(http, TimeSpan.FromSeconds(5)), CancellationToken.None);
+        var outcome = await Registered[http].Probe!.CheckAsync(Registered[http].Compile(http, TimeSpan.FromSeconds(5)), CancellationToken.None);
         await Assert.That(outcome.Error).IsNull();
 
         var missing = http with { Keyword = "nowhere" };
-        var failed = await Registered[http].Probe.CheckAsync(Registered[http].Compile(missing, TimeSpan.FromSeconds(5)), CancellationToken.None);
+        var failed = await Registered[http].Probe!.CheckAsync(Registered[http].Compile(missing, TimeSpan.FromSeconds(5)), CancellationToken.None);
         await Assert.That(failed.Error).IsEqualTo("keyword \"nowhere\" not found");
     }
 
