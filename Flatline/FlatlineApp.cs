@@ -181,6 +181,7 @@ public static class FlatlineApp
         builder.Services.AddEngine();
         builder.Services.AddStats();
         builder.Services.AddNotifications();
+        builder.Services.AddStatusPages();
         builder.Services.AddApiDocs();
         services?.Invoke(builder.Services);
 
@@ -188,13 +189,16 @@ public static class FlatlineApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSecurityHeaders();
+        app.UseStatusPageDomains();
         app.UseRouting();
         app.UseApiAuth();
 
-        // Public: the docs, health, sign-in and the UI's files. Everything under /api/v1 needs a caller.
+        // Public: the docs, health, sign-in, status pages, badges and the UI's files. Everything under /api/v1 needs a caller.
         app.MapApiDocs();
         app.MapHealth();
         app.MapAuth();
+        app.MapPublicStatusPages();
+        app.MapBadges();
         if (settings.OAuth is not null) app.MapOidc();
         app.MapUi();
         var api = app.MapGroup("/api/v1").RequireCaller();
@@ -202,6 +206,7 @@ public static class FlatlineApp
         api.MapMonitors();
         api.MapStats();
         api.MapNotificationChannels();
+        api.MapStatusPages();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
