@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Flatline;
 
 /// <summary>The Shields endpoint format (https://shields.io/badges/endpoint-badge).</summary>
-public sealed record ShieldsEndpoint(int SchemaVersion, string Label, string Message, string Color);
+public sealed record ShieldsEndpoint([property: System.Text.Json.Serialization.JsonPropertyName("schemaVersion")] int SchemaVersion, string Label, string Message, string Color);
 
 /// <summary>README badges of one monitor: its status, its uptime over a window, its median response
 /// time, and the same as Shields endpoint JSON. Public only for a monitor on a page without a
