@@ -94,6 +94,38 @@ public sealed partial class PublicStatusPageTests
     private static partial Regex BarList();
 
     [Test]
+    public async Task A_page_of_50_monitors_with_90_days_of_history_weighs_at_most_30_kb_gzipped_with_its_css_and_script()
+    {
+        await using var server = await FlatlineServer.StartAsync();
+        using var client = server.CreateClient();
+        using var anonymous = server.CreateAnonymousClient();
+        var ids = new List<string>();
+        for (var i = 0; i < 50; i++) ids.Add(await Monitor(client, $"Service number {i:00} in the eu-west region"));
+        foreach (var id in ids) SetState(server, id, MonitorStatus.Up, resolvedIncidentAgoMs: 5 * 86_400_000L);
+        // 90 days of rollups, every seventh day with some down time.
+        var today = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / RollupWriter.DayMs;
+        server.Execute($"""
+            WITH RECURSIVE d(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM d WHERE n < 89)
+            INSERT OR REPLACE INTO rollups_daily (monitor_id, day, checks, failures, enabled_ms, down_ms)
+            SELECT m.id, {today} - d.n, 1440, CASE WHEN d.n % 7 = 3 THEN 12 ELSE 0 END, 86400000, CASE WHEN (d.n + m.id) % 7 = 3 THEN 720000 ELSE 0 END
+            FROM monitors m, d
+            """);
+        var sections = string.Join(",", ids.Chunk(10).Select((chunk, i) =>
+            "{\"name\":\"Region " + i + "\",\"monitors\":[" + string.Join(",", chunk.Select(c => "\"" + c + "\"")) + "]}"));
+        await Page(client, $$"""{"slug":"big","title":"Big status","description":"Everything we run","sections":[{{sections}}]}""");
+
+        long Gzipped(HttpResponseMessage response) => response.Content.Headers.ContentLength ?? throw new InvalidOperationException("no length");
+        async Task<long> Weigh(string path) => Gzipped((await Get(anonymous, path, change: r => r.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("gzip")))).Response);
+        var html = await Weigh("/status/big");
+        var total = html + await Weigh(StatusPageAssets.StylePath) + await Weigh(StatusPageAssets.ScriptPath);
+        await Assert.That(total).IsLessThanOrEqualTo(30 * 1024L).Because($"HTML {html} B gzipped, {total} B with CSS and JS");
+        var text = (await Get(anonymous, "/status/big")).Text;
+        await Assert.That(Regex.Matches(text, "class=\"monitor\"").Count).IsEqualTo(50);
+        await Assert.That(text).Contains("12 min down");
+        Console.WriteLine($"status page weight: HTML {html} B gzipped, {total} B with CSS and JS");
+    }
+
+    [Test]
     public async Task An_unknown_slug_and_a_bad_one_get_the_same_404_and_the_page_answers_304_to_its_etag()
     {
         await using var server = await FlatlineServer.StartAsync();

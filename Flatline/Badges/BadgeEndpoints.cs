@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Flatline;
 
@@ -18,7 +17,8 @@ public static class BadgeEndpoints
 
     public static IEndpointRouteBuilder MapBadges(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/badge/{monitor_id}").WithTags("Badges").AddEndpointFilter(PublicRateLimit.Filter);
+        // Public by its own group; each answer first takes its share of the address's rate limit.
+        var group = app.MapGroup("/badge/{id}").WithTags("Badges");
         group.MapGet("/status.svg", Status).WithName("GetStatusBadge").WithSummary("The monitor's status as an SVG badge")
             .Produces(200, contentType: "image/svg+xml").Produces(304).ProducesProblem(404).ProducesProblem(429);
         group.MapGet("/uptime.svg", Uptime).WithName("GetUptimeBadge").WithSummary("The monitor's uptime over window=24h|7d|30d|90d (default 30d) as an SVG badge")
@@ -34,20 +34,18 @@ public static class BadgeEndpoints
     /// <summary>What a badge says, before it is drawn.</summary>
     public sealed record Badge(string Label, string Message, BadgeSvg.Color Color);
 
-    static Task Status([FromRoute(Name = "monitor_id")] string monitorId, string? label, HttpContext context) =>
-        Answer(context, monitorId, null, label, "status", svg: true);
+    static Task Status(string id, string? label, HttpContext context) => Answer(context, id, null, label, "status", svg: true);
 
-    static Task Uptime([FromRoute(Name = "monitor_id")] string monitorId, string? window, string? label, HttpContext context) =>
-        Answer(context, monitorId, window, label, "uptime", svg: true);
+    static Task Uptime(string id, string? window, string? label, HttpContext context) => Answer(context, id, window, label, "uptime", svg: true);
 
-    static Task Response([FromRoute(Name = "monitor_id")] string monitorId, string? label, HttpContext context) =>
-        Answer(context, monitorId, null, label, "response", svg: true);
+    static Task Response(string id, string? label, HttpContext context) => Answer(context, id, null, label, "response", svg: true);
 
-    static Task Shields([FromRoute(Name = "monitor_id")] string monitorId, string? type, string? window, string? label, HttpContext context) =>
-        Answer(context, monitorId, window, label, type ?? "status", svg: false);
+    static Task Shields(string id, string? type, string? window, string? label, HttpContext context) =>
+        Answer(context, id, window, label, type ?? "status", svg: false);
 
     static async Task Answer(HttpContext context, string monitorId, string? window, string? label, string type, bool svg)
     {
+        if (!await context.RequestServices.GetRequiredService<PublicRateLimit>().AdmitAsync(context)) return;
         var errors = new Dictionary<string, string[]>();
         if (type is not ("status" or "uptime" or "response")) errors["type"] = ["must be status, uptime or response"];
         if (window is not (null or "24h" or "7d" or "30d" or "90d")) errors["window"] = ["must be 24h, 7d, 30d or 90d"];

@@ -106,13 +106,12 @@ public sealed class PublicRateLimit(TimeProvider time)
             if (time.GetElapsedTime(bucket.At, now).TotalSeconds * PerSecond + bucket.Tokens >= Burst) buckets.TryRemove(client, out _);
     }
 
-    /// <summary>An endpoint filter for a public route group: 429 with Retry-After past the limit.</summary>
-    public static ValueTask<object?> Filter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>Takes the request's share; past the limit writes 429 with Retry-After and returns false.</summary>
+    public async ValueTask<bool> AdmitAsync(HttpContext context)
     {
-        var http = context.HttpContext;
-        var limit = http.RequestServices.GetRequiredService<PublicRateLimit>();
-        if (limit.Take(http.Connection.RemoteIpAddress?.ToString() ?? "unknown") is not { } wait) return next(context);
-        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        return ValueTask.FromResult<object?>(TypedResults.Problem(statusCode: 429, title: "Too Many Requests", detail: "too many requests from this address; slow down"));
+        if (Take(context.Connection.RemoteIpAddress?.ToString() ?? "unknown") is not { } wait) return true;
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        await PublicStatusEndpoints.Problem(context, 429, "Too Many Requests", "too many requests from this address; slow down");
+        return false;
     }
 }

@@ -115,7 +115,7 @@ public sealed class PublicPageReader(
     /// <summary>The page's state from its monitors': any down is an outage (major when all are down).</summary>
     public static (PageState State, string Text) Overall(List<PublicMonitor> monitors)
     {
-        int up = 0, down = 0, other = 0, unknown = 0;
+        int up = 0, down = 0, other = 0, unknown = 0, paused = 0;
         foreach (var m in monitors)
         {
             switch (m.Status)
@@ -123,14 +123,14 @@ public sealed class PublicPageReader(
                 case MonitorStatus.Up: up++; break;
                 case MonitorStatus.Down: down++; break;
                 case MonitorStatus.Unknown: unknown++; break;
-                case MonitorStatus.Paused: break;
+                case MonitorStatus.Paused: paused++; break;
                 default: other++; break;
             }
         }
         if (down > 0 && up == 0 && other == 0) return (PageState.MajorOutage, "Major outage");
         if (down > 0) return (PageState.PartialOutage, "Partial outage");
         if (other > 0) return (PageState.Degraded, "Degraded performance");
-        if (up == 0) return (PageState.Unknown, unknown > 0 ? "Waiting for the first checks" : "No monitors to show");
+        if (up == 0) return (PageState.Unknown, unknown > 0 ? "Waiting for the first checks" : paused > 0 ? "Monitoring is paused" : "No monitors to show");
         return (PageState.Operational, unknown > 0 ? "All checked systems operational" : "All systems operational");
     }
 

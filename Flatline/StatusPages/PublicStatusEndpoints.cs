@@ -36,7 +36,8 @@ public static class PublicStatusEndpoints
 
     public static IEndpointRouteBuilder MapPublicStatusPages(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/status").WithTags("Public status pages").AddEndpointFilter(PublicRateLimit.Filter);
+        // Public by its own group; every handler first takes its share of the address's rate limit.
+        var group = app.MapGroup("/status").WithTags("Public status pages");
         group.MapGet("/_/page.css", Style).WithName("GetStatusPageStyle").WithSummary("The status pages' stylesheet");
         group.MapGet("/_/page.js", Script).WithName("GetStatusPageScript").WithSummary("The status pages' script, which refreshes a page from its summary.json");
         group.MapGet("/{slug}", Page).WithName("GetPublicStatusPage")
@@ -54,12 +55,21 @@ public static class PublicStatusEndpoints
         return app;
     }
 
-    static Task Style(HttpContext context, StatusPageAssets assets) => Serve(context, assets.Style, "public, max-age=300", null);
-
-    static Task Script(HttpContext context, StatusPageAssets assets) => Serve(context, assets.Script, "public, max-age=300", null);
-
-    static async Task Page(string slug, HttpContext context, StatusPageCache cache, PagePasswords passwords)
+    static async Task Style(HttpContext context, StatusPageAssets assets, PublicRateLimit limit)
     {
+        if (!await limit.AdmitAsync(context)) return;
+        await Serve(context, assets.Style, "public, max-age=300", null);
+    }
+
+    static async Task Script(HttpContext context, StatusPageAssets assets, PublicRateLimit limit)
+    {
+        if (!await limit.AdmitAsync(context)) return;
+        await Serve(context, assets.Script, "public, max-age=300", null);
+    }
+
+    static async Task Page(string slug, HttpContext context, StatusPageCache cache, PagePasswords passwords, PublicRateLimit limit)
+    {
+        if (!await limit.AdmitAsync(context)) return;
         if (Find(slug, cache) is not { } entry)
         {
             await NotFoundPage(context);
@@ -75,20 +85,16 @@ public static class PublicStatusEndpoints
         await Serve(context, entry.Html(basePath), cacheControl, entry.ETag);
     }
 
-    static async Task Unlock(string slug, HttpContext context, StatusPageCache cache, PagePasswords passwords)
+    static async Task Unlock(string slug, HttpContext context, StatusPageCache cache, PagePasswords passwords, PublicRateLimit limit)
     {
+        if (!await limit.AdmitAsync(context)) return;
         if (Find(slug, cache) is not { } entry || entry.Page.PasswordHash is null)
         {
             await NotFoundPage(context);
             return;
         }
         var basePath = BasePath(context, slug);
-        string? password = null;
-        if (context.Request.HasFormContentType)
-        {
-            var form = await context.Request.ReadFormAsync(context.RequestAborted);
-            password = form["password"].ToString();
-        }
+        var password = await FormField(context, "password");
         var (outcome, wait) = passwords.TryUnlock(context, entry.Page, password, basePath.Length == 0 ? "/" : basePath);
         switch (outcome)
         {
@@ -108,15 +114,15 @@ public static class PublicStatusEndpoints
         }
     }
 
-    static async Task Summary(string slug, HttpContext context, StatusPageCache cache, PagePasswords passwords)
+    static async Task Summary(string slug, HttpContext context, StatusPageCache cache, PagePasswords passwords, PublicRateLimit limit)
     {
-        if (await Readable(slug, context, cache, passwords) is not { } entry) return;
+        if (!await limit.AdmitAsync(context) || await Readable(slug, context, cache, passwords) is not { } entry) return;
         await Serve(context, entry.Summary, entry.Page.PasswordHash is null ? "public, no-cache" : "private, no-cache", entry.ETag);
     }
 
-    static async Task Feed(string slug, HttpContext context, StatusPageCache cache, PagePasswords passwords, Settings settings)
+    static async Task Feed(string slug, HttpContext context, StatusPageCache cache, PagePasswords passwords, Settings settings, PublicRateLimit limit)
     {
-        if (await Readable(slug, context, cache, passwords) is not { } entry) return;
+        if (!await limit.AdmitAsync(context) || await Readable(slug, context, cache, passwords) is not { } entry) return;
         var origin = settings.PublicUrl is { } url && !context.Items.ContainsKey(CustomDomainKey)
             ? url.GetLeftPart(UriPartial.Authority)
             : $"{context.Request.Scheme}://{context.Request.Host}";
@@ -132,6 +138,23 @@ public static class PublicStatusEndpoints
         if (entry is null) await Problem(context, 404, "Not Found", "no such status page");
         else if (!passwords.Unlocked(context, entry.Page)) await Problem(context, 401, "Unauthorized", "this status page needs its password");
         else return entry;
+        return null;
+    }
+
+    /// <summary>One field of a small urlencoded form body (at most 4 KiB). Read by hand: the framework's
+    /// form reader (multipart, files) would add to the executable for one password field.</summary>
+    static async Task<string?> FormField(HttpContext context, string name)
+    {
+        if (!(context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) ?? false)) return null;
+        var buffer = new byte[4096];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted)) > 0) length += read;
+        foreach (var pair in Encoding.ASCII.GetString(buffer, 0, length).Split('&'))
+        {
+            var equals = pair.IndexOf('=');
+            if (equals > 0 && pair[..equals] == name) return Uri.UnescapeDataString(pair[(equals + 1)..].Replace('+', ' '));
+        }
         return null;
     }
 

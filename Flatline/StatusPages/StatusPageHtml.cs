@@ -178,12 +178,18 @@ public static class StatusPageHtml
 
     public static string DayText(PublicDay day)
     {
-        var date = DateTime.ParseExact(day.Date, "yyyy-MM-dd", Invariant).ToString("d MMM yyyy", Invariant);
+        var date = ReadableDate(day.Date);
         var incidents = day.Incidents switch { 0 => "no incidents", 1 => "1 incident", var n => $"{n} incidents" };
         return day.Uptime is null
             ? $"{date}: no data, {incidents}"
             : $"{date}: {UptimeText(day.Uptime)}, {Duration(day.DowntimeSeconds)} down, {incidents}";
     }
+
+    static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+    /// <summary>"2026-05-03" as "3 May 2026".</summary>
+    static string ReadableDate(string iso) =>
+        $"{int.Parse(iso.AsSpan(8, 2), Invariant)} {Months[int.Parse(iso.AsSpan(5, 2), Invariant) - 1]} {iso[..4]}";
 
     public static string UptimeText(double? uptime) => uptime switch
     {
