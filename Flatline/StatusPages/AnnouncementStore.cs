@@ -137,38 +137,16 @@ public sealed class AnnouncementStore(Database database, TimeProvider time)
         return found.ConvertAll(f => f.View);
     }
 
-    internal static string Severity(AnnouncementSeverity severity) => severity switch
-    {
-        AnnouncementSeverity.Minor => "minor",
-        AnnouncementSeverity.Major => "major",
-        AnnouncementSeverity.Maintenance => "maintenance",
-        _ => "info",
-    };
+    // The API's and the database's names, in the enums' order.
+    static readonly string[] SeverityNames = ["info", "minor", "major", "maintenance"];
+    static readonly string[] StatusNames = ["investigating", "identified", "monitoring", "resolved"];
 
-    /// <summary>The API's and the database's name of a severity; null for any other text.</summary>
-    internal static AnnouncementSeverity? ParseSeverity(string? text) => text switch
-    {
-        "info" => AnnouncementSeverity.Info,
-        "minor" => AnnouncementSeverity.Minor,
-        "major" => AnnouncementSeverity.Major,
-        "maintenance" => AnnouncementSeverity.Maintenance,
-        _ => null,
-    };
+    internal static string Severity(AnnouncementSeverity severity) => SeverityNames[(int)severity];
 
-    internal static string Status(AnnouncementStatus status) => status switch
-    {
-        AnnouncementStatus.Identified => "identified",
-        AnnouncementStatus.Monitoring => "monitoring",
-        AnnouncementStatus.Resolved => "resolved",
-        _ => "investigating",
-    };
+    internal static string Status(AnnouncementStatus status) => StatusNames[(int)status];
 
-    internal static AnnouncementStatus? ParseStatus(string? text) => text switch
-    {
-        "investigating" => AnnouncementStatus.Investigating,
-        "identified" => AnnouncementStatus.Identified,
-        "monitoring" => AnnouncementStatus.Monitoring,
-        "resolved" => AnnouncementStatus.Resolved,
-        _ => null,
-    };
+    /// <summary>The severity of its name; null for any other text.</summary>
+    internal static AnnouncementSeverity? ParseSeverity(string? text) => Array.IndexOf(SeverityNames, text) is var i and >= 0 ? (AnnouncementSeverity)i : null;
+
+    internal static AnnouncementStatus? ParseStatus(string? text) => Array.IndexOf(StatusNames, text) is var i and >= 0 ? (AnnouncementStatus)i : null;
 }

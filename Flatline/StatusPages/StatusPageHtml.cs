@@ -225,21 +225,11 @@ public static class StatusPageHtml
         _ => "degraded",
     };
 
-    static string StatusText(AnnouncementStatus status) => status switch
-    {
-        AnnouncementStatus.Identified => "Identified",
-        AnnouncementStatus.Monitoring => "Monitoring",
-        AnnouncementStatus.Resolved => "Resolved",
-        _ => "Investigating",
-    };
+    static string StatusText(AnnouncementStatus status) => Capitalised(AnnouncementStore.Status(status));
 
-    static string SeverityText(AnnouncementSeverity severity) => severity switch
-    {
-        AnnouncementSeverity.Minor => "Minor",
-        AnnouncementSeverity.Major => "Major",
-        AnnouncementSeverity.Maintenance => "Maintenance",
-        _ => "Information",
-    };
+    static string SeverityText(AnnouncementSeverity severity) => Capitalised(AnnouncementStore.Severity(severity));
+
+    static string Capitalised(string name) => char.ToUpperInvariant(name[0]) + name[1..];
 
     static string StateClass(PageState state) => state switch
     {

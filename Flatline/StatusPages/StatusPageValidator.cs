@@ -55,12 +55,7 @@ public static partial class StatusPageValidator
                 Add(problems, "slug", "is required: 1-64 lower-case letters, digits and inner hyphens, such as 'acme-status'");
         }
 
-        var title = existing?.Title;
-        if (body.TryGetProperty("title", out var titleElement) || existing is null)
-        {
-            title = titleElement.ValueKind == JsonValueKind.String ? titleElement.GetString()!.Trim() : null;
-            if (Names.Problem(title) is { } problem) Add(problems, "title", problem);
-        }
+        var title = Title(body, existing?.Title, problems);
 
         var description = OptionalText(body, "description", existing?.Description, problems);
         var footer = OptionalText(body, "footer", existing?.Footer, problems);
@@ -109,6 +104,15 @@ public static partial class StatusPageValidator
         if (passwordChanged && passwordHash is null && passwordElement.ValueKind == JsonValueKind.String)
             passwordHash = LocalOwner.HashPassword(passwordElement.GetString()!);
         return new StatusPageDraft(slug!, title!, description, logo, domain, sections, showUrls, passwordChanged, passwordHash, footer);
+    }
+
+    /// <summary>The title (1-200 characters once trimmed): required unless a PATCH leaves it out.</summary>
+    static string? Title(JsonElement body, string? existing, Dictionary<string, string[]> problems)
+    {
+        if (!body.TryGetProperty("title", out var element) && existing is not null) return existing;
+        var title = element.ValueKind == JsonValueKind.String ? element.GetString()!.Trim() : null;
+        if (Names.Problem(title) is { } problem) Add(problems, "title", problem);
+        return title;
     }
 
     static List<SectionDraft> Sections(JsonElement element, Func<string, long?> monitorKey, Dictionary<string, string[]> problems)
@@ -161,12 +165,7 @@ public static partial class StatusPageValidator
             problems["body"] = ["must be a JSON object"];
             return null;
         }
-        var title = existing?.Title;
-        if (body.TryGetProperty("title", out var titleElement) || existing is null)
-        {
-            title = titleElement.ValueKind == JsonValueKind.String ? titleElement.GetString()!.Trim() : null;
-            if (Names.Problem(title) is { } problem) Add(problems, "title", problem);
-        }
+        var title = Title(body, existing?.Title, problems);
         var severity = existing?.Severity ?? AnnouncementSeverity.Info;
         if (body.TryGetProperty("severity", out var severityElement) || existing is null)
         {
