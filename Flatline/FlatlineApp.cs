@@ -184,6 +184,7 @@ public static class FlatlineApp
         builder.Services.AddStats();
         builder.Services.AddNotifications();
         builder.Services.AddMaintenance();
+        builder.Services.AddStatusPages();
         builder.Services.AddApiDocs();
         services?.Invoke(builder.Services);
 
@@ -191,14 +192,17 @@ public static class FlatlineApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSecurityHeaders();
+        app.UseStatusPageDomains();
         app.UseRouting();
         app.UseApiAuth();
 
-        // Public: the docs, health, sign-in and the UI's files (and /metrics with METRICS_PUBLIC). Everything under /api/v1 needs a caller.
+        // Public: the docs, health, sign-in, status pages, badges, push and the UI's files (and /metrics with METRICS_PUBLIC). Everything under /api/v1 needs a caller.
         app.MapApiDocs();
         app.MapHealth();
         app.MapMetrics(settings);
         app.MapAuth();
+        app.MapPublicStatusPages();
+        app.MapBadges();
         if (settings.OAuth is not null) app.MapOidc();
         app.MapUi();
         // Public too, as their own groups: a push's token is its credential.
@@ -210,6 +214,7 @@ public static class FlatlineApp
         api.MapNotificationChannels();
         api.MapMaintenance();
         api.MapTags();
+        api.MapStatusPages();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -14,6 +14,7 @@ import { MonitorDetail } from './pages/MonitorDetail.jsx';
 import { MonitorForm } from './pages/MonitorForm.jsx';
 import { Channels } from './pages/Channels.jsx';
 import { Settings } from './pages/Settings.jsx';
+import { StatusPageForm, StatusPages } from './pages/StatusPages.jsx';
 import './styles.css';
 
 const routes = [
@@ -22,6 +23,9 @@ const routes = [
   ['/monitors/:id/edit', MonitorForm],
   ['/monitors/:id', MonitorDetail],
   ['/channels', Channels],
+  ['/status-pages', StatusPages],
+  ['/status-pages/new', StatusPageForm],
+  ['/status-pages/:id', StatusPageForm],
   ['/settings', Settings],
   ['/login', Home],
   ['/auth/login', Home],
