@@ -13,6 +13,7 @@ import { Dashboard } from './pages/Dashboard.jsx';
 import { MonitorDetail } from './pages/MonitorDetail.jsx';
 import { MonitorForm } from './pages/MonitorForm.jsx';
 import { Channels } from './pages/Channels.jsx';
+import { Maintenance, MaintenanceForm } from './pages/Maintenance.jsx';
 import { Settings } from './pages/Settings.jsx';
 import './styles.css';
 
@@ -22,6 +23,9 @@ const routes = [
   ['/monitors/:id/edit', MonitorForm],
   ['/monitors/:id', MonitorDetail],
   ['/channels', Channels],
+  ['/maintenance', Maintenance],
+  ['/maintenance/new', MaintenanceForm],
+  ['/maintenance/:id/edit', MaintenanceForm],
   ['/settings', Settings],
   ['/login', Home],
   ['/auth/login', Home],
