@@ -20,7 +20,7 @@ public sealed class MaintenanceUiTests
         await using var browser = await Browser.StartAsync();
         var page = browser.Page;
         await browser.SetUpOwnerAsync();
-        var id = await Monitor(browser, "Billing");
+        var id = await Monitor(browser, "Billing", enabled: true);
         await page.GotoAsync("/");
         await page.GetByRole(AriaRole.Link, new() { Name = "Maintenance" }).ClickAsync();
         await Expect(page.GetByText("No maintenance windows.")).ToBeVisibleAsync();
@@ -67,8 +67,8 @@ public sealed class MaintenanceUiTests
 
         // A window active now: a banner on the monitor's page and a marker on the dashboard.
         var now = DateTime.UtcNow;
-        (await browser.Api.PostAsync("/api/v1/maintenance", $$"""
-            {"title":"Now","monitors":["{{id}}"],"schedule":{"type":"once","start":"{{now.AddMinutes(-1):O}}","end":"{{now.AddHours(1):O}}"}}
+        (await browser.Api.PostAsync("/api/v1/maintenance", $$$"""
+            {"title":"Now","monitors":["{{{id}}}"],"schedule":{"type":"once","start":"{{{now.AddMinutes(-1):O}}}","end":"{{{now.AddHours(1):O}}}"}}
             """)).Expect(HttpStatusCode.Created);
         await page.GotoAsync($"/monitors/{id}");
         await Expect(page.GetByTestId("maintenance-banner")).ToBeVisibleAsync();
@@ -119,7 +119,7 @@ public sealed class MaintenanceUiTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Web");
         var saved = (await browser.Api.GetAsync($"/api/v1/monitors/{web}")).Json;
-        await Assert.That(saved.GetProperty("tags").EnumerateArray().Select(t => t.GetString()).ToArray()).IsEquivalentTo(new[] { "eu", "prod" });
+        await Assert.That(saved.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToArray()).IsEquivalentTo(new[] { "eu", "prod" });
         await Assert.That(saved.GetProperty("depends_on")[0].GetString()).IsEqualTo(db);
         // Db fails (nothing listens on port 9), so Web is blocked by it.
         await page.ReloadAsync();
