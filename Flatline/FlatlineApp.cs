@@ -27,7 +27,8 @@ public static class FlatlineApp
         Configuration comes from the environment, or a .env file in the working directory
         (the real environment wins): DATABASE_URL, FLATLINE_ADDRESS, PUBLIC_URL, OAUTH_ISSUER_URL,
         OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_REDIRECT_URL, OAUTH_TOKEN_AUTH, JWT_SECRET,
-        MONITOR_CHECKS_RETENTION_DAYS, SWEEP_INTERVAL_SECONDS, LOG_LEVEL, METRICS_PUBLIC. See .env.example.
+        MONITOR_CHECKS_RETENTION_DAYS, SWEEP_INTERVAL_SECONDS, LOG_LEVEL, METRICS_PUBLIC, CONNECTIVITY_CHECK.
+        See .env.example.
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
@@ -185,6 +186,7 @@ public static class FlatlineApp
         builder.Services.AddNotifications();
         builder.Services.AddMaintenance();
         builder.Services.AddStatusPages();
+        builder.Services.AddConnectivity(settings);
         builder.Services.AddApiDocs();
         services?.Invoke(builder.Services);
 
@@ -215,6 +217,7 @@ public static class FlatlineApp
         api.MapMaintenance();
         api.MapTags();
         api.MapStatusPages();
+        api.MapConnectivity();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -19,6 +19,8 @@ namespace Flatline;
 [JsonSerializable(typeof(ChannelLink))]
 [JsonSerializable(typeof(CheckResultEvent))]
 [JsonSerializable(typeof(CheckView))]
+[JsonSerializable(typeof(ConnectivityEvent))]
+[JsonSerializable(typeof(ConnectivityView))]
 [JsonSerializable(typeof(CreateApiTokenRequest))]
 [JsonSerializable(typeof(CreatedApiToken))]
 [JsonSerializable(typeof(CreateLinkRequest))]

@@ -75,11 +75,14 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>Starts a server process on a free loopback port and waits for the line that says it
     /// is ready. A port free for TcpListener may still hold a closed connection (TIME_WAIT), which
     /// some servers' bind refuses: then it tries another port, five times at most.</summary>
-    public static async Task<(ChildProcess Process, int Port)> StartOnFreePortAsync(Func<int, ProcessStartInfo> start, Func<string, bool> ready, TimeSpan limit)
+    /// <param name="fixedPort">The port to use on every attempt (to start again where a stopped server was), instead of a free one.</param>
+    public static async Task<(ChildProcess Process, int Port)> StartOnFreePortAsync(Func<int, ProcessStartInfo> start, Func<string, bool> ready, TimeSpan limit,
+        int? fixedPort = null)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var port = LoopbackServer.FreePort();
+            if (fixedPort is not null && attempt > 1) await Task.Delay(200 * attempt);
+            var port = fixedPort ?? LoopbackServer.FreePort();
             var process = Start(start(port));
             try
             {

@@ -30,7 +30,8 @@ public sealed class Dnsmasq : IAsyncDisposable
 
     /// <param name="configuration">dnsmasq.conf lines (<c>host-record=…</c>, <c>txt-record=…</c>, …).</param>
     /// <param name="hosts">A hosts file's lines, for names with several addresses.</param>
-    public static async Task<Dnsmasq> StartAsync(IEnumerable<string> configuration, IEnumerable<string>? hosts = null)
+    /// <param name="port">A port to listen on (to start again where a stopped one was); null: a free one.</param>
+    public static async Task<Dnsmasq> StartAsync(IEnumerable<string> configuration, IEnumerable<string>? hosts = null, int? port = null)
     {
         var folder = new TempFolder();
         var lines = configuration.ToList();
@@ -43,13 +44,13 @@ public sealed class Dnsmasq : IAsyncDisposable
         try
         {
             // It binds its sockets before it says it started.
-            var (process, port) = await ChildProcess.StartOnFreePortAsync(free => ChildProcess.StartInfo(Executable,
+            var (process, listening) = await ChildProcess.StartOnFreePortAsync(free => ChildProcess.StartInfo(Executable,
             [
                 "--keep-in-foreground", "--log-facility=-", "--pid-file=", $"--conf-file={folder.File("dnsmasq.conf")}",
                 "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1,::1",
                 $"--port={free.ToString(CultureInfo.InvariantCulture)}",
-            ]), l => l.Contains("started, version", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
-            return new Dnsmasq(folder, process, port);
+            ]), l => l.Contains("started, version", StringComparison.Ordinal), TimeSpan.FromSeconds(10), port);
+            return new Dnsmasq(folder, process, listening);
         }
         catch
         {

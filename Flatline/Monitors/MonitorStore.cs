@@ -6,6 +6,7 @@ namespace Flatline;
 /// <summary>Monitors, their checks and incidents in SQLite. Every write is one transaction.</summary>
 public sealed class MonitorStore(Database database, TimeProvider time, IEnumerable<IQuietTime>? quietTime = null)
 {
+    readonly IQuietTime[] quiet = [.. quietTime ?? []];
     readonly IQuietTime[] maintenance = [.. (quietTime ?? []).Where(q => q.Kind == QuietKind.Maintenance)];
 
     /// <summary>Sets <see cref="MonitorView.InMaintenance"/> from the maintenance calendar.</summary>
@@ -151,7 +152,8 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
 
         if (old.Enabled && !draft.Enabled)
         {
-            // Enabled time, and down (or degraded) time if it was, runs up to the pause; paused time is neither.
+            // Enabled time, and down (or degraded) time if it was, runs up to the pause, its quiet parts split off
+            // as after a check; paused time is neither.
             using (var accounted = connection.CreateCommand())
             {
                 accounted.Transaction = transaction;
@@ -161,8 +163,9 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
                 if (reader.Read() && !reader.IsDBNull(0))
                 {
                     using var rollups = new RollupWriter(connection, transaction);
-                    rollups.AddSpan(current.Key, reader.GetInt64(0), now, reader.GetInt32(1) == (int)MonitorStatus.Down,
-                        reader.GetInt32(1) == (int)MonitorStatus.Degraded);
+                    var from = reader.GetInt64(0);
+                    rollups.AddSpan(current.Key, from, now, reader.GetInt32(1) == (int)MonitorStatus.Down,
+                        reader.GetInt32(1) == (int)MonitorStatus.Degraded, QuietTime.Spans(quiet, current.Key, from, now));
                 }
             }
             IncidentStore.ResolvePaused(connection, transaction, current.Key, now);

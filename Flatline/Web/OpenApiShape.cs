@@ -47,7 +47,7 @@ public static class OpenApiShape
             };
 
             document.AddComponent("ProblemDetails", await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken));
-            foreach (var type in new[] { typeof(CheckResultEvent), typeof(IncidentEvent), typeof(StatsUpdateEvent), typeof(MaintenanceEvent), typeof(WebhookPayload), typeof(MonitorInput), typeof(ChannelInput),
+            foreach (var type in new[] { typeof(CheckResultEvent), typeof(IncidentEvent), typeof(StatsUpdateEvent), typeof(MaintenanceEvent), typeof(ConnectivityEvent), typeof(WebhookPayload), typeof(MonitorInput), typeof(ChannelInput),
                 typeof(StatusPageInput), typeof(AnnouncementInput), typeof(AnnouncementUpdateInput) })
                 document.AddComponent(type.Name, await context.GetOrCreateSchemaAsync(type, null, cancellationToken));
 

@@ -13,6 +13,7 @@ import { Dashboard } from './pages/Dashboard.jsx';
 import { MonitorDetail } from './pages/MonitorDetail.jsx';
 import { MonitorForm } from './pages/MonitorForm.jsx';
 import { Channels } from './pages/Channels.jsx';
+import { Maintenance, MaintenanceForm } from './pages/Maintenance.jsx';
 import { Settings } from './pages/Settings.jsx';
 import { StatusPageForm, StatusPages } from './pages/StatusPages.jsx';
 import './styles.css';
@@ -26,6 +27,9 @@ const routes = [
   ['/status-pages', StatusPages],
   ['/status-pages/new', StatusPageForm],
   ['/status-pages/:id', StatusPageForm],
+  ['/maintenance', Maintenance],
+  ['/maintenance/new', MaintenanceForm],
+  ['/maintenance/:id/edit', MaintenanceForm],
   ['/settings', Settings],
   ['/login', Home],
   ['/auth/login', Home],

@@ -149,6 +149,12 @@ const early = [];
 
 /** Applies one message of the live stream. */
 export function applyEvent(message) {
+  // A window started or ended: which monitors are in maintenance changed.
+  if (message.type === 'maintenance_started' || message.type === 'maintenance_ended') {
+    if (monitorsLoaded.value) loadMonitors();
+    return;
+  }
+  if (!message.monitor_id) return;
   const e = entries.value.get(message.monitor_id);
   if (!e) {
     if (!monitorsLoaded.value) {
