@@ -7,7 +7,8 @@ namespace Flatline;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    UseStringEnumConverter = true)]
+    UseStringEnumConverter = true,
+    GenerationMode = JsonSourceGenerationMode.Metadata)]
 [JsonSerializable(typeof(AnnouncementInput))]
 [JsonSerializable(typeof(AnnouncementUpdateInput))]
 [JsonSerializable(typeof(AnnouncementView))]
