@@ -60,6 +60,7 @@ public static class FlatlineApp
 #if !FLATLINE_EMBEDDED_OPENAPI
         // Build step only: the published executable embeds the document this writes.
         if (command == "openapi" && positional.Count == 2) return await ApiDocs.WriteDocumentAsync(positional[1], stderr);
+        if (command == "docs-bundle" && positional.Count == 2) return ApiDocs.WriteScalarBundle(positional[1]);
 #endif
         if (command is not ("serve" or "token" or "backup" or "import")) return Usage(stderr, $"unknown command '{command}'");
         if (command == "serve" && positional.Count > 1) return Usage(stderr, $"unexpected argument '{positional[1]}'");

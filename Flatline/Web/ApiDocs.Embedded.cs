@@ -28,5 +28,13 @@ public static partial class ApiDocs
         response.ContentLength = body.Length;
         return response.Body.WriteAsync(body).AsTask();
     }
+
+    // The published executable embeds the bundle Brotli-compressed (see WriteScalarBundle), and the
+    // trimmer drops Scalar.AspNetCore's gzip copy (ILLink.Substitutions.xml).
+    static Stream? OpenScalarBundle(out string encoding)
+    {
+        encoding = "br";
+        return typeof(ApiDocs).Assembly.GetManifestResourceStream("docs/scalar.js.br");
+    }
 }
 #endif
