@@ -45,12 +45,14 @@ public sealed record Settings
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
     /// <summary>METRICS_PUBLIC=true: /metrics answers without a token (for a scraper on a private network).</summary>
     public bool MetricsPublic { get; init; }
+    /// <summary>FLATLINE_CONFIG=FILE: a configuration file applied at start (docs/config.md).</summary>
+    public string? ConfigFile { get; init; }
 
     public static readonly string[] Variables =
     [
         "DATABASE_URL", "FLATLINE_ADDRESS", "PUBLIC_URL", "OAUTH_ISSUER_URL", "OAUTH_CLIENT_ID",
         "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URL", "OAUTH_TOKEN_AUTH", "JWT_SECRET", "MONITOR_CHECKS_RETENTION_DAYS",
-        "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL", "METRICS_PUBLIC",
+        "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL", "METRICS_PUBLIC", "FLATLINE_CONFIG",
     ];
 
     /// <summary>Parses the settings; <paramref name="errors"/> gets one line per problem, naming the variable.</summary>
@@ -116,6 +118,7 @@ public sealed record Settings
             SweepIntervalSeconds = sweep,
             LogLevel = logLevel,
             MetricsPublic = metricsPublic,
+            ConfigFile = Get("FLATLINE_CONFIG"),
         };
     }
 
