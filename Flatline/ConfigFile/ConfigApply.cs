@@ -252,13 +252,14 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
         foreach (var item in document.Monitors)
         {
             var body = document.Body(item, references);
+            // Checked whatever else is wrong: the config's record, read on its own, says which fields there are.
+            if (body.TryGetProperty("config", out var config) && checkTypes.Validate(config, []) is { } shape)
+                UnknownFields(document, item, config, "config", FlatlineJson.Default.GetTypeInfo(shape.GetType()), discriminated: true);
             if (MonitorValidator.Validate(body, null, checkTypes, out var errors) is not { } draft)
             {
                 document.AddErrors(item, errors);
                 continue;
             }
-            if (body.TryGetProperty("config", out var config))
-                UnknownFields(document, item, config, "config", FlatlineJson.Default.GetTypeInfo(draft.Config.GetType()), discriminated: true);
             var id = ids[item.Key];
             planned.Add(new Planned<MonitorDraft>(item, id.Uid, id.Exists, id.Adopt, draft));
         }
@@ -280,16 +281,17 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
         foreach (var item in document.Channels)
         {
             var body = document.Body(item, new Dictionary<string, (string, Func<string, string?>)>());
+            if (body.TryGetProperty("config", out var config) && config.ValueKind == JsonValueKind.Object
+                && config.TryGetProperty("type", out var typeName) && typeName.ValueKind == JsonValueKind.String && channelTypes.Find(typeName.GetString()!) is { } type)
+                foreach (var field in config.EnumerateObject())
+                    if (field.Name != "type" && type.Field(field.Name) is null)
+                        document.Error(FieldKey(item.Node, "config", field.Name), $"{item.Where}.config.{field.Name}",
+                            $"is not a field of a {type.Type} channel: use {string.Join(", ", type.Fields.Select(f => f.Name))}");
             if (ChannelValidator.Validate(body, null, channelTypes, out var errors) is not { } valid)
             {
                 document.AddErrors(item, errors);
                 continue;
             }
-            var type = channelTypes.Find(valid.Config.Type)!;
-            foreach (var field in body.GetProperty("config").EnumerateObject())
-                if (field.Name != "type" && type.Field(field.Name) is null)
-                    document.Error(Node(item.Node, "config", field.Name), $"{item.Where}.config.{field.Name}",
-                        $"is not a field of a {type.Type} channel: use {string.Join(", ", type.Fields.Select(f => f.Name))}");
             var id = ids[item.Key];
             planned.Add(new Planned<(string, ChannelConfig)>(item, id.Uid, id.Exists, id.Adopt, valid));
         }
@@ -340,11 +342,11 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
         foreach (var member in sent.EnumerateObject())
         {
             if (discriminated && member.Name == "type") continue;
-            var property = info.Properties.FirstOrDefault(p => p.Name == member.Name);
+            var property = Fields(info).FirstOrDefault(p => p.Name == member.Name);
             if (property is null)
             {
-                document.Error(Node(item.Node, [.. path.Split('.'), member.Name]), $"{item.Where}.{path}.{member.Name}",
-                    $"is not a field here: use {string.Join(", ", (discriminated ? ["type"] : Array.Empty<string>()).Concat(info.Properties.Select(p => p.Name)))}");
+                document.Error(FieldKey(item.Node, [.. path.Split('.'), member.Name]), $"{item.Where}.{path}.{member.Name}",
+                    $"is not a field here: use {string.Join(", ", (discriminated ? ["type"] : Array.Empty<string>()).Concat(Fields(info).Select(p => p.Name)))}");
                 continue;
             }
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
@@ -352,13 +354,20 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
         }
     }
 
-    static YamlNode Node(YamlMap root, params string[] path)
+    /// <summary>The properties JSON reads and writes ([JsonIgnore] ones have no getter in the metadata).</summary>
+    static IEnumerable<JsonPropertyInfo> Fields(JsonTypeInfo info) => info.Properties.Where(p => p.Get is not null);
+
+    /// <summary>The key of the field at <paramref name="path"/> (where a field that should not be there is named), or the nearest node on the way.</summary>
+    static YamlNode FieldKey(YamlMap root, params string[] path)
     {
         YamlNode node = root;
         foreach (var part in path)
         {
-            if (node is not YamlMap map || map[part] is not { } next) break;
-            node = next;
+            if (node is not YamlMap map) break;
+            var entry = map.Entries.FirstOrDefault(e => e.Key.Text == part);
+            if (entry.Key is null) break;
+            if (part == path[^1]) return entry.Key;
+            node = entry.Value;
         }
         return node;
     }

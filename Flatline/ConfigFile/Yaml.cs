@@ -249,8 +249,9 @@ public sealed class YamlParser
                 entries.Add(KeyValuePair.Create(key, value));
             }
             SkipFlowSpace();
-            if (p < text.Length && text[p] == ',') p++;
-            else if (p >= text.Length || text[p] != close) throw Error(p, $"expected ',' or '{close}'");
+            if (p >= text.Length) throw Error(line, column, $"'{open}' is never closed with '{close}'");
+            if (text[p] == ',') p++;
+            else if (text[p] != close) throw Error(p, $"expected ',' or '{close}'");
         }
         return open == '[' ? new YamlList(items, line, column) : new YamlMap(entries, line, column);
     }
