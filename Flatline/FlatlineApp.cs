@@ -214,6 +214,7 @@ public static class FlatlineApp
         api.MapNotificationChannels();
         api.MapMaintenance();
         api.MapTags();
+        api.MapConfigFile();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

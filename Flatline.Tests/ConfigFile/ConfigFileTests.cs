@@ -315,4 +315,27 @@ public partial class ConfigFileTests
         await Assert.That(Count(folder.File("f.db"), "SELECT count(*) FROM monitors WHERE config LIKE '%api.example.com/health%'")).IsEqualTo(1L);
         await Assert.That(Export(folder.File("f.db")).Stdout).Contains("  - name: prod\n    colour: \"#dc2626\"\n");
     }
+
+    [Test]
+    public async Task The_api_serves_the_export_as_a_download_a_read_only_token_may_fetch()
+    {
+        await using var server = await FlatlineServer.StartAsync();
+        using var client = server.CreateClient();
+        using (var created = await client.PostJsonAsync("/api/v1/monitors", """{"name": "Shop front", "enabled": false, "config": {"type": "tcp", "host": "127.0.0.1", "port": 9}, "tags": ["prod"]}"""))
+            await Assert.That((int)created.StatusCode).IsEqualTo(201);
+        using var reader = server.CreateClient(readOnly: true);
+        using var response = await reader.GetAsync("/api/v1/config/export");
+        await Assert.That((int)response.StatusCode).IsEqualTo(200);
+        await Assert.That(response.Content.Headers.ContentType!.MediaType).IsEqualTo("application/yaml");
+        await Assert.That(response.Content.Headers.ContentDisposition!.FileName?.Trim('"')).IsEqualTo("flatline.yaml");
+        var text = await response.Content.ReadAsStringAsync();
+        await Assert.That(text).IsEqualTo(ConfigExport.Write(server.Database, TimeProvider.System, new NotificationChannelTypes(NotificationChannelTypes.BuiltIn)).Text);
+        await Assert.That(text).Contains("  - key: shop-front\n    name: Shop front\n");
+        var document = ConfigDocument.Read("export.yaml", text, _ => null);
+        await Assert.That(document.Errors).IsEmpty();
+        await Assert.That(document.Monitors.Single().Key).IsEqualTo("shop-front");
+        using var anonymous = server.CreateAnonymousClient();
+        using var refused = await anonymous.GetAsync("/api/v1/config/export");
+        await Assert.That((int)refused.StatusCode).IsEqualTo(401);
+    }
 }
