@@ -308,7 +308,7 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
             ["monitors"] = ("monitor", key => monitorIds.GetValueOrDefault(key)?.Uid),
             ["notify_channels"] = ("channel", key => channelIds.GetValueOrDefault(key)?.Uid),
         };
-        var targets = new PlannedTargets(
+        var targets = new MaintenanceTargetSet(
             [.. monitorIds.Values.Select(v => v.Uid), .. state.Monitors.Select(m => m.View.Id)],
             [.. monitors.SelectMany(m => m.Draft.Tags ?? []), .. state.TagsInUse.Select(t => t.Name)],
             [.. channelIds.Values.Select(v => v.Uid), .. state.Channels.Select(c => c.Id)]);
@@ -325,13 +325,6 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
             planned.Add(new Planned<MaintenanceDraft>(item, id.Uid, id.Exists, id.Adopt, draft));
         }
         return planned;
-    }
-
-    sealed class PlannedTargets(HashSet<string> monitors, HashSet<string> tags, HashSet<string> channels) : IMaintenanceTargets
-    {
-        public bool MonitorExists(string id) => monitors.Contains(id);
-        public bool TagInUse(string name) => tags.Contains(name);
-        public bool ChannelExists(string id) => channels.Contains(id);
     }
 
     /// <summary>Members of <paramref name="sent"/> that its record (as the validator normalized it) has no
