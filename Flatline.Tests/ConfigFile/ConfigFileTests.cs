@@ -1,17 +1,10 @@
-using System.Text.RegularExpressions;
-
 namespace Flatline.Tests.ConfigFile;
 
 /// <summary><c>flatline apply</c> and <c>flatline export</c> run in-process on a real SQLite file, on
 /// docs/config.md's own example and on files with every kind of problem.</summary>
-public partial class ConfigFileTests
+public class ConfigFileTests
 {
-    static readonly Dictionary<string, string> Secrets = new()
-    {
-        ["WORKER_TOKEN"] = "worker-token-1",
-        ["OPS_HOOK_SECRET"] = "0123456789abcdef-ops",
-        ["CHAT_URL"] = "https://hooks.slack.com/services/T000/B000/XXXX",
-    };
+    static IReadOnlyDictionary<string, string> Secrets => ConfigExample.Secrets;
 
     sealed record Run(int ExitCode, string Stdout, string Stderr)
     {
@@ -36,14 +29,7 @@ public partial class ConfigFileTests
         return new Run(code, stdout.ToString(), stderr.ToString());
     }
 
-    static async Task<string> Example()
-    {
-        var doc = await File.ReadAllTextAsync(Repository.File("docs", "config.md"));
-        return ExampleBlock().Match(doc).Groups[1].Value;
-    }
-
-    [GeneratedRegex("## A full example\\s+```yaml\\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex ExampleBlock();
+    static Task<string> Example() => ConfigExample.TextAsync();
 
     static long Count(string database, string sql)
     {
@@ -69,6 +55,7 @@ public partial class ConfigFileTests
         var file = Write(folder, "flatline.yaml", await Example());
         var first = Apply(folder.File("a.db"), file);
         await Assert.That(first.ExitCode).IsEqualTo(0).Because(first.Output);
+        await Assert.That(first.Stdout).Contains($"Applied {ConfigExample.Changes} changes in one transaction.");
         foreach (var line in new[] { "+ monitor api", "+ monitor worker", "+ channel ops-hook", "+ link api → ops-hook", "+ maintenance patching", "+ tag prod" })
             await Assert.That(first.Stdout).Contains(line);
         await Assert.That(Count(folder.File("a.db"), "SELECT count(*) FROM monitors")).IsEqualTo(4L);

@@ -1,22 +1,12 @@
-using System.Text.RegularExpressions;
-
 namespace Flatline.Tests.Smoke;
 
 /// <summary>Configuration as code and the Kuma import as a user runs them: the published executable,
 /// whose trimmed JSON metadata is what reads a file's config records.</summary>
-public partial class ConfigCliTests
+public class ConfigCliTests
 {
-    static readonly Dictionary<string, string> Secrets = new()
-    {
-        ["WORKER_TOKEN"] = "worker-token-1",
-        ["OPS_HOOK_SECRET"] = "0123456789abcdef-ops",
-        ["CHAT_URL"] = "https://hooks.slack.com/services/T000/B000/XXXX",
-    };
+    static Dictionary<string, string> Secrets => new(ConfigExample.Secrets);
 
-    [GeneratedRegex("## A full example\\s+```yaml\\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex ExampleBlock();
-
-    static async Task<string> Example() => ExampleBlock().Match(await File.ReadAllTextAsync(Repository.File("docs", "config.md"))).Groups[1].Value;
+    static Task<string> Example() => ConfigExample.TextAsync();
 
     [Test]
     public async Task FLATLINE_CONFIG_applies_the_file_at_start_and_a_bad_file_stops_start_up_with_one_line()
@@ -26,7 +16,7 @@ public partial class ConfigCliTests
         var environment = new Dictionary<string, string>(Secrets) { ["FLATLINE_CONFIG"] = "flatline.yaml" };
         await using (var server = await RunningBinary.StartAsync(folder.Path, environment))
         {
-            await server.WaitForLineAsync(line => line.Contains("FLATLINE_CONFIG: applying flatline.yaml: 12 changes", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+            await server.WaitForLineAsync(line => line.Contains($"FLATLINE_CONFIG: applying flatline.yaml: {ConfigExample.Changes} changes", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
             using var api = server.ApiClient(await PublishedBinary.CreateTokenAsync(folder.Path, null, "config-test"));
             var monitors = (await api.ListMonitorsAsync()).Value;
             await Assert.That(monitors.Select(m => m.Name)).IsEquivalentTo(new[] { "API", "Postgres", "Worker health", "Mail exchanger" });
@@ -50,7 +40,7 @@ public partial class ConfigCliTests
         await File.WriteAllTextAsync(folder.File("flatline.yaml"), await Example());
         var first = await PublishedBinary.RunAsync(folder.Path, Secrets, "apply", "flatline.yaml");
         await Assert.That(first.ExitCode).IsEqualTo(0).Because(first.Output);
-        await Assert.That(first.Stdout).Contains("Applied 12 changes in one transaction.");
+        await Assert.That(first.Stdout).Contains($"Applied {ConfigExample.Changes} changes in one transaction.");
         var export = await PublishedBinary.RunAsync(folder.Path, null, "export", "export.yaml");
         await Assert.That(export.ExitCode).IsEqualTo(0).Because(export.Output);
 
