@@ -30,7 +30,8 @@ public static class FlatlineApp
         Configuration comes from the environment, or a .env file in the working directory
         (the real environment wins): DATABASE_URL, FLATLINE_ADDRESS, PUBLIC_URL, OAUTH_ISSUER_URL,
         OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_REDIRECT_URL, OAUTH_TOKEN_AUTH, JWT_SECRET,
-        MONITOR_CHECKS_RETENTION_DAYS, SWEEP_INTERVAL_SECONDS, LOG_LEVEL, METRICS_PUBLIC, FLATLINE_CONFIG.
+        MONITOR_CHECKS_RETENTION_DAYS, SWEEP_INTERVAL_SECONDS, LOG_LEVEL, METRICS_PUBLIC, CONNECTIVITY_CHECK,
+        FLATLINE_CONFIG.
         See .env.example.
         """;
 
@@ -187,9 +188,12 @@ public static class FlatlineApp
         builder.Services.AddMonitors();
         builder.Services.AddEngine();
         builder.Services.AddMetrics();
+        builder.Services.AddPush();
         builder.Services.AddStats();
         builder.Services.AddNotifications();
         builder.Services.AddMaintenance();
+        builder.Services.AddStatusPages();
+        builder.Services.AddConnectivity(settings);
         builder.Services.AddApiDocs();
         services?.Invoke(builder.Services);
 
@@ -197,16 +201,21 @@ public static class FlatlineApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSecurityHeaders();
+        app.UseStatusPageDomains();
         app.UseRouting();
         app.UseApiAuth();
 
-        // Public: the docs, health, sign-in and the UI's files (and /metrics with METRICS_PUBLIC). Everything under /api/v1 needs a caller.
+        // Public: the docs, health, sign-in, status pages, badges, push and the UI's files (and /metrics with METRICS_PUBLIC). Everything under /api/v1 needs a caller.
         app.MapApiDocs();
         app.MapHealth();
         app.MapMetrics(settings);
         app.MapAuth();
+        app.MapPublicStatusPages();
+        app.MapBadges();
         if (settings.OAuth is not null) app.MapOidc();
         app.MapUi();
+        // Public too, as their own groups: a push's token is its credential.
+        app.MapPush();
         var api = app.MapGroup("/api/v1").RequireCaller();
         api.MapApiTokens();
         api.MapMonitors();
@@ -214,6 +223,8 @@ public static class FlatlineApp
         api.MapNotificationChannels();
         api.MapMaintenance();
         api.MapTags();
+        api.MapStatusPages();
+        api.MapConnectivity();
         api.MapConfigFile();
 
         app.Lifetime.ApplicationStarted.Register(() =>

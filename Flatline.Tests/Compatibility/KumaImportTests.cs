@@ -47,7 +47,7 @@ public class KumaImportTests
         var database = new Database(target);
         var monitors = new MonitorStore(database, TimeProvider.System).List().ToDictionary(m => m.View.Name, m => m.View);
 
-        // Monitors 1-4, 7, 9, 10, 13-15 come across; 5, 6, 11 (without push), 8 (without ping), 12, 16, 17 are listed.
+        // Monitors 1-4, 6, 7, 9, 10, 13-15 come across, 8 and 11 with ping and push; 5, 12, 16, 17 are listed.
         var website = (HttpMonitorConfig)monitors["Acme Website"].Config;
         await Assert.That(website.Url).IsEqualTo("http://127.0.0.1:8088/");
         await Assert.That(website.Method).IsEqualTo("GET");
@@ -90,7 +90,6 @@ public class KumaImportTests
         foreach (var (name, reason) in new[]
         {
             ("Homepage has no 'error' (inverted keyword)", "it is up when the keyword is missing"),
-            ("API status JSON query", "a JSON query check needs http assertions"),
             ("Backend services", "a group is not a check in Flatline: its members carry its name as a tag"),
             ("Old server must stay down (upside down)", "it is upside down"),
             ("MQTT broker sensors", "Flatline has no 'mqtt' check type"),
@@ -104,7 +103,11 @@ public class KumaImportTests
         else await Assert.That(output).Contains("('Localhost ping', ping): Flatline has no 'ping' check type");
         if (hasPush) await Assert.That(monitors.ContainsKey("Nightly backup job (push)")).IsTrue();
         else await Assert.That(output).Contains("('Nightly backup job (push)', push): Flatline has no 'push' check type");
-        await Assert.That(monitors.Count).IsEqualTo(10 + (hasPing ? 1 : 0) + (hasPush ? 1 : 0));
+        await Assert.That(monitors.Count).IsEqualTo(11 + (hasPing ? 1 : 0) + (hasPush ? 1 : 0));
+        // json-query: an http check with one json assertion.
+        var query = ((HttpMonitorConfig)monitors["API status JSON query"].Config).Assertions!.Single();
+        await Assert.That((query.Source, query.Path, query.Op, query.Value!.Value.GetString())).IsEqualTo(("json", "$.status", "eq", "ok"));
+        if (hasPush) await Assert.That(output).Contains("push monitor 'Nightly backup job (push)' gets a new push URL");
 
         // Channels: the seven types Flatline has, with their secrets; smtp, pushover and signal listed.
         var types = new NotificationChannelTypes(NotificationChannelTypes.BuiltIn);
@@ -124,8 +127,15 @@ public class KumaImportTests
         await Field("ntfy alerts", "ntfy", "topic", "acme-uptime");
         await Field("Gotify phone", "gotify", "token", "AFixtureGotifyTok");
         await Field("PagerDuty (P1)", "pagerduty", "routing_key", "fixturepagerdutyintegrationkey01");
-        foreach (var (name, type) in new[] { ("Ops email (SMTP)", "smtp"), ("Pushover (CTO)", "pushover"), ("Signal group", "signal") })
-            if (types.Find(type) is null) await Assert.That(output).Contains($"('{name}', {type}): Flatline has no '{type}' notification channel type");
+        var email = channels["Ops email (SMTP)"].Config;
+        await Assert.That(email.Type).IsEqualTo("email");
+        await Assert.That((email["host"]!.Value.GetString(), email["port"]!.Value.GetInt32(), email["security"]!.Value.GetString())).IsEqualTo(("127.0.0.1", 2525, "none"));
+        await Assert.That(email["from"]!.Value.GetString()).IsEqualTo("\"Uptime Kuma\" <kuma@acme.test>");
+        await Assert.That(email["to"]!.Value[0].GetString()).IsEqualTo("ops@acme.test");
+        // The fixture's Pushover keys are fake and one character too long: refused by the channel's own validator, and said so.
+        await Assert.That(output).Contains("config.token must be the 30 letters and digits Pushover gives");
+        await Assert.That(channels.ContainsKey("Pushover (CTO)")).IsFalse();
+        await Assert.That(channels.Count).IsEqualTo(8);
         await Assert.That(output).Contains("('Signal group', signal): Flatline has no 'signal' notification channel type");
 
         // Links between what came across: Slack and PagerDuty on the website, Discord and the webhook on the login, …
@@ -136,13 +146,17 @@ public class KumaImportTests
             await Assert.That(names).IsEquivalentTo(expected).Because(monitor);
             await Assert.That(links.All(l => l.OnRecovery)).IsTrue();
         }
-        await Linked("Acme Website", "Ops Slack", "PagerDuty (P1)");
-        await Linked("Acme API login (POST)", "Dev Discord", "Generic webhook (JSON)");
-        await Linked("Legacy HTTPS portal (ignore TLS)", "On-call Telegram");
-        await Linked("Homepage keyword ok", "ntfy alerts");
-        await Linked("Postgres port", "PagerDuty (P1)");
-        await Linked("DNS example.com A");
-        await Assert.That(output).Contains("links                         7 imported");
+        const string Email = "Ops email (SMTP)";
+        await Linked("Acme Website", "Ops Slack", Email, "PagerDuty (P1)");
+        await Linked("Acme API login (POST)", "Dev Discord", "Generic webhook (JSON)", Email);
+        await Linked("Legacy HTTPS portal (ignore TLS)", "On-call Telegram", Email);
+        await Linked("Homepage keyword ok", Email, "ntfy alerts");
+        await Linked("API status JSON query", "Ops Slack", Email);
+        await Linked("Postgres port", Email, "PagerDuty (P1)");
+        await Linked("DNS example.com A", Email);
+        await Linked("DNS example.com MX", Email);
+        // 29 links less those of the four monitors left out (5), the signal one and the pushover one.
+        await Assert.That(output).Contains($"links                        {22 - (hasPing ? 0 : 1) - (hasPush ? 0 : 2)} imported");
 
         // Tags with Kuma's colours; values are named as left out.
         var colours = Tags.Colours(database);
@@ -163,7 +177,7 @@ public class KumaImportTests
         await Assert.That((weekly.StartTime, weekly.DurationMinutes, weekly.Timezone)).IsEqualTo(("02:00", 90, "Europe/Berlin"));
         await Assert.That(windows["Weekly DB patching"].Monitors).IsEquivalentTo(new[] { monitors["Postgres port"].Id, monitors["Redis port (child)"].Id });
 
-        await Assert.That(output).Contains("skipped status page acme ('Acme Status'): this Flatline has no status pages yet");
+        await Assert.That(output).Contains("skipped status page acme ('Acme Status'): this import does not take status pages yet");
 
         // Heartbeats as checks (the maintenance one left out), the website's four all up with their status code.
         var checks = new MonitorStore(database, TimeProvider.System).ListChecks(monitors["Acme Website"].Id, 100, null)!;
@@ -180,7 +194,7 @@ public class KumaImportTests
         var (again, second) = Import(source, target);
         await Assert.That(again).IsEqualTo(0);
         await Assert.That(second).Contains("Nothing imported");
-        await Assert.That(second).Contains("monitors                      0 imported       " + (10 + (hasPing ? 1 : 0) + (hasPush ? 1 : 0)).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(2) + " already here");
+        await Assert.That(second).Contains("monitors                      0 imported       " + (11 + (hasPing ? 1 : 0) + (hasPush ? 1 : 0)).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(2) + " already here");
         await Assert.That(second).Contains("maintenance windows           0 imported        2 already here");
         await Assert.That(second).DoesNotContain("note:");
         await Assert.That(new MonitorStore(new Database(target), TimeProvider.System).List().Count).IsEqualTo(monitors.Count);

@@ -126,6 +126,32 @@ public sealed partial class Browser : IAsyncDisposable
         }
     }
 
+    /// <summary>Another page, in a context of its own on the same server with this one's cookies: scripts
+    /// on or off, its own size and colour scheme. Its CSP is bypassed so that a test can inject axe-core
+    /// (<see cref="Axe"/>); the page's console errors are recorded with this one's.</summary>
+    public async Task<IPage> NewPageAsync(bool javaScript = true, int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
+    {
+        var context = await browser.NewContextAsync(new()
+        {
+            BaseURL = Server.BaseAddress.AbsoluteUri,
+            ViewportSize = new() { Width = width, Height = height },
+            ColorScheme = colorScheme,
+            JavaScriptEnabled = javaScript,
+            BypassCSP = true,
+            Locale = "en-GB",
+            TimezoneId = "UTC",
+        });
+        context.SetDefaultTimeout(10_000);
+        await context.AddCookiesAsync((await Context.CookiesAsync()).Select(c => new Cookie
+        {
+            Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, HttpOnly = c.HttpOnly, Secure = c.Secure, SameSite = c.SameSite,
+        }));
+        var page = await context.NewPageAsync();
+        page.Request += (_, request) => requests.Enqueue(request.Url);
+        page.PageError += (_, error) => consoleErrors.Enqueue($"uncaught: {error}");
+        return page;
+    }
+
     /// <summary>True when the page scrolls sideways (content wider than the viewport).</summary>
     public Task<bool> ScrollsSidewaysAsync() =>
         Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > document.documentElement.clientWidth");

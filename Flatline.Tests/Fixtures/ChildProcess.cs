@@ -72,6 +72,35 @@ public sealed class ChildProcess : IAsyncDisposable
         IEnumerable<KeyValuePair<string, string>>? environment = null) =>
         Start(StartInfo(file, args, workingDirectory, environment));
 
+    /// <summary>Starts a server process on a free loopback port and waits for the line that says it
+    /// is ready. A port free for TcpListener may still hold a closed connection (TIME_WAIT), which
+    /// some servers' bind refuses: then it tries another port, five times at most.</summary>
+    /// <param name="fixedPort">The port to use on every attempt (to start again where a stopped server was), instead of a free one.</param>
+    public static async Task<(ChildProcess Process, int Port)> StartOnFreePortAsync(Func<int, ProcessStartInfo> start, Func<string, bool> ready, TimeSpan limit,
+        int? fixedPort = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (fixedPort is not null && attempt > 1) await Task.Delay(200 * attempt);
+            var port = fixedPort ?? LoopbackServer.FreePort();
+            var process = Start(start(port));
+            try
+            {
+                await process.WaitForLineAsync(ready, limit);
+                return (process, port);
+            }
+            catch (InvalidOperationException) when (attempt < 5 && process.Output.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                await process.DisposeAsync();
+            }
+            catch
+            {
+                await process.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
     /// <summary>Runs a process to its end; past <paramref name="limit"/> it is killed and the test fails.</summary>
     public static async Task<ProcessResult> RunAsync(ProcessStartInfo info, TimeSpan limit)
     {

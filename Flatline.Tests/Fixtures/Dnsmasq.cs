@@ -30,7 +30,8 @@ public sealed class Dnsmasq : IAsyncDisposable
 
     /// <param name="configuration">dnsmasq.conf lines (<c>host-record=…</c>, <c>txt-record=…</c>, …).</param>
     /// <param name="hosts">A hosts file's lines, for names with several addresses.</param>
-    public static async Task<Dnsmasq> StartAsync(IEnumerable<string> configuration, IEnumerable<string>? hosts = null)
+    /// <param name="port">A port to listen on (to start again where a stopped one was); null: a free one.</param>
+    public static async Task<Dnsmasq> StartAsync(IEnumerable<string> configuration, IEnumerable<string>? hosts = null, int? port = null)
     {
         var folder = new TempFolder();
         var lines = configuration.ToList();
@@ -40,32 +41,21 @@ public sealed class Dnsmasq : IAsyncDisposable
             lines.Add($"addn-hosts={folder.File("hosts")}");
         }
         File.WriteAllLines(folder.File("dnsmasq.conf"), lines);
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            var port = LoopbackServer.FreePort();
-            var process = ChildProcess.Start(Executable,
+            // It binds its sockets before it says it started.
+            var (process, listening) = await ChildProcess.StartOnFreePortAsync(free => ChildProcess.StartInfo(Executable,
             [
                 "--keep-in-foreground", "--log-facility=-", "--pid-file=", $"--conf-file={folder.File("dnsmasq.conf")}",
                 "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1,::1",
-                $"--port={port.ToString(CultureInfo.InvariantCulture)}",
-            ]);
-            try
-            {
-                // It binds its sockets before it says it started.
-                await process.WaitForLineAsync(l => l.Contains("started, version", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
-                return new Dnsmasq(folder, process, port);
-            }
-            catch (InvalidOperationException) when (attempt < 5 && process.Output.Contains("Address already in use", StringComparison.Ordinal))
-            {
-                // A free port for TcpListener may still hold a closed connection (TIME_WAIT), which dnsmasq's bind refuses.
-                await process.DisposeAsync();
-            }
-            catch
-            {
-                await process.DisposeAsync();
-                folder.Dispose();
-                throw;
-            }
+                $"--port={free.ToString(CultureInfo.InvariantCulture)}",
+            ]), l => l.Contains("started, version", StringComparison.Ordinal), TimeSpan.FromSeconds(10), port);
+            return new Dnsmasq(folder, process, listening);
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
         }
     }
 

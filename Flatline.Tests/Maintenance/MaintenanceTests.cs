@@ -110,6 +110,25 @@ public sealed class MaintenanceTests
     }
 
     [Test]
+    public async Task The_time_up_to_a_pause_inside_a_window_counts_as_maintenance_too()
+    {
+        var (target, clock, server, api, id) = await Failing();
+        await using var _ = target;
+        await using var __ = server;
+        using var ___ = api;
+        (await api.PostAsync("/api/v1/maintenance", Once(id, clock.GetUtcNow().AddMinutes(-1), clock.GetUtcNow().AddMinutes(10)))).Expect(HttpStatusCode.Created);
+        await Enable(api, id);
+        await clock.AdvanceAsync(Step, 35);
+        (await api.UpdateMonitorAsync(id, MonitorBody.Change().Enabled(false))).Expect(HttpStatusCode.OK);
+
+        // Enabled for 35 s, all of it in the window: none of it up or down, whatever the last check was.
+        await Assert.That(Count(server, "SELECT sum(maintenance_ms) FROM rollups_hourly")).IsEqualTo(35_000L);
+        await Assert.That(Count(server, "SELECT sum(enabled_ms) FROM rollups_hourly")).IsEqualTo(0L);
+        await Assert.That(Count(server, "SELECT sum(down_ms) FROM rollups_hourly")).IsEqualTo(0L);
+        await Assert.That((await api.GetMonitorStatsAsync(id)).Value.Windows.Last24Hours.MaintenanceSeconds).IsEqualTo(35L);
+    }
+
+    [Test]
     public async Task Each_schedule_reads_back_with_active_and_its_next_five_occurrences()
     {
         await using var server = await FlatlineServer.StartAsync();

@@ -59,6 +59,7 @@ public class MetricsTests
         await Assert.That(text).Contains($"flatline_monitor_info{{{label},type=\"http\"}} 1\n");
         await Assert.That(text).Contains($"flatline_monitor_up{{{label}}} 1\n");
         await Assert.That(text).Contains($"flatline_monitor_enabled{{{label}}} 1\n");
+        await Assert.That(text).Contains($"flatline_monitor_degraded{{{label}}} 0\n");
         await Assert.That(text).Contains($"flatline_monitor_checks_total{{{label},result=\"failure\"}} 0\n");
         await Assert.That(Value(text, $"flatline_monitor_checks_total{{{label},result=\"success\"}}")).IsGreaterThanOrEqualTo(1);
         await Assert.That(Value(text, $"flatline_monitor_response_time_seconds{{{label}}}")).IsBetween(0, 2);

@@ -45,7 +45,7 @@ public class ChannelApiTests
     [Test]
     [Arguments("""{"config":{"type":"slack","url":"https://x.example/"}}""", "name")]
     [Arguments("""{"name":"x"}""", "config")]
-    [Arguments("""{"name":"x","config":{"type":"email","url":"https://x.example/"}}""", "config.type")]
+    [Arguments("""{"name":"x","config":{"type":"sms","url":"https://x.example/"}}""", "config.type")]
     [Arguments("""{"name":"x","config":{"type":"slack"}}""", "config.url")]
     [Arguments("""{"name":"x","config":{"type":"slack","url":"hooks.slack.com/x"}}""", "config.url")]
     [Arguments("""{"name":"x","config":{"type":"slack","url":"********"}}""", "config.url")]

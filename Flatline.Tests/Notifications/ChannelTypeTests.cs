@@ -18,7 +18,7 @@ public class ChannelTypeTests
         var types = await response.ReadJsonAsync();
 
         await Assert.That(string.Join(",", types.EnumerateArray().Select(t => t.GetProperty("type").GetString())))
-            .IsEqualTo("slack,discord,telegram,webhook,ntfy,gotify,pagerduty");
+            .IsEqualTo("slack,discord,telegram,webhook,ntfy,gotify,pagerduty,email,teams,matrix,pushover,mattermost,google_chat");
         foreach (var type in types.EnumerateArray())
         {
             await Assert.That(string.Join(",", type.EnumerateObject().Select(p => p.Name))).IsEqualTo("type,label,description,fields");
@@ -26,16 +26,26 @@ public class ChannelTypeTests
                 await Assert.That(string.Join(",", field.EnumerateObject().Select(p => p.Name))).IsEqualTo("name,kind,label,required,secret,help,placeholder,options");
         }
         await Assert.That(types[0].GetRawText()).IsEqualTo("""
-            {"type":"slack","label":"Slack","description":"A Slack incoming webhook.","fields":[{"name":"url","kind":"url","label":"Webhook URL","required":true,"secret":true,"help":"The incoming-webhook URL of your Slack app (Incoming Webhooks → Add New Webhook).","placeholder":"https://hooks.slack.com/services/…","options":null}]}
+            {"type":"slack","label":"Slack","description":"A Slack incoming webhook.","fields":[{"name":"url","kind":"url","label":"Webhook URL","required":true,"secret":true,"help":"The incoming-webhook URL of your Slack app (Incoming Webhooks → Add New Webhook).","placeholder":"https://hooks.slack.com/services/…","options":null},{"name":"delay_minutes","kind":"integer","label":"Alert only after (minutes)","required":false,"secret":false,"help":"Send the down alert only when the monitor is still down this many minutes later; a shorter outage sends nothing, not even its recovery.","placeholder":null,"options":null},{"name":"remind_every_minutes","kind":"integer","label":"Remind every (minutes)","required":false,"secret":false,"help":"Repeat the down alert this often while the monitor stays down; reminders stop at recovery.","placeholder":null,"options":null}]}
             """);
         var fields = types.EnumerateArray().ToDictionary(t => t.GetProperty("type").GetString()!,
             t => string.Join(" ", t.GetProperty("fields").EnumerateArray().Select(f =>
                 $"{f.GetProperty("name").GetString()}:{f.GetProperty("kind").GetString()}{(f.GetProperty("required").GetBoolean() ? "!" : "")}{(f.GetProperty("secret").GetBoolean() ? "*" : "")}")));
-        await Assert.That(fields["telegram"]).IsEqualTo("url:url!* chat_id:string!");
-        await Assert.That(fields["webhook"]).IsEqualTo("url:url! secret:string*");
-        await Assert.That(fields["ntfy"]).IsEqualTo("url:url! topic:string! token:string*");
-        await Assert.That(fields["gotify"]).IsEqualTo("url:url! token:string!*");
-        await Assert.That(fields["pagerduty"]).IsEqualTo("routing_key:string!*");
+        // Every type ends with the same two timing fields.
+        const string timing = " delay_minutes:integer remind_every_minutes:integer";
+        await Assert.That(fields.Values.All(f => f.EndsWith(timing, StringComparison.Ordinal))).IsTrue();
+        await Assert.That(fields["telegram"]).IsEqualTo("url:url!* chat_id:string!" + timing);
+        await Assert.That(fields["webhook"]).IsEqualTo("url:url! secret:string*" + timing);
+        await Assert.That(fields["ntfy"]).IsEqualTo("url:url! topic:string! token:string*" + timing);
+        await Assert.That(fields["gotify"]).IsEqualTo("url:url! token:string!*" + timing);
+        await Assert.That(fields["pagerduty"]).IsEqualTo("routing_key:string!*" + timing);
+        await Assert.That(fields["email"])
+            .IsEqualTo("host:string! port:integer security:enum! username:string password:string* from:string! to:string_list! allow_plaintext:boolean" + timing);
+        await Assert.That(fields["teams"]).IsEqualTo("url:url!*" + timing);
+        await Assert.That(fields["matrix"]).IsEqualTo("homeserver:url! room_id:string! access_token:string!*" + timing);
+        await Assert.That(fields["pushover"]).IsEqualTo("token:string!* user:string!* priority:integer retry:integer expire:integer" + timing);
+        await Assert.That(fields["mattermost"]).IsEqualTo("url:url!*" + timing);
+        await Assert.That(fields["google_chat"]).IsEqualTo("url:url!*" + timing);
 
         using var anonymous = server.CreateAnonymousClient();
         await Assert.That((await anonymous.GetAsync("/api/v1/notification-channel-types")).StatusCode).IsEqualTo(HttpStatusCode.Unauthorized);
@@ -52,7 +62,7 @@ public class ChannelTypeTests
         var listed = types[types.GetArrayLength() - 1];
         await Assert.That(listed.GetProperty("type").GetString()).IsEqualTo("relay");
         await Assert.That(string.Join(",", listed.GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("kind").GetString())))
-            .IsEqualTo("string,integer,enum,string,string_list,boolean");
+            .IsEqualTo("string,integer,enum,string,string_list,boolean,integer,integer");
         await Assert.That(Texts(listed.GetProperty("fields")[2].GetProperty("options"))).IsEqualTo("starttls,tls,none");
 
         using var refused = await client.PostJsonAsync("/api/v1/notification-channels",

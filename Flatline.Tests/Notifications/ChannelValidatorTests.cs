@@ -48,6 +48,13 @@ public class ChannelValidatorTests
     [Arguments("""{"type":"relay","host":"smtp.example.com","port":587,"security":"starttls","password":"p","to":[" a@example.com ","","b@example.com"],"html":false}""",
         """{"type":"relay","host":"smtp.example.com","port":587,"security":"starttls","password":"p","to":["a@example.com","b@example.com"],"html":false}""",
         """{"type":"relay","host":"smtp.example.com","port":587,"security":"starttls","password":"********","to":["a@example.com","b@example.com"],"html":false}""")]
+    [Arguments("""{"type":"email","host":"127.0.0.1","port":2525,"security":"none","from":"alerts@example.com","to":["ops@example.com"]}""", """{"type":"email","host":"127.0.0.1","port":2525,"security":"none","from":"alerts@example.com","to":["ops@example.com"]}""", """{"type":"email","host":"127.0.0.1","port":2525,"security":"none","from":"alerts@example.com","to":["ops@example.com"]}""")]
+    [Arguments("""{"type":"email","host":"mail.lan","security":"none","allow_plaintext":true,"username":"u","password":"p","from":"a@example.com","to":["z@example.org"],"delay_minutes":3,"remind_every_minutes":60}""", """{"type":"email","host":"mail.lan","security":"none","username":"u","password":"p","from":"a@example.com","to":["z@example.org"],"allow_plaintext":true,"delay_minutes":3,"remind_every_minutes":60}""", """{"type":"email","host":"mail.lan","security":"none","username":"u","password":"********","from":"a@example.com","to":["z@example.org"],"allow_plaintext":true,"delay_minutes":3,"remind_every_minutes":60}""")]
+    [Arguments("""{"type":"matrix","homeserver":"https://matrix.org","room_id":"!abc:matrix.org","access_token":"syt_x"}""", """{"type":"matrix","homeserver":"https://matrix.org","room_id":"!abc:matrix.org","access_token":"syt_x"}""", """{"type":"matrix","homeserver":"https://matrix.org","room_id":"!abc:matrix.org","access_token":"********"}""")]
+    [Arguments("""{"type":"pushover","token":"azGDORePK8gMaC0QOYAMyEEuzJnyUi","user":"uQiRzpo4DXghDmr9QzzfQu27cmVRsG","priority":2,"retry":30,"expire":10800}""", """{"type":"pushover","token":"azGDORePK8gMaC0QOYAMyEEuzJnyUi","user":"uQiRzpo4DXghDmr9QzzfQu27cmVRsG","priority":2,"retry":30,"expire":10800}""", """{"type":"pushover","token":"********","user":"********","priority":2,"retry":30,"expire":10800}""")]
+    [Arguments("""{"type":"teams","url":"https://prod.logic.azure.com/workflows/1?sig=x"}""", """{"type":"teams","url":"https://prod.logic.azure.com/workflows/1?sig=x"}""", """{"type":"teams","url":"********"}""")]
+    [Arguments("""{"type":"mattermost","url":"https://mm.example.com/hooks/x"}""", """{"type":"mattermost","url":"https://mm.example.com/hooks/x"}""", """{"type":"mattermost","url":"********"}""")]
+    [Arguments("""{"type":"google_chat","url":"https://chat.googleapis.com/v1/spaces/A/messages?key=k"}""", """{"type":"google_chat","url":"https://chat.googleapis.com/v1/spaces/A/messages?key=k"}""", """{"type":"google_chat","url":"********"}""")]
     public async Task A_valid_config_is_stored_in_field_order_trimmed_and_read_back_masked(string config, string stored, string masked)
     {
         await Assert.That(Stored(config)).IsEqualTo(stored);
@@ -90,14 +97,14 @@ public class ChannelValidatorTests
                 checkedFields++;
             }
         }
-        await Assert.That(checkedFields).IsEqualTo(13);
+        await Assert.That(checkedFields).IsEqualTo(25);
     }
 
     [Test]
     [Arguments("""{"config":{"type":"slack","url":"https://x.example/"}}""", "name", "is required and must be 1-200 characters")]
     [Arguments("""{"name":"x"}""", "config", "is required")]
     [Arguments("""{"name":"x","config":[]}""", "config", "must be an object with a \"type\"")]
-    [Arguments("""{"name":"x","config":{"type":"email"}}""", "config.type", "must be one of slack, discord, telegram, webhook, ntfy, gotify, pagerduty, relay")]
+    [Arguments("""{"name":"x","config":{"type":"sms"}}""", "config.type", "must be one of slack, discord, telegram, webhook, ntfy, gotify, pagerduty, email, teams, matrix, pushover, mattermost, google_chat, relay")]
     [Arguments("""{"name":"x","config":{"type":"slack","url":"hooks.slack.com/x"}}""", "config.url", "must be an absolute http or https URL of at most 2048 characters")]
     [Arguments("""{"name":"x","config":{"type":"slack","url":"ftp://x.example/"}}""", "config.url", "must be an absolute http or https URL of at most 2048 characters")]
     [Arguments("""{"name":"x","config":{"type":"slack","url":7}}""", "config.url", "must be a string")]
@@ -118,6 +125,23 @@ public class ChannelValidatorTests
     [Arguments("""{"name":"x","config":{"type":"relay","host":"h","security":"tls","to":["a@b","nobody"]}}""", "config.to", "item 2 must be an email address")]
     [Arguments("""{"name":"x","config":{"type":"relay","host":"h","security":"tls","to":[" "]}}""", "config.to", "is required")]
     [Arguments("""{"name":"x","config":{"type":"relay","host":"h","security":"tls","to":["a@b"],"html":"yes"}}""", "config.html", "must be true or false")]
+    [Arguments("""{"name":"x","config":{"type":"email","host":"smtp example","security":"starttls","from":"a@example.com","to":["ops@example.com"]}}""", "config.host", "must be a host name or an IP address")]
+    [Arguments("""{"name":"x","config":{"type":"email","host":"smtp.example.com:587","security":"starttls","from":"a@example.com","to":["ops@example.com"]}}""", "config.host", "must be a host name or an IP address")]
+    [Arguments("""{"name":"x","config":{"type":"email","host":"smtp.example.com","security":"starttls","from":"a@example.com","to":["ops@example.com"],"port":70000}}""", "config.port", "must be from 1 to 65535")]
+    [Arguments("""{"name":"x","config":{"type":"email","host":"smtp.example.com","security":"starttls","from":"nobody","to":["ops@example.com"]}}""", "config.from", "must be an email address (ASCII, name@example.com), optionally after a name: Name <name@example.com>")]
+    [Arguments("""{"name":"x","config":{"type":"email","host":"smtp.example.com","security":"starttls","from":"Ops\r\nBcc: x@y.z <a@example.com>","to":["ops@example.com"]}}""", "config.from", "must be an email address (ASCII, name@example.com), optionally after a name: Name <name@example.com>")]
+    [Arguments("""{"name":"x","config":{"type":"email","host":"smtp.example.com","security":"starttls","from":"a@example.com","to":["ops@example.com","Ops <ops@@example.com>"]}}""", "config.to", "item 2 must be an email address (ASCII, name@example.com), optionally after a name: Name <name@example.com>")]
+    [Arguments("""{"name":"x","config":{"type":"email","host":"smtp.example.com","security":"none","from":"a@example.com","to":["ops@example.com"]}}""", "config.security", "may be none only for a server on this machine (localhost, 127.0.0.1, ::1) unless allow_plaintext is true")]
+    [Arguments("""{"name":"x","config":{"type":"email","host":"smtp.example.com","security":"starttls","from":"a@example.com","to":["ops@example.com"],"username":"alerts"}}""", "config.password", "is required when username is set")]
+    [Arguments("""{"name":"x","config":{"type":"email","host":"smtp.example.com","security":"starttls","from":"a@example.com","to":["ops@example.com"],"password":"hunter22"}}""", "config.username", "is required when password is set")]
+    [Arguments("""{"name":"x","config":{"type":"pushover","token":"azGDORePK8gMaC0QOYAMyEEuzJnyUi","user":"uQiRzpo4DXghDmr9QzzfQu27cmVRsG","priority":2,"expire":600}}""", "config.retry", "is required when priority is 2")]
+    [Arguments("""{"name":"x","config":{"type":"pushover","token":"azGDORePK8gMaC0QOYAMyEEuzJnyUi","user":"uQiRzpo4DXghDmr9QzzfQu27cmVRsG","priority":2,"retry":10,"expire":600}}""", "config.retry", "must be from 30 to 10800")]
+    [Arguments("""{"name":"x","config":{"type":"pushover","token":"azGDORePK8gMaC0QOYAMyEEuzJnyUi","user":"uQiRzpo4DXghDmr9QzzfQu27cmVRsG","priority":2,"retry":30,"expire":20000}}""", "config.expire", "must be from 30 to 10800")]
+    [Arguments("""{"name":"x","config":{"type":"pushover","token":"short","user":"uQiRzpo4DXghDmr9QzzfQu27cmVRsG"}}""", "config.token", "must be the 30 letters and digits Pushover gives")]
+    [Arguments("""{"name":"x","config":{"type":"pushover","token":"azGDORePK8gMaC0QOYAMyEEuzJnyUi","user":"uQiRzpo4DXghDmr9QzzfQu27cmVRsG","priority":3}}""", "config.priority", "must be from -2 to 2")]
+    [Arguments("""{"name":"x","config":{"type":"matrix","homeserver":"https://matrix.org","room_id":"#ops:matrix.org","access_token":"t"}}""", "config.room_id", "must be a room id like !abc:matrix.org")]
+    [Arguments("""{"name":"x","config":{"type":"slack","url":"https://x.example/","delay_minutes":0}}""", "config.delay_minutes", "must be from 1 to 10080")]
+    [Arguments("""{"name":"x","config":{"type":"gotify","url":"https://x.example/","token":"t","remind_every_minutes":10081}}""", "config.remind_every_minutes", "must be from 1 to 10080")]
     public async Task A_bad_field_is_named_with_what_is_wrong(string body, string field, string message)
     {
         await Assert.That(await ErrorFor(body, field)).IsEqualTo(message);

@@ -8,7 +8,7 @@ namespace Flatline.Tests.Notifications;
 /// outbox delivers to a real local receiver, through faults and restarts.</summary>
 public class OutboxTests
 {
-    static async Task<string> CreateMonitor(HttpClient client, string url, string name = "api", bool enabled = true)
+    internal static async Task<string> CreateMonitor(HttpClient client, string url, string name = "api", bool enabled = true)
     {
         using var response = await client.PostJsonAsync("/api/v1/monitors",
             $$$"""{"name":"{{{name}}}","interval":10,"timeout":2,"retries":0,"enabled":{{{(enabled ? "true" : "false")}}},"config":{"type":"http","url":"{{{url}}}"}}""");
@@ -16,7 +16,7 @@ public class OutboxTests
         return (await response.ReadJsonAsync()).GetProperty("id").GetString()!;
     }
 
-    static async Task<string> CreateWebhook(HttpClient client, string url)
+    internal static async Task<string> CreateWebhook(HttpClient client, string url)
     {
         using var response = await client.PostJsonAsync("/api/v1/notification-channels",
             $$$"""{"name":"hook","config":{"type":"webhook","url":"{{{url}}}","secret":"a-long-enough-secret"}}""");
@@ -24,7 +24,7 @@ public class OutboxTests
         return (await response.ReadJsonAsync()).GetProperty("id").GetString()!;
     }
 
-    static async Task Link(HttpClient client, string monitor, string channel, bool onRecovery = true)
+    internal static async Task Link(HttpClient client, string monitor, string channel, bool onRecovery = true)
     {
         using var response = await client.PostJsonAsync($"/api/v1/monitors/{monitor}/notification-channels",
             $$$"""{"channel_id":"{{{channel}}}","on_recovery":{{{(onRecovery ? "true" : "false")}}}}""");
@@ -54,7 +54,7 @@ public class OutboxTests
         }
     }
 
-    static async Task<JsonElement> Deliveries(HttpClient client, string channel) =>
+    internal static async Task<JsonElement> Deliveries(HttpClient client, string channel) =>
         await (await client.GetAsync($"/api/v1/notification-channels/{channel}/deliveries?limit=100")).ReadJsonAsync();
 
     [Test]

@@ -18,33 +18,33 @@ public sealed partial class SenderTests
 
     static readonly DateTime Started = new(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
     static readonly DateTime Resolved = Started + new TimeSpan(0, 5, 12);
-    static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 10, 0, 123, TimeSpan.Zero);
-    static readonly Uri Link = new("https://status.example.com/monitors/mon_1");
-    const string MonitorUrl = "https://api.example.com/health?x=1&y=2";
+    internal static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 10, 0, 123, TimeSpan.Zero);
+    internal static readonly Uri Link = new("https://status.example.com/monitors/mon_1");
+    internal const string MonitorUrl = "https://api.example.com/health?x=1&y=2";
     const string Error503 = "unexpected status 503 (expected 2xx)";
 
-    static Notification Down(Uri? link = null, string name = "api") =>
+    internal static Notification Down(Uri? link = null, string name = "api") =>
         new("evt_down", NotificationKind.Down, "mon_1", name, MonitorUrl, "inc_1", Started, null, 503, Error503, Started, link);
 
     // Stored times come back with an unspecified kind; they are UTC all the same.
-    static Notification Up(Uri? link = null) =>
+    internal static Notification Up(Uri? link = null) =>
         new("evt_up", NotificationKind.Up, "mon_1", "api", MonitorUrl, "inc_1", DateTime.SpecifyKind(Started, DateTimeKind.Unspecified),
             DateTime.SpecifyKind(Resolved, DateTimeKind.Unspecified), 200, null, Resolved, link);
 
-    static Notification Test(Uri? link = null) =>
+    internal static Notification Test(Uri? link = null) =>
         new("evt_test", NotificationKind.Test, "", "", "", null, null, null, null, null, Now.UtcDateTime, link);
 
-    static ChannelConfig Config(string type, params (string Name, string Value)[] values) =>
+    internal static ChannelConfig Config(string type, params (string Name, string Value)[] values) =>
         new(type, values.Select(v => KeyValuePair.Create(v.Name, ChannelConfig.Json(v.Value))));
 
-    static SenderHttp Http(TimeProvider? time = null, TimeSpan? timeout = null) =>
+    internal static SenderHttp Http(TimeProvider? time = null, TimeSpan? timeout = null) =>
         new(Invoker, time ?? new FakeTimeProvider(Now), timeout);
 
     /// <summary>The JSON re-serialized the same way on both sides, so that a string comparison is
     /// an exact comparison of values (field order included) with a readable diff.</summary>
-    static string Canonical(string json) => JsonNode.Parse(json)!.ToJsonString();
+    internal static string Canonical(string json) => JsonNode.Parse(json)!.ToJsonString();
 
-    static async Task<ReceivedRequest> SendAsync(Receiver receiver, INotificationSender sender, ChannelConfig config, Notification notification)
+    internal static async Task<ReceivedRequest> SendAsync(Receiver receiver, INotificationSender sender, ChannelConfig config, Notification notification)
     {
         var result = await sender.SendAsync(config, notification, CancellationToken.None);
         await Assert.That(result.Error).IsNull();
@@ -52,7 +52,7 @@ public sealed partial class SenderTests
         return receiver.Requests[^1];
     }
 
-    static async Task AssertJsonPost(ReceivedRequest request, string path, string expectedJson)
+    internal static async Task AssertJsonPost(ReceivedRequest request, string path, string expectedJson)
     {
         await Assert.That(request.Method).IsEqualTo("POST");
         await Assert.That(request.Path).IsEqualTo(path);
@@ -587,8 +587,9 @@ public sealed partial class SenderTests
     {
         using var services = new ServiceCollection().AddSingleton(Http()).BuildServiceProvider();
         var types = NotificationChannelTypes.BuiltIn;
-        await Assert.That(string.Join(",", types.Select(t => t.Type))).IsEqualTo("slack,discord,telegram,webhook,ntfy,gotify,pagerduty");
+        await Assert.That(string.Join(",", types.Select(t => t.Type)))
+            .IsEqualTo("slack,discord,telegram,webhook,ntfy,gotify,pagerduty,email,teams,matrix,pushover,mattermost,google_chat");
         await Assert.That(string.Join(",", types.Select(t => t.CreateSender(services).GetType().Name)))
-            .IsEqualTo("SlackSender,DiscordSender,TelegramSender,WebhookSender,NtfySender,GotifySender,PagerDutySender");
+            .IsEqualTo("SlackSender,DiscordSender,TelegramSender,WebhookSender,NtfySender,GotifySender,PagerDutySender,EmailSender,TeamsSender,MatrixSender,PushoverSender,MattermostSender,GoogleChatSender");
     }
 }

@@ -124,6 +124,7 @@ public class OpenApiTests
         await Sample("ListChecks", client.GetAsync($"/api/v1/monitors/{id}/checks?limit=0"));
         await Sample("GetMonitorStats", client.GetAsync($"/api/v1/monitors/{id}/stats"));
         await Sample("GetAllStats", client.GetAsync("/api/v1/stats"));
+        await Sample("GetConnectivity", client.GetAsync("/api/v1/connectivity"));
         await Sample("GetMonitorUptime", client.GetAsync($"/api/v1/monitors/{id}/uptime?days=3"));
         await Sample("GetMonitorLatency", client.GetAsync($"/api/v1/monitors/{id}/latency"));
         var channel = await Sample("CreateNotificationChannel", client.PostJsonAsync("/api/v1/notification-channels",
@@ -234,10 +235,11 @@ public class OpenApiTests
         var mapping = schemas.GetProperty("ChannelConfig").GetProperty("discriminator").GetProperty("mapping");
         await Assert.That(string.Join(",", mapping.EnumerateObject().Select(m => $"{m.Name}={m.Value.GetString()!.Split('/')[^1]}"))).IsEqualTo(
             "slack=SlackChannelConfig,discord=DiscordChannelConfig,telegram=TelegramChannelConfig,webhook=WebhookChannelConfig," +
-            "ntfy=NtfyChannelConfig,gotify=GotifyChannelConfig,pagerduty=PagerdutyChannelConfig");
+            "ntfy=NtfyChannelConfig,gotify=GotifyChannelConfig,pagerduty=PagerdutyChannelConfig,email=EmailChannelConfig,teams=TeamsChannelConfig," +
+            "matrix=MatrixChannelConfig,pushover=PushoverChannelConfig,mattermost=MattermostChannelConfig,google_chat=GoogleChatChannelConfig");
         var events = schemas.GetProperty(OpenApiUnions.StreamEvent).GetProperty("discriminator").GetProperty("mapping");
         await Assert.That(string.Join(",", events.EnumerateObject().Select(m => $"{m.Name}={m.Value.GetString()!.Split('/')[^1]}"))).IsEqualTo(
-            "check_result=CheckResultEvent,incident_opened=IncidentEvent,incident_resolved=IncidentEvent,maintenance_ended=MaintenanceEvent,maintenance_started=MaintenanceEvent,stats_update=StatsUpdateEvent");
+            "check_result=CheckResultEvent,connectivity_changed=ConnectivityEvent,incident_opened=IncidentEvent,incident_resolved=IncidentEvent,maintenance_ended=MaintenanceEvent,maintenance_started=MaintenanceEvent,stats_update=StatsUpdateEvent");
         var stream = json.GetProperty("paths").GetProperty("/api/v1/stats/stream").GetProperty("get").GetProperty("responses").GetProperty("200");
         await Assert.That(stream.GetProperty("content").GetProperty("text/event-stream").GetProperty("schema").GetProperty("$ref").GetString())
             .IsEqualTo("#/components/schemas/" + OpenApiUnions.StreamEvent);

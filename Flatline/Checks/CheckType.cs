@@ -9,6 +9,8 @@ namespace Flatline;
 [JsonDerivedType(typeof(HttpMonitorConfig), "http")]
 [JsonDerivedType(typeof(TcpMonitorConfig), "tcp")]
 [JsonDerivedType(typeof(DnsMonitorConfig), "dns")]
+[JsonDerivedType(typeof(PingMonitorConfig), "ping")]
+[JsonDerivedType(typeof(PushMonitorConfig), "push")]
 public abstract record MonitorConfig
 {
     /// <summary>The check type's name, the same as the JSON discriminator.</summary>
@@ -21,12 +23,17 @@ public abstract record MonitorConfig
 }
 
 /// <summary>What one check does, compiled once from a validated config so that a probe does no
-/// parsing on the hot path.</summary>
-public abstract record CheckSpec(TimeSpan Timeout);
+/// parsing on the hot path. <see cref="DegradedWhen"/> is what makes a successful check count toward
+/// degraded, for the types that have a response time limit or a certificate.</summary>
+public abstract record CheckSpec(TimeSpan Timeout)
+{
+    public DegradedWhen? DegradedWhen { get; init; }
+}
 
 /// <summary>The result of one check. <see cref="LatencyUs"/> is the type's response time (HTTP: to
-/// the response headers; TCP: to the connection, and handshake), null when there was none.</summary>
-public sealed record ProbeOutcome(bool Ok, int? StatusCode, long? LatencyUs, string? Error, DateTimeOffset? TlsExpiresAt)
+/// the response headers; TCP: to the connection, and handshake), null when there was none.
+/// <see cref="Degradation"/> is set on a successful check that was slow or saw a certificate near expiry.</summary>
+public sealed record ProbeOutcome(bool Ok, int? StatusCode, long? LatencyUs, string? Error, DateTimeOffset? TlsExpiresAt, Degradation? Degradation = null)
 {
     public static ProbeOutcome Failure(string error, int? statusCode = null, long? latencyUs = null, DateTimeOffset? tlsExpiresAt = null) =>
         new(false, statusCode, latencyUs, error, tlsExpiresAt);
@@ -47,12 +54,15 @@ public interface ICheckType
     string Type { get; }
 
     /// <summary>Validates a config object whose <c>type</c> is this one, naming bad fields as
-    /// <c>config.x</c>; the normalized config (defaults filled in), which is only used when no field failed.</summary>
+    /// <c>config.x</c>; the normalized config (defaults filled in), which is only used when no field failed.
+    /// <see cref="ConfigReader.Current"/> is the monitor's config before the change, for what the server
+    /// made and keeps (a push token).</summary>
     MonitorConfig? Validate(ConfigReader config);
 
     CheckSpec Compile(MonitorConfig config, TimeSpan timeout);
 
-    IProbe Probe { get; }
+    /// <summary>Null for a type whose results come from outside the probe pool (a push): the scheduler leaves it alone.</summary>
+    IProbe? Probe { get; }
 }
 
 /// <summary>A check type over its own config record, so that each type's code sees its own record.</summary>
@@ -60,7 +70,7 @@ public abstract class CheckType<TConfig> : ICheckType where TConfig : MonitorCon
 {
     public abstract string Type { get; }
 
-    public abstract IProbe Probe { get; }
+    public abstract IProbe? Probe { get; }
 
     public abstract MonitorConfig? Validate(ConfigReader config);
 
@@ -79,6 +89,8 @@ public sealed class CheckTypes : IDisposable
         new HttpCheckType(probeTime),
         new TcpCheckType(probeTime),
         new DnsCheckType(probeTime),
+        new PingCheckType(probeTime),
+        new PushCheckType(),
     ]);
 
     public CheckTypes(IEnumerable<ICheckType> types) => byType = types.ToDictionary(t => t.Type, StringComparer.Ordinal);
@@ -95,7 +107,8 @@ public sealed class CheckTypes : IDisposable
     }
 
     /// <summary>Validates a whole <c>config</c> object: its <c>type</c>, then the type's own fields.</summary>
-    public MonitorConfig? Validate(JsonElement config, Dictionary<string, string[]> errors)
+    /// <param name="current">The monitor's config before this change; null for a new monitor.</param>
+    public MonitorConfig? Validate(JsonElement config, Dictionary<string, string[]> errors, MonitorConfig? current = null)
     {
         if (config.ValueKind != JsonValueKind.Object)
         {
@@ -108,6 +121,6 @@ public sealed class CheckTypes : IDisposable
             FieldErrors.Add(errors, "config.type", $"must be one of {string.Join(", ", Names.Select(n => $"\"{n}\""))}");
             return null;
         }
-        return checkType.Validate(new ConfigReader(config, "config", errors));
+        return checkType.Validate(new ConfigReader(config, "config", errors, current));
     }
 }

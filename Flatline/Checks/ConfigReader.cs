@@ -4,9 +4,13 @@ namespace Flatline;
 
 /// <summary>Reads one JSON object's fields for a validator, recording a message per bad field under
 /// <c>{prefix}.{name}</c>. An absent or null field takes its default.</summary>
-public readonly struct ConfigReader(JsonElement element, string prefix, Dictionary<string, string[]> errors)
+/// <param name="current">The config being replaced, if any (see <see cref="Current"/>).</param>
+public readonly struct ConfigReader(JsonElement element, string prefix, Dictionary<string, string[]> errors, MonitorConfig? current = null)
 {
     public JsonElement Element => element;
+
+    /// <summary>The monitor's config before this change; null for a new monitor.</summary>
+    public MonitorConfig? Current => current;
 
     public Dictionary<string, string[]> Errors => errors;
 

@@ -75,7 +75,7 @@ public sealed class KumaSource : IImportSource
         Rows("""
             SELECT id, name, type, url, method, hostname, port, interval, maxretries, active, parent, upside_down, ignore_tls, maxredirects,
                    accepted_statuscodes_json, timeout, keyword, invert_keyword, dns_resolve_type, dns_resolve_server, headers, body, http_body_encoding,
-                   created_date
+                   created_date, json_path, json_path_operator, expected_value
             FROM monitor ORDER BY id
             """, row =>
         {
@@ -110,6 +110,8 @@ public sealed class KumaSource : IImportSource
                 json.WriteEndObject();
             });
             imported[id] = uid;
+            if (type == "push")
+                plan.Notes.Add($"push monitor '{name}' gets a new push URL (Flatline makes its own tokens): point the job that calls Uptime Kuma's at it");
             plan.Monitors.Add(new ImportedMonitor(uid, body, created, created));
         });
 
@@ -153,7 +155,7 @@ public sealed class KumaSource : IImportSource
         if (tables.Contains("status_page"))
             Rows("SELECT id, slug, title FROM status_page ORDER BY id", row =>
                 plan.Skipped.Add(new ImportSkip("status page", $"{Text(row, 1)} ({Quote(Text(row, 2) ?? "")})",
-                    "this Flatline has no status pages yet; its sections, monitors and announcements were not imported")));
+                    "this import does not take status pages yet: make it again in Flatline (its sections, monitors and announcement were not imported)")));
         return plan;
     }
 
@@ -168,7 +170,10 @@ public sealed class KumaSource : IImportSource
         }
         switch (type)
         {
-            case "http" or "keyword":
+            case "json-query" when Operator(Text(row, 25)) is null:
+                reason = $"its JSON query operator '{Text(row, 25)}' has no Flatline assertion";
+                return null;
+            case "http" or "keyword" or "json-query":
                 if (type == "keyword" && Number(row, 17) == 1)
                 {
                     reason = "it is up when the keyword is missing: Flatline's keyword check has no inverted form";
@@ -218,6 +223,17 @@ public sealed class KumaSource : IImportSource
                         json.WriteEndObject();
                     }
                     if (type == "keyword") json.WriteString("keyword", Text(row, 16));
+                    if (type == "json-query")
+                    {
+                        json.WriteStartArray("assertions");
+                        json.WriteStartObject();
+                        json.WriteString("source", "json");
+                        json.WriteString("path", Text(row, 24) ?? "$");
+                        json.WriteString("op", Operator(Text(row, 25)));
+                        json.WriteString("value", Text(row, 26) ?? "");
+                        json.WriteEndObject();
+                        json.WriteEndArray();
+                    }
                     json.WriteBoolean("follow_redirects", (Number(row, 13) ?? 10) > 0);
                     json.WriteBoolean("verify_tls", Number(row, 12) != 1);
                     json.WriteEndObject();
@@ -257,9 +273,6 @@ public sealed class KumaSource : IImportSource
                     json.WriteString("type", "push");
                     json.WriteEndObject();
                 };
-            case "json-query":
-                reason = "a JSON query check needs http assertions, which this Flatline does not have yet";
-                return null;
             case "group":
                 reason = "a group is not a check in Flatline: its members carry its name as a tag";
                 return null;
@@ -288,9 +301,15 @@ public sealed class KumaSource : IImportSource
             "ntfy" => ("ntfy", [("url", Get("ntfyserverurl")), ("topic", Get("ntfytopic")), ("token", Get("ntfyAuthenticationMethod") == "accessToken" ? Get("ntfyaccesstoken") : null)]),
             "gotify" => ("gotify", [("url", Get("gotifyserverurl")), ("token", Get("gotifyapplicationToken"))]),
             "PagerDuty" => ("pagerduty", [("routing_key", Get("pagerdutyIntegrationKey"))]),
+            "pushover" => ("pushover", [("token", Get("pushoverapptoken")), ("user", Get("pushoveruserkey")), ("priority", Get("pushoverpriority"))]),
+            "teams" => ("teams", [("url", Get("webhookUrl"))]),
+            "mattermost" => ("mattermost", [("url", Get("mattermostWebhookUrl"))]),
+            "GoogleChat" => ("google_chat", [("url", Get("googleChatWebhookURL"))]),
+            "matrix" => ("matrix", [("homeserver", Get("homeserverUrl")), ("room_id", Get("internalRoomId")), ("access_token", Get("accessToken"))]),
             _ => null,
         };
-        if (mapped is not { } m || channelTypes.Find(m.Type) is null)
+        if (type == "smtp") mapped = ("email", []);
+        if (mapped is not { } m || channelTypes.Find(m.Type) is not { } flatlineType)
         {
             reason = $"Flatline has no '{type}' notification channel type";
             return null;
@@ -299,11 +318,45 @@ public sealed class KumaSource : IImportSource
         {
             json.WriteStartObject();
             json.WriteString("type", m.Type);
+            if (type == "smtp") Email(json, kuma, Get);
             foreach (var (field, value) in m.Fields)
-                if (!string.IsNullOrEmpty(value)) json.WriteString(field, value);
+            {
+                if (string.IsNullOrEmpty(value)) continue;
+                // Kuma keeps some numbers as text ("1"): an integer field gets a number.
+                if (flatlineType.Field(field)?.Kind == ChannelFieldKind.Integer && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+                    json.WriteNumber(field, number);
+                else json.WriteString(field, value);
+            }
             json.WriteEndObject();
         };
     }
+
+    /// <summary>Kuma's SMTP settings: implicit TLS when <c>smtpSecure</c>, none when STARTTLS is switched off, else STARTTLS.</summary>
+    static void Email(Utf8JsonWriter json, JsonElement kuma, Func<string, string?> get)
+    {
+        json.WriteString("host", get("smtpHost"));
+        if (long.TryParse(get("smtpPort"), NumberStyles.None, CultureInfo.InvariantCulture, out var port)) json.WriteNumber("port", port);
+        var secure = kuma.TryGetProperty("smtpSecure", out var s) && s.ValueKind == JsonValueKind.True;
+        var noStartTls = kuma.TryGetProperty("smtpIgnoreSTARTTLS", out var i) && i.ValueKind == JsonValueKind.True;
+        json.WriteString("security", secure ? "tls" : noStartTls ? "none" : "starttls");
+        if (get("smtpUsername") is { Length: > 0 } user) json.WriteString("username", user);
+        if (get("smtpPassword") is { Length: > 0 } password) json.WriteString("password", password);
+        if (get("smtpFrom") is { Length: > 0 } from) json.WriteString("from", from);
+        json.WriteStartArray("to");
+        foreach (var to in (get("smtpTo") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) json.WriteStringValue(to);
+        json.WriteEndArray();
+    }
+
+    /// <summary>Kuma's JSON query operators as Flatline's assertion ops.</summary>
+    static string? Operator(string? kuma) => kuma switch
+    {
+        "==" or null => "eq",
+        "!=" => "ne",
+        "<" => "lt",
+        ">" => "gt",
+        "contains" => "contains",
+        _ => null,
+    };
 
     void ReadWindows(ImportPlan plan)
     {
@@ -400,7 +453,7 @@ public sealed class KumaSource : IImportSource
             plan.Windows.Add(new ImportedWindow(uid, body));
         });
         if (tables.Contains("maintenance_status_page") && Scalar("SELECT count(*) FROM maintenance_status_page") is long shown and > 0)
-            plan.Notes.Add($"{shown} maintenance window link{(shown == 1 ? "" : "s")} to status pages left out: this Flatline has no status pages yet");
+            plan.Notes.Add($"{shown} maintenance window link{(shown == 1 ? "" : "s")} to status pages left out: this import does not take status pages yet");
     }
 
     /// <summary>Kuma keeps no incidents of monitors: one is each run of down heartbeats (status 0) up to the next up one.</summary>

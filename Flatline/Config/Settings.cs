@@ -32,6 +32,35 @@ public sealed record ListenAddress(IPAddress Ip, int Port)
     }
 }
 
+/// <summary>One connectivity canary of CONNECTIVITY_CHECK: <c>tcp:HOST:PORT</c> (a connection opens) or
+/// <c>dns:NAME[@SERVER[:PORT]]</c> (an A query for NAME is answered, by the system's resolver without a server).</summary>
+public sealed record ConnectivityCanary(string Type, string Host, int Port, string? Name)
+{
+    public override string ToString() => Type == "tcp"
+        ? "tcp:" + TcpCheckType.HostPort(Host, Port)
+        : "dns:" + Name + (Host.Length == 0 ? "" : "@" + TcpCheckType.HostPort(Host, Port));
+
+    public const string Form = "a comma-separated list of tcp:HOST:PORT and dns:NAME[@SERVER[:PORT]]";
+
+    /// <summary>Null when <paramref name="text"/> is none of the two forms.</summary>
+    public static ConnectivityCanary? Parse(string text)
+    {
+        if (text.StartsWith("tcp:", StringComparison.Ordinal))
+        {
+            // host:port with a port of its own: DnsServer reads the same forms, but defaults the port.
+            var hostPort = text[4..];
+            var hasPort = hostPort.StartsWith('[') ? hostPort.Contains("]:", StringComparison.Ordinal) : hostPort.Count(c => c == ':') == 1;
+            return hasPort && DnsServer.Parse(hostPort) is { } server ? new ConnectivityCanary("tcp", server.Host, server.Port, null) : null;
+        }
+        if (!text.StartsWith("dns:", StringComparison.Ordinal)) return null;
+        var at = text.IndexOf('@', StringComparison.Ordinal);
+        var name = at < 0 ? text[4..] : text[4..at];
+        if (!DnsCheckType.IsDnsName(name)) return null;
+        if (at < 0) return new ConnectivityCanary("dns", "", 53, name);
+        return DnsServer.Parse(text[(at + 1)..]) is { } dns ? new ConnectivityCanary("dns", dns.Host, dns.Port, name) : null;
+    }
+}
+
 /// <summary>Everything Flatline reads from its environment, parsed and validated by hand.</summary>
 public sealed record Settings
 {
@@ -45,6 +74,8 @@ public sealed record Settings
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
     /// <summary>METRICS_PUBLIC=true: /metrics answers without a token (for a scraper on a private network).</summary>
     public bool MetricsPublic { get; init; }
+    /// <summary>CONNECTIVITY_CHECK: the canaries that tell whether Flatline itself has a network; empty: no guard.</summary>
+    public IReadOnlyList<ConnectivityCanary> ConnectivityCheck { get; init; } = [];
     /// <summary>FLATLINE_CONFIG=FILE: a configuration file applied at start (docs/config.md).</summary>
     public string? ConfigFile { get; init; }
 
@@ -52,7 +83,8 @@ public sealed record Settings
     [
         "DATABASE_URL", "FLATLINE_ADDRESS", "PUBLIC_URL", "OAUTH_ISSUER_URL", "OAUTH_CLIENT_ID",
         "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URL", "OAUTH_TOKEN_AUTH", "JWT_SECRET", "MONITOR_CHECKS_RETENTION_DAYS",
-        "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL", "METRICS_PUBLIC", "FLATLINE_CONFIG",
+        "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL", "METRICS_PUBLIC",
+        "CONNECTIVITY_CHECK", "FLATLINE_CONFIG",
     ];
 
     /// <summary>Parses the settings; <paramref name="errors"/> gets one line per problem, naming the variable.</summary>
@@ -105,6 +137,8 @@ public sealed record Settings
                 problems.Add($"METRICS_PUBLIC must be true or false (got \"{metricsText}\")");
         }
 
+        var canaries = ParseCanaries(Get("CONNECTIVITY_CHECK"), problems);
+
         errors = problems;
         if (problems.Count > 0) return null;
         return new Settings
@@ -118,6 +152,7 @@ public sealed record Settings
             SweepIntervalSeconds = sweep,
             LogLevel = logLevel,
             MetricsPublic = metricsPublic,
+            ConnectivityCheck = canaries,
             ConfigFile = Get("FLATLINE_CONFIG"),
         };
     }
@@ -143,6 +178,29 @@ public sealed record Settings
             return null;
         }
         return path;
+    }
+
+    /// <summary>Every item must be a canary, at most ten of them, none twice.</summary>
+    static List<ConnectivityCanary> ParseCanaries(string? text, List<string> problems)
+    {
+        var canaries = new List<ConnectivityCanary>();
+        if (text is null) return canaries;
+        foreach (var item in text.Split(','))
+        {
+            var canary = ConnectivityCanary.Parse(item.Trim());
+            if (canary is null)
+            {
+                problems.Add($"CONNECTIVITY_CHECK must be {ConnectivityCanary.Form}, such as tcp:1.1.1.1:53,dns:example.com (\"{item.Trim()}\" is neither)");
+                return [];
+            }
+            if (!canaries.Contains(canary)) canaries.Add(canary);
+        }
+        if (canaries.Count > 10)
+        {
+            problems.Add($"CONNECTIVITY_CHECK must name at most 10 canaries (got {canaries.Count})");
+            return [];
+        }
+        return canaries;
     }
 
     static OAuthSettings? ParseOAuth(Func<string, string?> get, Uri? publicUrl, TokenEndpointAuth tokenAuth, List<string> problems)

@@ -73,7 +73,7 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
             var current = state.Monitors.Find(m => m.View.Id == monitor.Uid);
             Diff(plan, "monitor", monitor, after, current is null ? null : ConfigShapes.Monitor(monitor.Item.Key, current.Draft, id => KeyOf("monitor", id)), _ => false,
                 (c, t, now) => MonitorStore.Insert(c, t, monitor.Uid, monitor.Draft, now),
-                (c, t, now) => MonitorStore.Update(c, t, monitor.Uid, monitor.Draft, now));
+                (c, t, now) => MonitorStore.Update(c, t, monitor.Uid, monitor.Draft, now, []));
             mappings.Add(new ConfigKey("monitor", monitor.Item.Key, monitor.Uid, !monitor.Exists || state.Mapped.GetValueOrDefault(("monitor", monitor.Item.Key))?.Created == true));
         }
         // Parents are written once every monitor of the file exists.
@@ -126,17 +126,18 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
             if (current is null)
             {
                 plan.Changes.Add(new ConfigChange('+', "link", $"{link.Monitor} → {link.Channel}", []));
-                plan.Writes.Add((c, t, now) => ChannelStore.Link(c, t, uid, monitor, channel, link.OnRecovery, now));
+                plan.Writes.Add((c, t, now) => ChannelStore.Link(c, t, uid, monitor, channel, link.OnRecovery, link.OnDegraded, now));
             }
             else
             {
                 var details = new List<string>();
                 if (current.OnRecovery != link.OnRecovery) details.Add($"on_recovery {Json(current.OnRecovery)} → {Json(link.OnRecovery)}");
+                if (current.OnDegraded != link.OnDegraded) details.Add($"on_degraded {Json(current.OnDegraded)} → {Json(link.OnDegraded)}");
                 if (mapped?.Uid != current.Id) details.Add("taken over by the file (it was made in the app)");
                 if (details.Count > 0)
                 {
                     plan.Changes.Add(new ConfigChange('~', "link", $"{link.Monitor} → {link.Channel}", details));
-                    plan.Writes.Add((c, t, _) => ChannelStore.UpdateLink(c, t, monitor, channel, link.OnRecovery));
+                    plan.Writes.Add((c, t, _) => ChannelStore.UpdateLink(c, t, monitor, channel, link.OnRecovery, link.OnDegraded));
                 }
             }
             mappings.Add(new ConfigKey("link", link.Key, uid, current is null || mapped is { Created: true } && mapped.Uid == current.Id));
@@ -255,7 +256,8 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
             // Checked whatever else is wrong: the config's record, read on its own, says which fields there are.
             if (body.TryGetProperty("config", out var config) && checkTypes.Validate(config, []) is { } shape)
                 UnknownFields(document, item, config, "config", FlatlineJson.Default.GetTypeInfo(shape.GetType()), discriminated: true);
-            if (MonitorValidator.Validate(body, null, checkTypes, out var errors) is not { } draft)
+            var existing = ids[item.Key] is { Exists: true } known ? state.Monitors.Find(m => m.View.Id == known.Uid)?.View.Config : null;
+            if (MonitorValidator.Validate(body, null, checkTypes, out var errors, existing) is not { } draft)
             {
                 document.AddErrors(item, errors);
                 continue;

@@ -8,7 +8,7 @@ namespace Flatline;
 /// <summary>One item of a section, by its stable <c>key</c>; <see cref="Where"/> names it in messages (<c>monitors[api]</c>).</summary>
 public sealed record ConfigItem(string Key, YamlMap Node, string Where);
 
-public sealed record ConfigLink(string Monitor, string Channel, bool OnRecovery, YamlMap Node, string Where)
+public sealed record ConfigLink(string Monitor, string Channel, bool OnRecovery, bool OnDegraded, YamlMap Node, string Where)
 {
     public string Key => $"{Monitor} {Channel}";
 }
@@ -27,7 +27,7 @@ public sealed partial class ConfigDocument
     {
         ["monitors"] = ["key", "name", "config", "interval", "timeout", "retries", "enabled", "tags", "depends_on"],
         ["channels"] = ["key", "name", "config"],
-        ["links"] = ["monitor", "channel", "on_recovery"],
+        ["links"] = ["monitor", "channel", "on_recovery", "on_degraded"],
         ["tags"] = ["name", "colour"],
         ["maintenance"] = ["key", "title", "description", "monitors", "tags", "notify_channels", "schedule"],
     };
@@ -122,8 +122,9 @@ public sealed partial class ConfigDocument
                     var monitor = Text(item, "monitor", fallback, required: true);
                     var channel = Text(item, "channel", fallback, required: true);
                     var onRecovery = Flag(item, "on_recovery", fallback) ?? true;
+                    var onDegraded = Flag(item, "on_degraded", fallback) ?? false;
                     if (monitor is null || channel is null) break;
-                    var link = new ConfigLink(monitor, channel, onRecovery, item, $"links[{monitor} → {channel}]");
+                    var link = new ConfigLink(monitor, channel, onRecovery, onDegraded, item, $"links[{monitor} → {channel}]");
                     if (!seen.Add(link.Key)) Error(item, link.Where, "is listed twice");
                     else Links.Add(link);
                     break;

@@ -33,7 +33,7 @@ public static class ConfigExport
             return ConfigShapes.Channel(key, channel.Name, config);
         }).OrderBy(KeyOf, StringComparer.Ordinal).ToList();
         var links = state.Links
-            .Select(l => ConfigShapes.Link(Key("monitor", l.MonitorId), Key("channel", l.ChannelId), l.OnRecovery))
+            .Select(l => ConfigShapes.Link(Key("monitor", l.MonitorId), Key("channel", l.ChannelId), l.OnRecovery, l.OnDegraded))
             .OrderBy(l => l[0].Value.GetString(), StringComparer.Ordinal).ThenBy(l => l[1].Value.GetString(), StringComparer.Ordinal).ToList();
         var tags = state.TagsInUse.Select(t => ConfigShapes.Tag(t.Name, t.Colour)).OrderBy(t => t[0].Value.GetString(), StringComparer.Ordinal).ToList();
         var windows = state.Windows

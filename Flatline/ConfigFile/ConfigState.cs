@@ -114,7 +114,7 @@ public static class ConfigShapes
         };
         AddList(shape, "tags", draft.Tags ?? []);
         AddList(shape, "depends_on", [.. (draft.DependsOn ?? []).Select(monitorKey)]);
-        shape.Add(new("config", WithoutNulls(JsonDocument.Parse(MonitorStore.ConfigJson(draft.Config)).RootElement)));
+        shape.Add(new("config", WithoutNulls(JsonDocument.Parse(MonitorStore.ConfigJson(draft.Config)).RootElement, ServerMade.GetValueOrDefault(draft.Config.Type))));
         return shape;
     }
 
@@ -136,12 +136,18 @@ public static class ConfigShapes
         return shape;
     }
 
-    public static List<KeyValuePair<string, JsonElement>> Link(string monitor, string channel, bool onRecovery) =>
-    [
-        new("monitor", Text(monitor)),
-        new("channel", Text(channel)),
-        new("on_recovery", JsonSerializer.SerializeToElement(onRecovery, FlatlineJson.Default.Boolean)),
-    ];
+    /// <summary><c>on_degraded</c> only when set: false is its default.</summary>
+    public static List<KeyValuePair<string, JsonElement>> Link(string monitor, string channel, bool onRecovery, bool onDegraded)
+    {
+        List<KeyValuePair<string, JsonElement>> shape =
+        [
+            new("monitor", Text(monitor)),
+            new("channel", Text(channel)),
+            new("on_recovery", JsonSerializer.SerializeToElement(onRecovery, FlatlineJson.Default.Boolean)),
+        ];
+        if (onDegraded) shape.Add(new("on_degraded", JsonSerializer.SerializeToElement(true, FlatlineJson.Default.Boolean)));
+        return shape;
+    }
 
     public static List<KeyValuePair<string, JsonElement>> Tag(string name, string colour) => [new("name", Text(name)), new("colour", Text(colour))];
 
@@ -156,10 +162,27 @@ public static class ConfigShapes
 
     static JsonElement Number(int value) => JsonSerializer.SerializeToElement(value, FlatlineJson.Default.Int32);
 
-    /// <summary>The object without its null members, at every depth.</summary>
-    static JsonElement WithoutNulls(JsonElement element)
+    /// <summary>Config fields the server makes and a file cannot set (a push monitor's token): never written, never compared.</summary>
+    static readonly Dictionary<string, string> ServerMade = new() { ["push"] = "token" };
+
+    /// <summary>The object without its null members, at every depth (and without <paramref name="skip"/> at the top).</summary>
+    static JsonElement WithoutNulls(JsonElement element, string? skip = null)
     {
-        var bytes = SenderHttp.Json(json => Write(json, element));
+        var bytes = SenderHttp.Json(json =>
+        {
+            if (skip is null || element.ValueKind != JsonValueKind.Object) Write(json, element);
+            else
+            {
+                json.WriteStartObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (property.Name == skip || property.Value.ValueKind == JsonValueKind.Null) continue;
+                    json.WritePropertyName(property.Name);
+                    Write(json, property.Value);
+                }
+                json.WriteEndObject();
+            }
+        });
         using var document = JsonDocument.Parse(bytes);
         return document.RootElement.Clone();
 

@@ -31,13 +31,16 @@ public sealed class RecordedResult(long monitorKey, string monitorId, int retrie
     /// <summary>The check's time, unique and increasing per monitor (the checks table's key).</summary>
     public long At { get; } = at;
 
-    /// <summary>[SpanFrom, At) is enabled time since the last result, and down time when <see cref="Before"/> was down.</summary>
+    /// <summary>[SpanFrom, At) is enabled time since the last result, and down (or degraded) time when <see cref="Before"/> was.</summary>
     public long SpanFrom { get; } = spanFrom;
 
     public ProbeOutcome Outcome { get; } = outcome;
     public MonitorState After { get; set; } = before;
     public Transition Transition { get; set; }
     public IncidentView? Incident { get; set; }
+
+    /// <summary>Set by the state stage when the monitor turned degraded in a way channels that opt in hear about.</summary>
+    public bool DegradedNotice { get; set; }
 
     /// <summary>Notification events written for this result.</summary>
     public int Notifications { get; set; }
@@ -50,7 +53,8 @@ public sealed class RecordedResult(long monitorKey, string monitorId, int retrie
     public string? HeldBy { get; set; }
 
     public CommittedCheck Committed() =>
-        new(MonitorKey, MonitorId, At, Outcome, After, Transition, Incident, SpanFrom, Before.Status == MonitorStatus.Down, Quiet);
+        new(MonitorKey, MonitorId, At, Outcome, After, Transition, Incident, SpanFrom, Before.Status == MonitorStatus.Down,
+            Before.Status == MonitorStatus.Degraded, Quiet);
 }
 
 /// <summary>Writes its part of each result inside the writer's transaction.</summary>
@@ -70,7 +74,7 @@ public interface IBatchRecorder : IDisposable
 /// <summary>What one persisted result changed, as the listeners get it after the commit.</summary>
 public sealed record CommittedCheck(
     long MonitorKey, string MonitorId, long At, ProbeOutcome Outcome, MonitorState State, Transition Transition, IncidentView? Incident,
-    long SpanFrom, bool WasDown, IReadOnlyList<QuietSpan>? Quiet = null);
+    long SpanFrom, bool WasDown, bool WasDegraded = false, IReadOnlyList<QuietSpan>? Quiet = null);
 
 /// <summary>One committed transaction. <see cref="Sequence"/> increases by one per batch and is
 /// stored in the same transaction, so a reader can tell which batches a snapshot holds.</summary>

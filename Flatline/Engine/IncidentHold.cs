@@ -28,7 +28,8 @@ public sealed class IncidentHold(SqliteConnection connection, SqliteTransaction 
         return (next, Transition.None);
     }
 
-    string? Reason(RecordedResult r)
+    /// <summary>What holds the monitor's alerts now (maintenance, offline, a parent down), or null.</summary>
+    public string? Reason(RecordedResult r)
     {
         foreach (var source in quiet)
             if (source.IsQuiet(r.MonitorKey, r.At)) return source.Kind == QuietKind.Maintenance ? Maintenance : Offline;

@@ -75,6 +75,7 @@ public sealed class ProbeEngine : IHostedService, IDisposable
             try
             {
                 outcome = await job.Probe.CheckAsync(job.Spec, abortProbes.Token);
+                if (job.Spec.DegradedWhen is { } degradedWhen) outcome = degradedWhen.Assess(outcome, checkedAt);
             }
             catch (OperationCanceledException) when (abortProbes.IsCancellationRequested)
             {

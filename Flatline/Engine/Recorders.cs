@@ -36,7 +36,7 @@ public sealed class RollupRecorder(IEnumerable<IQuietTime> quietTime) : IResultR
         public void Record(RecordedResult r)
         {
             r.Quiet = QuietTime.Spans(quiet, r.MonitorKey, r.SpanFrom, r.At);
-            rollups.AddSpan(r.MonitorKey, r.SpanFrom, r.At, r.Before.Status == MonitorStatus.Down, r.Quiet);
+            rollups.AddSpan(r.MonitorKey, r.SpanFrom, r.At, r.Before.Status == MonitorStatus.Down, r.Before.Status == MonitorStatus.Degraded, r.Quiet);
             rollups.AddCheck(r.MonitorKey, r.At, r.Outcome.Ok, r.Outcome.LatencyUs);
         }
 
@@ -54,8 +54,12 @@ public sealed class StateRecorder(IEnumerable<IQuietTime> quietTime) : IResultRe
 
     public IBatchRecorder Begin(SqliteConnection connection, SqliteTransaction transaction) => new Batch(
         Sql.Prepare(connection, transaction,
-            "UPDATE monitors SET status = $status, consecutive_failures = $failures, last_checked_at = $at, accounted_until = $at, tls_expires_at = coalesce($tls, tls_expires_at) WHERE id = $id",
-            "$status", "$failures", "$at", "$tls", "$id"),
+            """
+            UPDATE monitors SET status = $status, consecutive_failures = $failures, last_checked_at = $at, accounted_until = $at, tls_expires_at = coalesce($tls, tls_expires_at),
+                consecutive_slow = $slow, degraded_reason = $reason, warned_certificate = $warned
+            WHERE id = $id
+            """,
+            "$status", "$failures", "$at", "$tls", "$slow", "$reason", "$warned", "$id"),
         new IncidentStore.BatchWriter(connection, transaction),
         new IncidentHold(connection, transaction, quiet));
 
@@ -63,9 +67,14 @@ public sealed class StateRecorder(IEnumerable<IQuietTime> quietTime) : IResultRe
     {
         public void Record(RecordedResult r)
         {
-            var (next, transition) = hold.Apply(r, StateMachine.Apply(r.Before, r.Outcome.Ok, r.Retries));
-            update.Bind((int)next.Status, next.ConsecutiveFailures, r.At, r.Outcome.TlsExpiresAt?.ToUnixTimeMilliseconds(), r.MonitorKey).ExecuteNonQuery();
+            var (upOrDown, transition) = hold.Apply(r, StateMachine.Apply(r.Before, r.Outcome.Ok, r.Retries));
+            var (next, degradedNotice) = DegradedRules.Apply(r.Before, upOrDown, r.Outcome, r.Retries);
+            // A degraded notice is an alert too: none while maintenance (or anything else) holds the monitor's alerts.
+            if (degradedNotice && hold.Reason(r) is not null) degradedNotice = false;
+            update.Bind((int)next.Status, next.ConsecutiveFailures, r.At, r.Outcome.TlsExpiresAt?.ToUnixTimeMilliseconds(),
+                next.ConsecutiveSlow, next.DegradedReason, next.WarnedCertificate, r.MonitorKey).ExecuteNonQuery();
             r.After = next;
+            r.DegradedNotice = degradedNotice;
             r.Transition = transition;
             r.Incident = transition switch
             {

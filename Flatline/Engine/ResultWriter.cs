@@ -97,7 +97,11 @@ public sealed class ResultWriter
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
         using var select = Sql.Prepare(connection, transaction,
-            "SELECT revision, enabled, status, consecutive_failures, retries, uid, last_checked_at, accounted_until FROM monitors WHERE id = $id", "$id");
+            """
+            SELECT revision, enabled, status, consecutive_failures, retries, uid, last_checked_at, accounted_until,
+                consecutive_slow, degraded_reason, warned_certificate
+            FROM monitors WHERE id = $id
+            """, "$id");
         var stages = new List<IBatchRecorder>(recorders.Length);
         try
         {
@@ -127,7 +131,8 @@ public sealed class ResultWriter
     {
         using var reader = select.Bind(result.MonitorKey).ExecuteReader();
         if (!reader.Read() || !reader.GetBoolean(1) || reader.GetInt32(0) != result.Revision) return null;
-        var state = new MonitorState((MonitorStatus)reader.GetInt32(2), reader.GetInt32(3));
+        var state = new MonitorState((MonitorStatus)reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(8),
+            reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetInt64(10));
         long? lastCheckedAt = reader.IsDBNull(6) ? null : reader.GetInt64(6);
         // The key is (monitor, ms): keep it unique and increasing even if two checks share a millisecond.
         var at = lastCheckedAt is { } last && result.CheckedAtMs <= last ? last + 1 : result.CheckedAtMs;

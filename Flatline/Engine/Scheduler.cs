@@ -78,7 +78,7 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
         incidents.MarkOpenIncidentsDown();
         foreach (var monitor in monitors.List())
         {
-            if (!monitor.View.Enabled) continue;
+            if (!Polled(monitor)) continue;
             var entry = Upsert(monitor);
             var interval = entry.IntervalMs;
             var phase = (long)(StablePhase(entry.Uid) % (ulong)interval);
@@ -94,7 +94,7 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
         while (changes.TryDequeue(out var key))
         {
             var monitor = monitors.Get(key);
-            if (monitor is null || !monitor.View.Enabled)
+            if (monitor is null || !Polled(monitor))
             {
                 scheduled.Remove(key);
                 continue;
@@ -107,6 +107,9 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
         }
     }
 
+    /// <summary>Enabled, and of a type the probe pool checks (a push monitor's results come to it).</summary>
+    bool Polled(StoredMonitor monitor) => monitor.View.Enabled && checkTypes[monitor.View.Config].Probe is not null;
+
     ScheduledMonitor Upsert(StoredMonitor monitor)
     {
         if (!scheduled.TryGetValue(monitor.Key, out var entry))
@@ -117,7 +120,7 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
         entry.Revision = monitor.Revision;
         entry.IntervalMs = monitor.View.Interval * 1000;
         var checkType = checkTypes[monitor.View.Config];
-        entry.Probe = checkType.Probe;
+        entry.Probe = checkType.Probe!;
         entry.Spec = checkType.Compile(monitor.View.Config, TimeSpan.FromSeconds(monitor.View.Timeout));
         return entry;
     }

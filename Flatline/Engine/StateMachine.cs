@@ -1,7 +1,10 @@
 namespace Flatline;
 
-/// <summary>A monitor's persisted state: what it is and how many checks in a row have failed.</summary>
-public readonly record struct MonitorState(MonitorStatus Status, int ConsecutiveFailures);
+/// <summary>A monitor's persisted state: what it is and how many checks in a row have failed; the
+/// degraded part (<see cref="DegradedRules"/>): slow checks in a row, why it is degraded, and the
+/// expiry of the certificate last warned about.</summary>
+public readonly record struct MonitorState(
+    MonitorStatus Status, int ConsecutiveFailures, int ConsecutiveSlow = 0, string? DegradedReason = null, long? WarnedCertificate = null);
 
 public enum Transition
 {

@@ -94,11 +94,17 @@ public static class MetricsEndpoint
         output.Family("flatline_monitor_enabled", MetricType.Gauge, "1 when the monitor is checked, 0 when paused");
         await Each(r => output.Sample("flatline_monitor_enabled", ["monitor_id", r.Id, "monitor", r.Name], r.Enabled ? 1 : 0));
 
-        output.Family("flatline_monitor_up", MetricType.Gauge, "1 when the monitor is up, 0 when down; absent while unknown or paused");
+        static bool Known(MonitorRow r) => r.Enabled && r.Status is MonitorStatus.Up or MonitorStatus.Down or MonitorStatus.Degraded;
+        output.Family("flatline_monitor_up", MetricType.Gauge, "1 when the monitor is up (degraded included), 0 when down; absent while unknown or paused");
         await Each(r =>
         {
-            if (!r.Enabled || r.Status is not (MonitorStatus.Up or MonitorStatus.Down)) return;
-            output.Sample("flatline_monitor_up", ["monitor_id", r.Id, "monitor", r.Name], r.Status == MonitorStatus.Down ? 0 : 1);
+            if (Known(r)) output.Sample("flatline_monitor_up", ["monitor_id", r.Id, "monitor", r.Name], r.Status == MonitorStatus.Down ? 0 : 1);
+        });
+
+        output.Family("flatline_monitor_degraded", MetricType.Gauge, "1 when the monitor is degraded (slow, or a certificate near expiry), else 0; absent while unknown or paused");
+        await Each(r =>
+        {
+            if (Known(r)) output.Sample("flatline_monitor_degraded", ["monitor_id", r.Id, "monitor", r.Name], r.Status == MonitorStatus.Degraded ? 1 : 0);
         });
 
         output.Family("flatline_monitor_response_time_seconds", MetricType.Gauge, "Response time of the monitor's last check that got an answer", "seconds");

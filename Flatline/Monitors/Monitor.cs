@@ -9,10 +9,13 @@ public enum MonitorStatus
     [JsonStringEnumMemberName("up")] Up = 1,
     [JsonStringEnumMemberName("down")] Down = 2,
     [JsonStringEnumMemberName("paused")] Paused = 3,
+    /// <summary>Up, but slow or with a certificate near expiry (SPEC §12): never opens an incident.</summary>
+    [JsonStringEnumMemberName("degraded")] Degraded = 4,
 }
 
 /// <summary>A monitor as the API shows it; <c>status</c>, <c>last_checked_at</c>,
-/// <c>tls_expires_at</c> and <c>target</c> (what the check reaches, as people read it) are read-only.</summary>
+/// <c>tls_expires_at</c>, <c>degraded_reason</c> (why it is degraded, null when it is not) and
+/// <c>target</c> (what the check reaches, as people read it) are read-only.</summary>
 public sealed record MonitorView(
     string Id,
     string Name,
@@ -25,7 +28,8 @@ public sealed record MonitorView(
     DateTime UpdatedAt,
     MonitorStatus Status,
     DateTime? LastCheckedAt,
-    DateTime? TlsExpiresAt)
+    DateTime? TlsExpiresAt,
+    string? DegradedReason = null)
 {
     public string Target => Config.Target;
 

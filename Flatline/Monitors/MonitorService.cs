@@ -29,7 +29,7 @@ public sealed class MonitorService(MonitorStore monitors, CheckTypes checkTypes,
     public MonitorWrite Update(string id, JsonElement body, bool partial)
     {
         if (monitors.Get(id) is not { } current) return MonitorWrite.NotFound;
-        if (MonitorValidator.Validate(body, partial ? current.Draft : null, checkTypes, out var errors) is not { } draft) return new(null, errors);
+        if (MonitorValidator.Validate(body, partial ? current.Draft : null, checkTypes, out var errors, current.View.Config) is not { } draft) return new(null, errors);
         if (Dependencies.Problems(current.View, draft.DependsOn ?? [], monitors) is { } problems) return new(null, problems);
         return monitors.Update(id, draft) is { } updated ? Changed(updated) : MonitorWrite.NotFound;
     }

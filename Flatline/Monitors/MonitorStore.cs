@@ -6,6 +6,7 @@ namespace Flatline;
 /// <summary>Monitors, their checks and incidents in SQLite. Every write is one transaction.</summary>
 public sealed class MonitorStore(Database database, TimeProvider time, IEnumerable<IQuietTime>? quietTime = null)
 {
+    readonly IQuietTime[] quiet = [.. quietTime ?? []];
     readonly IQuietTime[] maintenance = [.. (quietTime ?? []).Where(q => q.Kind == QuietKind.Maintenance)];
 
     /// <summary>Sets <see cref="MonitorView.InMaintenance"/> from the maintenance calendar.</summary>
@@ -15,7 +16,7 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         return QuietTime.IsQuiet(maintenance, monitor.Key, Database.Now(time)) ? monitor with { View = monitor.View with { InMaintenance = true } } : monitor;
     }
 
-    const string Columns = "id, revision, uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, status, last_checked_at, tls_expires_at";
+    const string Columns = "id, revision, uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, status, last_checked_at, tls_expires_at, degraded_reason";
 
     public List<StoredMonitor> List()
     {
@@ -148,14 +149,15 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
-        if (Update(connection, transaction, id, draft, Database.Now(time)) is not { } key) return null;
+        if (Update(connection, transaction, id, draft, Database.Now(time), quiet) is not { } key) return null;
         var updated = Get(connection, transaction, "id = $key", key)!;
         transaction.Commit();
         return Annotate(updated);
     }
 
     /// <summary><see cref="Update(string, MonitorDraft)"/> inside the caller's transaction; the monitor's key, or null.</summary>
-    internal static long? Update(SqliteConnection connection, SqliteTransaction transaction, string id, MonitorDraft draft, long now)
+    /// <param name="quiet">Quiet time (maintenance, offline) that a pause splits off the span up to it.</param>
+    internal static long? Update(SqliteConnection connection, SqliteTransaction transaction, string id, MonitorDraft draft, long now, IQuietTime[] quiet)
     {
         var current = Get(connection, transaction, "uid = $key", id);
         if (current is null) return null;
@@ -165,7 +167,8 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
 
         if (old.Enabled && !draft.Enabled)
         {
-            // Enabled time, and down time if it was down, runs up to the pause; paused time is neither.
+            // Enabled time, and down (or degraded) time if it was, runs up to the pause, its quiet parts split off
+            // as after a check; paused time is neither.
             using (var accounted = connection.CreateCommand())
             {
                 accounted.Transaction = transaction;
@@ -175,7 +178,9 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
                 if (reader.Read() && !reader.IsDBNull(0))
                 {
                     using var rollups = new RollupWriter(connection, transaction);
-                    rollups.AddSpan(current.Key, reader.GetInt64(0), now, reader.GetInt32(1) == (int)MonitorStatus.Down);
+                    var from = reader.GetInt64(0);
+                    rollups.AddSpan(current.Key, from, now, reader.GetInt32(1) == (int)MonitorStatus.Down,
+                        reader.GetInt32(1) == (int)MonitorStatus.Degraded, QuietTime.Spans(quiet, current.Key, from, now));
                 }
             }
             IncidentStore.ResolvePaused(connection, transaction, current.Key, now);
@@ -188,6 +193,8 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
                 retries = $retries, enabled = $enabled, updated_at = $now, revision = revision + $bump,
                 status = CASE WHEN $enabled = enabled THEN status ELSE 0 END,
                 consecutive_failures = CASE WHEN $enabled = enabled THEN consecutive_failures ELSE 0 END,
+                consecutive_slow = CASE WHEN $enabled = enabled THEN consecutive_slow ELSE 0 END,
+                degraded_reason = CASE WHEN $enabled = enabled THEN degraded_reason END,
                 enabled_at = CASE WHEN $enabled = enabled THEN enabled_at WHEN $enabled THEN $now END,
                 accounted_until = CASE WHEN $enabled = enabled THEN accounted_until WHEN $enabled THEN $now END
             WHERE id = $key
@@ -296,7 +303,8 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
             Timestamps.FromMs(reader.GetInt64(9)), Timestamps.FromMs(reader.GetInt64(10)),
             enabled ? (MonitorStatus)reader.GetInt32(11) : MonitorStatus.Paused,
             reader.IsDBNull(12) ? null : Timestamps.FromMs(reader.GetInt64(12)),
-            reader.IsDBNull(13) ? null : Timestamps.FromMs(reader.GetInt64(13)));
+            reader.IsDBNull(13) ? null : Timestamps.FromMs(reader.GetInt64(13)),
+            enabled && !reader.IsDBNull(14) ? reader.GetString(14) : null);
         return new StoredMonitor(reader.GetInt64(0), reader.GetInt32(1), view);
     }
 }

@@ -15,8 +15,10 @@ public static class MonitorValidator
     public const int DefaultRetries = 0;
 
     /// <summary>Validates <paramref name="body"/>. With <paramref name="existing"/> (a PATCH), absent
-    /// fields keep their values; a present <c>config</c> replaces the old one whole.</summary>
-    public static MonitorDraft? Validate(JsonElement body, MonitorDraft? existing, CheckTypes checkTypes, out Dictionary<string, string[]> errors)
+    /// fields keep their values; a present <c>config</c> replaces the old one whole, keeping what the
+    /// server made in <paramref name="current"/> (a PUT's or PATCH's monitor config before the change).</summary>
+    public static MonitorDraft? Validate(JsonElement body, MonitorDraft? existing, CheckTypes checkTypes, out Dictionary<string, string[]> errors,
+        MonitorConfig? current = null)
     {
         var problems = new Dictionary<string, string[]>();
         errors = problems;
@@ -48,7 +50,7 @@ public static class MonitorValidator
         }
 
         var config = existing?.Config;
-        if (body.TryGetProperty("config", out var configElement)) config = checkTypes.Validate(configElement, problems);
+        if (body.TryGetProperty("config", out var configElement)) config = checkTypes.Validate(configElement, problems, current ?? existing?.Config);
         else if (existing is null) Add(problems, "config", "is required");
 
         var tags = Strings(body, "tags", existing?.Tags, Tags.Problem, problems);

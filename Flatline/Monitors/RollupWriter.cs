@@ -17,15 +17,16 @@ public sealed class RollupWriter : IDisposable
         daily = new Table(connection, transaction, "rollups_daily", "day", DayMs);
     }
 
-    /// <summary>[from, to) was enabled time, and down time too when <paramref name="down"/>, except
-    /// the <paramref name="quiet"/> parts, which count as maintenance or offline time instead.</summary>
-    public void AddSpan(long monitorKey, long from, long to, bool down, IReadOnlyList<QuietSpan>? quiet = null)
+    /// <summary>[from, to) was enabled time, and down time too when <paramref name="down"/> (degraded
+    /// time when <paramref name="degraded"/>), except the <paramref name="quiet"/> parts, which count
+    /// as maintenance or offline time instead.</summary>
+    public void AddSpan(long monitorKey, long from, long to, bool down, bool degraded = false, IReadOnlyList<QuietSpan>? quiet = null)
     {
         if (to <= from) return;
         foreach (var (start, end, kind) in QuietTime.Pieces(from, to, quiet))
         {
-            hourly.AddSpan(monitorKey, start, end, down, kind);
-            daily.AddSpan(monitorKey, start, end, down, kind);
+            hourly.AddSpan(monitorKey, start, end, down, degraded, kind);
+            daily.AddSpan(monitorKey, start, end, down, degraded, kind);
         }
     }
 
@@ -70,10 +71,11 @@ public sealed class RollupWriter : IDisposable
         {
             this.size = size;
             addTime = Sql.Prepare(connection, transaction, $"""
-                INSERT INTO {table} (monitor_id, {key}, enabled_ms, down_ms, maintenance_ms, offline_ms) VALUES ($id, $bucket, $enabled, $down, $maintenance, $offline)
+                INSERT INTO {table} (monitor_id, {key}, enabled_ms, down_ms, degraded_ms, maintenance_ms, offline_ms) VALUES ($id, $bucket, $enabled, $down, $degraded, $maintenance, $offline)
                 ON CONFLICT (monitor_id, {key}) DO UPDATE SET enabled_ms = enabled_ms + excluded.enabled_ms, down_ms = down_ms + excluded.down_ms,
+                    degraded_ms = degraded_ms + excluded.degraded_ms,
                     maintenance_ms = maintenance_ms + excluded.maintenance_ms, offline_ms = offline_ms + excluded.offline_ms
-                """, "$id", "$bucket", "$enabled", "$down", "$maintenance", "$offline");
+                """, "$id", "$bucket", "$enabled", "$down", "$degraded", "$maintenance", "$offline");
             addCheck = Sql.Prepare(connection, transaction, $"""
                 INSERT INTO {table} (monitor_id, {key}, checks, failures) VALUES ($id, $bucket, 1, $failed)
                 ON CONFLICT (monitor_id, {key}) DO UPDATE SET checks = checks + 1, failures = failures + excluded.failures
@@ -85,12 +87,12 @@ public sealed class RollupWriter : IDisposable
             writeLatency = Sql.Prepare(connection, transaction, $"UPDATE {table} SET latency = $latency WHERE monitor_id = $id AND {key} = $bucket", "$latency", "$id", "$bucket");
         }
 
-        public void AddSpan(long monitorKey, long from, long to, bool down, QuietKind? quiet)
+        public void AddSpan(long monitorKey, long from, long to, bool down, bool degraded, QuietKind? quiet)
         {
             foreach (var (bucket, ms) in Split(from, to, size))
             {
-                if (quiet is null) addTime.Bind(monitorKey, bucket, ms, down ? ms : 0, 0, 0).ExecuteNonQuery();
-                else addTime.Bind(monitorKey, bucket, 0, 0, quiet == QuietKind.Maintenance ? ms : 0, quiet == QuietKind.Offline ? ms : 0).ExecuteNonQuery();
+                if (quiet is null) addTime.Bind(monitorKey, bucket, ms, down ? ms : 0, degraded ? ms : 0, 0, 0).ExecuteNonQuery();
+                else addTime.Bind(monitorKey, bucket, 0, 0, 0, quiet == QuietKind.Maintenance ? ms : 0, quiet == QuietKind.Offline ? ms : 0).ExecuteNonQuery();
             }
         }
 
@@ -106,7 +108,7 @@ public sealed class RollupWriter : IDisposable
 
         public void AddSum(long monitorKey, long bucket, RollupBuffer.Sum sum)
         {
-            addTime.Bind(monitorKey, bucket, sum.EnabledMs, sum.DownMs, 0, 0).ExecuteNonQuery();
+            addTime.Bind(monitorKey, bucket, sum.EnabledMs, sum.DownMs, 0, 0, 0).ExecuteNonQuery();
             addSum.Bind(monitorKey, bucket, sum.Checks, sum.Failures).ExecuteNonQuery();
             if (sum.Latency is null) return;
             var histogram = Latency(monitorKey, bucket);

@@ -11,30 +11,32 @@ public static class AlertText
 {
     public const string LinkLabel = "Open in Flatline";
 
-    /// <summary>Who and what: <c>api is down</c>, <c>api is up</c>, or the test's heading.</summary>
+    /// <summary>Who and what: <c>api is down</c>, <c>api is up</c>, <c>api is degraded</c>, or the test's heading.</summary>
     public static string Title(Notification notification) => notification.Kind switch
     {
-        NotificationKind.Down => $"{notification.MonitorName} is down",
+        NotificationKind.Down => notification.ReminderAt is null ? $"{notification.MonitorName} is down" : $"{notification.MonitorName} is still down",
         NotificationKind.Up => $"{notification.MonitorName} is up",
         NotificationKind.Notice => notification.Headline ?? "Flatline",
+        NotificationKind.Degraded => $"{notification.MonitorName} is degraded",
         _ => "Test notification from Flatline",
     };
 
-    /// <summary>What happened: the check's error, the downtime, or what a test means.</summary>
+    /// <summary>What happened: the check's error, the downtime, why it is degraded, or what a test means.</summary>
     public static string Detail(Notification notification) => notification.Kind switch
     {
-        NotificationKind.Down => notification.Error is { Length: > 0 } error ? error
+        NotificationKind.Down => (notification.Error is { Length: > 0 } error ? error
             : notification.StatusCode is { } status ? $"status {status}"
-            : "check failed",
+            : "check failed") + (notification.ReminderAt is { } at && notification.IncidentStartedAt is { } start ? $" (down for {Duration(at - start)})" : ""),
         NotificationKind.Up => notification.Downtime is { } downtime ? $"back up after {Duration(downtime)}" : "back up",
         NotificationKind.Notice => notification.Error ?? "",
+        NotificationKind.Degraded => notification.Error is { Length: > 0 } why ? why : "degraded",
         _ => "This is a test. If you can read it, Flatline's alerts reach you here.",
     };
 
     /// <summary>One line for previews and fallbacks: <c>api is down: unexpected status 503 (expected 2xx)</c>.</summary>
     public static string Summary(Notification notification) => notification.Kind switch
     {
-        NotificationKind.Down or NotificationKind.Up or NotificationKind.Notice => $"{Title(notification)}: {Detail(notification)}",
+        NotificationKind.Down or NotificationKind.Up or NotificationKind.Notice or NotificationKind.Degraded => $"{Title(notification)}: {Detail(notification)}",
         _ => Title(notification),
     };
 
@@ -54,6 +56,19 @@ public static class AlertText
         if (notification.MonitorUrl is { Length: > 0 } url) yield return url;
         yield return Detail(notification);
     }
+
+    /// <summary>Text for HTML (Telegram, Matrix, email, Google Chat): the four entities &amp;amp; &amp;lt;
+    /// &amp;gt; &amp;quot;, which also make it safe inside a double-quoted attribute.</summary>
+    public static string EscapeHtml(string text) => text
+        .Replace("&", "&amp;", StringComparison.Ordinal)
+        .Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal)
+        .Replace("\"", "&quot;", StringComparison.Ordinal);
+
+    /// <summary>The text cut to at most <paramref name="max"/> characters, ending in "…" when cut (and
+    /// never in half a surrogate pair): for services that refuse longer fields.</summary>
+    public static string Cut(string text, int max) =>
+        text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 2]) ? max - 2 : max - 1)] + "…";
 
     /// <summary>A downtime the way people say it, to two units: <c>45 s</c>, <c>5 min 12 s</c>,
     /// <c>3 h 7 min</c>, <c>2 d 4 h</c>; a zero second unit is left out (<c>5 min</c>).</summary>

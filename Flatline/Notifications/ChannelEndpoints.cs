@@ -29,8 +29,8 @@ public static class ChannelEndpoints
     {
         var links = app.MapGroup($"/monitors/{{id}}/{path}").WithTags("Notification channels");
         links.MapGet("/", ListLinks).WithName($"List{many}").WithSummary($"The channels a monitor notifies, as links{note}");
-        links.MapPost("/", CreateLink).WithName($"Link{one}").WithSummary($"Notify a channel about this monitor (on_recovery defaults to true){note}");
-        links.MapPatch("/{channelId}", UpdateLink).WithName($"Update{one}").WithSummary($"Change whether the channel hears about recoveries{note}");
+        links.MapPost("/", CreateLink).WithName($"Link{one}").WithSummary($"Notify a channel about this monitor (on_recovery defaults to true, on_degraded to false){note}");
+        links.MapPatch("/{channelId}", UpdateLink).WithName($"Update{one}").WithSummary($"Change whether the channel hears about recoveries and about degraded{note}");
         links.MapDelete("/{channelId}", DeleteLink).WithName($"Unlink{one}").WithSummary($"Stop notifying a channel about this monitor{note}");
     }
 
@@ -76,7 +76,7 @@ public static class ChannelEndpoints
     static Results<Created<ChannelLink>, ValidationProblem, ProblemHttpResult> CreateLink(string id, CreateLinkRequest request, ChannelStore store)
     {
         if (string.IsNullOrWhiteSpace(request.ChannelId)) return Problems.Invalid("channel_id", "is required");
-        var (outcome, link) = store.Link(id, request.ChannelId, request.OnRecovery ?? true);
+        var (outcome, link) = store.Link(id, request.ChannelId, request.OnRecovery ?? true, request.OnDegraded ?? false);
         return outcome switch
         {
             ChannelStore.LinkOutcome.Created => TypedResults.Created($"/api/v1/monitors/{id}/notification-channels/{request.ChannelId}", link!),
@@ -88,8 +88,8 @@ public static class ChannelEndpoints
 
     static Results<Ok<ChannelLink>, ValidationProblem, ProblemHttpResult> UpdateLink(string id, string channelId, UpdateLinkRequest request, ChannelStore store)
     {
-        if (request.OnRecovery is not { } onRecovery) return Problems.Invalid("on_recovery", "is required (true or false)");
-        return store.UpdateLink(id, channelId, onRecovery) is { } link ? TypedResults.Ok(link) : Problems.NotFound("link");
+        if (request.OnRecovery is null && request.OnDegraded is null) return Problems.Invalid("on_recovery", "is required (true or false) unless on_degraded is given");
+        return store.UpdateLink(id, channelId, request.OnRecovery, request.OnDegraded) is { } link ? TypedResults.Ok(link) : Problems.NotFound("link");
     }
 
     static Results<NoContent, ProblemHttpResult> DeleteLink(string id, string channelId, ChannelStore store) =>

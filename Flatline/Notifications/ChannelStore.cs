@@ -102,19 +102,20 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
 
     public enum LinkOutcome { Created, NoMonitor, NoChannel, Duplicate }
 
-    public (LinkOutcome Outcome, ChannelLink? Link) Link(string monitorId, string channelId, bool onRecovery)
+    public (LinkOutcome Outcome, ChannelLink? Link) Link(string monitorId, string channelId, bool onRecovery, bool onDegraded = false)
     {
         var now = Database.Now(time);
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
         var id = Guid.CreateVersion7().ToString();
-        var outcome = Link(connection, transaction, id, monitorId, channelId, onRecovery, now);
+        var outcome = Link(connection, transaction, id, monitorId, channelId, onRecovery, onDegraded, now);
         if (outcome != LinkOutcome.Created) return (outcome, null);
         transaction.Commit();
-        return (LinkOutcome.Created, new ChannelLink(id, monitorId, channelId, onRecovery, Timestamps.FromMs(now)));
+        return (LinkOutcome.Created, new ChannelLink(id, monitorId, channelId, onRecovery, Timestamps.FromMs(now), onDegraded));
     }
 
-    internal static LinkOutcome Link(SqliteConnection connection, SqliteTransaction transaction, string id, string monitorId, string channelId, bool onRecovery, long now)
+    internal static LinkOutcome Link(SqliteConnection connection, SqliteTransaction transaction, string id, string monitorId, string channelId,
+        bool onRecovery, bool onDegraded, long now)
     {
         var monitor = Scalar(connection, transaction, "SELECT id FROM monitors WHERE uid = $uid", monitorId);
         if (monitor is null) return LinkOutcome.NoMonitor;
@@ -123,13 +124,14 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
-            INSERT INTO monitor_channels (uid, monitor_id, channel_id, on_recovery, created_at) VALUES ($uid, $monitor, $channel, $recovery, $now)
+            INSERT INTO monitor_channels (uid, monitor_id, channel_id, on_recovery, on_degraded, created_at) VALUES ($uid, $monitor, $channel, $recovery, $degraded, $now)
             ON CONFLICT (monitor_id, channel_id) DO NOTHING
             """;
         command.Parameters.AddWithValue("$uid", id);
         command.Parameters.AddWithValue("$monitor", monitor);
         command.Parameters.AddWithValue("$channel", channel);
         command.Parameters.AddWithValue("$recovery", onRecovery);
+        command.Parameters.AddWithValue("$degraded", onDegraded);
         command.Parameters.AddWithValue("$now", now);
         return command.ExecuteNonQuery() == 0 ? LinkOutcome.Duplicate : LinkOutcome.Created;
     }
@@ -141,37 +143,42 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
         if (Scalar(connection, null, "SELECT id FROM monitors WHERE uid = $uid", monitorId) is not long monitor) return null;
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT l.uid, c.uid, l.on_recovery, l.created_at FROM monitor_channels l JOIN notification_channels c ON c.id = l.channel_id
+            SELECT l.uid, c.uid, l.on_recovery, l.created_at, l.on_degraded FROM monitor_channels l JOIN notification_channels c ON c.id = l.channel_id
             WHERE l.monitor_id = $monitor ORDER BY l.id
             """;
         command.Parameters.AddWithValue("$monitor", monitor);
         using var reader = command.ExecuteReader();
         var links = new List<ChannelLink>();
         while (reader.Read())
-            links.Add(new ChannelLink(reader.GetString(0), monitorId, reader.GetString(1), reader.GetBoolean(2), Timestamps.FromMs(reader.GetInt64(3))));
+            links.Add(new ChannelLink(reader.GetString(0), monitorId, reader.GetString(1), reader.GetBoolean(2), Timestamps.FromMs(reader.GetInt64(3)), reader.GetBoolean(4)));
         return links;
     }
 
-    public ChannelLink? UpdateLink(string monitorId, string channelId, bool onRecovery)
+    /// <summary>Sets the flags given; a null one keeps its value.</summary>
+    public ChannelLink? UpdateLink(string monitorId, string channelId, bool? onRecovery, bool? onDegraded = null)
     {
         using var connection = database.Open();
-        return UpdateLink(connection, null, monitorId, channelId, onRecovery);
+        return UpdateLink(connection, null, monitorId, channelId, onRecovery, onDegraded);
     }
 
-    internal static ChannelLink? UpdateLink(SqliteConnection connection, SqliteTransaction? transaction, string monitorId, string channelId, bool onRecovery)
+    internal static ChannelLink? UpdateLink(SqliteConnection connection, SqliteTransaction? transaction, string monitorId, string channelId,
+        bool? onRecovery, bool? onDegraded)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
-            UPDATE monitor_channels SET on_recovery = $recovery
+            UPDATE monitor_channels SET on_recovery = coalesce($recovery, on_recovery), on_degraded = coalesce($degraded, on_degraded)
             WHERE monitor_id = (SELECT id FROM monitors WHERE uid = $monitor) AND channel_id = (SELECT id FROM notification_channels WHERE uid = $channel)
-            RETURNING uid, created_at
+            RETURNING uid, created_at, on_recovery, on_degraded
             """;
-        command.Parameters.AddWithValue("$recovery", onRecovery);
+        command.Parameters.AddWithValue("$recovery", (object?)onRecovery ?? DBNull.Value);
+        command.Parameters.AddWithValue("$degraded", (object?)onDegraded ?? DBNull.Value);
         command.Parameters.AddWithValue("$monitor", monitorId);
         command.Parameters.AddWithValue("$channel", channelId);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? new ChannelLink(reader.GetString(0), monitorId, channelId, onRecovery, Timestamps.FromMs(reader.GetInt64(1))) : null;
+        return reader.Read()
+            ? new ChannelLink(reader.GetString(0), monitorId, channelId, reader.GetBoolean(2), Timestamps.FromMs(reader.GetInt64(1)), reader.GetBoolean(3))
+            : null;
     }
 
     public bool Unlink(string monitorId, string channelId)

@@ -68,6 +68,10 @@ public static class ChannelValidator
             if (error is not null) problems[key] = [error];
             else if (value is { } set) values.Add(KeyValuePair.Create(field.Name, set));
         }
-        return new ChannelConfig(type.Type, values);
+        var result = new ChannelConfig(type.Type, values);
+        if (!problems.Keys.Any(k => k.StartsWith("config", StringComparison.Ordinal)) && type.Rules is { } rules)
+            foreach (var (field, error) in rules(result))
+                problems.TryAdd($"config.{field}", [error]);
+        return result;
     }
 }

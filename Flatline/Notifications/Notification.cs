@@ -12,10 +12,13 @@ public enum NotificationKind
     /// regained its network. <see cref="Notification.Event"/> names it, <see cref="Notification.Headline"/>
     /// and <see cref="Notification.Error"/> say it.</summary>
     Notice,
+    /// <summary>The monitor turned degraded (slow, or a certificate near expiry); <see cref="Notification.Error"/> says why.</summary>
+    Degraded,
 }
 
 /// <summary>Everything a sender may say about one event. <see cref="EventId"/> is stable across
-/// retries (the webhook-id); <see cref="MonitorLink"/> is set when PUBLIC_URL is.</summary>
+/// retries (the webhook-id); <see cref="MonitorLink"/> is set when PUBLIC_URL is. A down event with
+/// <see cref="ReminderAt"/> is a reminder (remind_every_minutes) that the incident was still open then.</summary>
 public sealed record Notification(
     string EventId,
     NotificationKind Kind,
@@ -30,7 +33,8 @@ public sealed record Notification(
     DateTime CheckedAt,
     Uri? MonitorLink,
     string? Event = null,
-    string? Headline = null)
+    string? Headline = null,
+    DateTime? ReminderAt = null)
 {
     /// <summary>A notice (<see cref="NotificationKind.Notice"/>): <paramref name="eventName"/> such as
     /// <c>maintenance.started</c>, a headline and one line of detail.</summary>

@@ -4,11 +4,18 @@ using System.Text.Json.Serialization;
 namespace Flatline;
 
 /// <summary>A kind of notification channel, described by its fields: they drive validation, masking,
-/// the OpenAPI document and the UI's form. <see cref="CreateSender"/> builds what delivers to it.</summary>
+/// the OpenAPI document and the UI's form. <see cref="CreateSender"/> builds what delivers to it.
+/// <see cref="Fields"/> are the type's own followed by <see cref="AlertTiming.Fields"/>, which every type has.</summary>
 public sealed record NotificationChannelType(
     string Type, string Label, string Description, IReadOnlyList<ChannelField> Fields,
     [property: JsonIgnore] Func<IServiceProvider, INotificationSender> CreateSender)
 {
+    public IReadOnlyList<ChannelField> Fields { get; } = [.. Fields, .. AlertTiming.Fields];
+
+    /// <summary>The rules that join fields (a password needs a username, say), run once each field
+    /// passed its own: the bad field's name and what is wrong, for each one broken.</summary>
+    [JsonIgnore] public Func<ChannelConfig, IEnumerable<(string Field, string Error)>>? Rules { get; init; }
+
     public ChannelField? Field(string name) => Fields.FirstOrDefault(f => f.Name == name);
 }
 
@@ -25,6 +32,12 @@ public sealed class NotificationChannelTypes
         NtfySender.ChannelType,
         GotifySender.ChannelType,
         PagerDutySender.ChannelType,
+        EmailSender.ChannelType,
+        TeamsSender.ChannelType,
+        MatrixSender.ChannelType,
+        PushoverSender.ChannelType,
+        MattermostSender.ChannelType,
+        GoogleChatSender.ChannelType,
     ];
 
     static readonly JsonElement MaskValue = ChannelConfig.Json(ChannelValidator.Mask);

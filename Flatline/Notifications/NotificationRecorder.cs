@@ -3,8 +3,8 @@ using Microsoft.Data.Sqlite;
 
 namespace Flatline;
 
-/// <summary>Writes the down and recovery notifications of a result's incident into the outbox, in the
-/// same transaction as the state change that caused them.</summary>
+/// <summary>Writes the down and recovery notifications of a result's incident, and its degraded notice,
+/// into the outbox, in the same transaction as the state change that caused them.</summary>
 public sealed class NotificationRecorder(Settings settings) : IResultRecorder
 {
     public RecordStage Stage => RecordStage.Effects;
@@ -17,7 +17,16 @@ public sealed class NotificationRecorder(Settings settings) : IResultRecorder
 
         public void Record(RecordedResult r)
         {
-            if (r.Incident is not { } incident || r.Transition == Transition.None) return;
+            if (r.Incident is { } incident && r.Transition != Transition.None)
+            {
+                var kind = r.Transition == Transition.WentDown ? NotificationKind.Down : NotificationKind.Up;
+                Enqueue(r, kind, incident, r.Outcome.Error);
+            }
+            if (r.DegradedNotice) Enqueue(r, NotificationKind.Degraded, null, r.After.DegradedReason);
+        }
+
+        void Enqueue(RecordedResult r, NotificationKind kind, IncidentView? incident, string? error)
+        {
             string name, target;
             using (var row = describe.Bind(r.MonitorKey).ExecuteReader())
             {
@@ -25,9 +34,8 @@ public sealed class NotificationRecorder(Settings settings) : IResultRecorder
                 name = row.GetString(0);
                 target = JsonSerializer.Deserialize(row.GetString(1), FlatlineJson.Default.MonitorConfig)!.Target;
             }
-            var kind = r.Transition == Transition.WentDown ? NotificationKind.Down : NotificationKind.Up;
-            var template = new Notification("", kind, r.MonitorId, name, target, incident.Id, incident.StartedAt, incident.ResolvedAt,
-                r.Outcome.StatusCode, r.Outcome.Error, Timestamps.FromMs(r.At), Outbox.MonitorLink(settings, r.MonitorId));
+            var template = new Notification("", kind, r.MonitorId, name, target, incident?.Id, incident?.StartedAt, incident?.ResolvedAt,
+                r.Outcome.StatusCode, error, Timestamps.FromMs(r.At), Outbox.MonitorLink(settings, r.MonitorId));
             r.Notifications += Outbox.Enqueue(connection, transaction, r.MonitorKey, template, r.At);
         }
 

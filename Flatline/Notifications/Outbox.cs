@@ -9,7 +9,8 @@ namespace Flatline;
 /// sends each with a 10 s limit, records every attempt, and retries 429, 5xx and network errors
 /// with exponential backoff and jitter (30 s doubling to 1 h, 8 attempts, about an hour in all),
 /// honouring Retry-After. A crash mid-send leaves the row to be retried when its lease ends:
-/// each event reaches each channel at least once, with the same event id every time.</summary>
+/// each event reaches each channel at least once, with the same event id every time. A channel's
+/// delay_minutes and remind_every_minutes (<see cref="AlertTiming"/>) are rows due later.</summary>
 public sealed class Outbox(Database database, ChannelStore channels, NotificationChannelTypes types, IServiceProvider services, Settings settings,
     TimeProvider time, ILogger<Outbox> logger) : BackgroundService, ICommitListener
 {
@@ -24,20 +25,59 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
     volatile TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Writes the events of a monitor's transition for its linked channels (only those with
-    /// on_recovery for a recovery) inside the caller's transaction. Returns how many were written.</summary>
+    /// on_recovery for a recovery, on_degraded for degraded) inside the caller's transaction. Returns how many were written.
+    /// A down alert is due after the channel's delay_minutes; a recovery first cancels what has not
+    /// gone yet (a down alert still held back, whose recovery then goes nowhere either, and the
+    /// next reminder).</summary>
     public static int Enqueue(SqliteConnection connection, SqliteTransaction transaction, long monitorKey, Notification template, long now)
     {
+        var heldBack = template.Kind == NotificationKind.Up && template.IncidentId is { } incident
+            ? CancelUnsent(connection, transaction, incident, now)
+            : [];
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = template.Kind == NotificationKind.Up
-            ? "SELECT channel_id FROM monitor_channels WHERE monitor_id = $id AND on_recovery = 1"
-            : "SELECT channel_id FROM monitor_channels WHERE monitor_id = $id";
+        command.CommandText = template.Kind switch
+        {
+            NotificationKind.Up => "SELECT l.channel_id, c.config FROM monitor_channels l JOIN notification_channels c ON c.id = l.channel_id WHERE l.monitor_id = $id AND l.on_recovery = 1",
+            NotificationKind.Degraded => "SELECT l.channel_id, c.config FROM monitor_channels l JOIN notification_channels c ON c.id = l.channel_id WHERE l.monitor_id = $id AND l.on_degraded = 1",
+            _ => "SELECT l.channel_id, c.config FROM monitor_channels l JOIN notification_channels c ON c.id = l.channel_id WHERE l.monitor_id = $id",
+        };
         command.Parameters.AddWithValue("$id", monitorKey);
-        var targets = new List<long>();
+        var targets = new List<(long Channel, long Due)>();
         using (var reader = command.ExecuteReader())
-            while (reader.Read()) targets.Add(reader.GetInt64(0));
-        foreach (var channel in targets) Insert(connection, transaction, channel, template with { EventId = Guid.CreateVersion7().ToString() }, now, now);
+            while (reader.Read())
+            {
+                var channel = reader.GetInt64(0);
+                if (heldBack.Contains(channel)) continue;
+                var delay = template.Kind == NotificationKind.Down
+                    ? AlertTiming.Delay(JsonSerializer.Deserialize(reader.GetString(1), FlatlineJson.Default.ChannelConfig)!)
+                    : null;
+                targets.Add((channel, now + (long)(delay?.TotalMilliseconds ?? 0)));
+            }
+        foreach (var (channel, due) in targets) Insert(connection, transaction, channel, template with { EventId = Guid.CreateVersion7().ToString() }, now, due);
         return targets.Count;
+    }
+
+    /// <summary>Cancels the incident's events that have not gone and whose time is not yet over:
+    /// reminders, and down alerts still within their delay. Returns the channels whose down alert
+    /// was one of them. A row being sent right now has its lease as next_attempt_at and is left alone.</summary>
+    static HashSet<long> CancelUnsent(SqliteConnection connection, SqliteTransaction transaction, string incident, long now)
+    {
+        using var cancel = connection.CreateCommand();
+        cancel.Transaction = transaction;
+        cancel.CommandText = """
+            UPDATE outbox SET state = 'cancelled', next_attempt_at = NULL
+            WHERE incident_uid = $incident AND kind IN ('down', 'reminder') AND state = 'pending' AND attempts = 0
+              AND next_attempt_at = not_before AND (kind = 'reminder' OR not_before > $now)
+            RETURNING channel_id, kind
+            """;
+        cancel.Parameters.AddWithValue("$incident", incident);
+        cancel.Parameters.AddWithValue("$now", now);
+        var channels = new HashSet<long>();
+        using var reader = cancel.ExecuteReader();
+        while (reader.Read())
+            if (reader.GetString(1) == "down") channels.Add(reader.GetInt64(0));
+        return channels;
     }
 
     static long Insert(SqliteConnection connection, SqliteTransaction? transaction, long channel, Notification notification, long now, long? nextAttempt)
@@ -45,21 +85,28 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT INTO outbox (uid, channel_id, kind, payload, created_at, next_attempt_at) VALUES ($uid, $channel, $kind, $payload, $now, $next)
+            INSERT INTO outbox (uid, channel_id, kind, payload, created_at, next_attempt_at, not_before, incident_uid)
+            VALUES ($uid, $channel, $kind, $payload, $now, $next, $notBefore, $incident)
             RETURNING id
             """;
         insert.Parameters.AddWithValue("$uid", notification.EventId);
         insert.Parameters.AddWithValue("$channel", channel);
-        insert.Parameters.AddWithValue("$kind", KindName(notification.Kind));
+        insert.Parameters.AddWithValue("$kind", KindName(notification));
         insert.Parameters.AddWithValue("$payload", JsonSerializer.Serialize(notification, FlatlineJson.Default.Notification));
         insert.Parameters.AddWithValue("$now", now);
         insert.Parameters.AddWithValue("$next", (object?)nextAttempt ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$notBefore", nextAttempt ?? now);
+        insert.Parameters.AddWithValue("$incident", (object?)notification.IncidentId ?? DBNull.Value);
         return (long)insert.ExecuteScalar()!;
     }
 
-    static string KindName(NotificationKind kind) => kind switch
+    static string KindName(Notification notification) => notification.Kind switch
     {
-        NotificationKind.Down => "down", NotificationKind.Up => "up", NotificationKind.Notice => "notice", _ => "test",
+        NotificationKind.Down => notification.ReminderAt is null ? "down" : "reminder",
+        NotificationKind.Up => "up",
+        NotificationKind.Notice => "notice",
+        NotificationKind.Degraded => "degraded",
+        _ => "test",
     };
 
     /// <summary>A notice for each of <paramref name="channels"/>, in the caller's transaction; call
@@ -73,6 +120,28 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
             count++;
         }
         return count;
+    }
+
+    /// <summary>After the first attempt at a down alert or a reminder, the next reminder, when the
+    /// channel wants them and the incident is still open: remind_every_minutes after this one was
+    /// due (or after now, when Flatline was not running then: one reminder, not a burst).</summary>
+    static void ScheduleReminder(SqliteConnection connection, SqliteTransaction transaction, long channel, ChannelConfig config, Notification notification,
+        long due, long now)
+    {
+        if (notification.Kind != NotificationKind.Down || notification.IncidentId is not { } incident || AlertTiming.RemindEvery(config) is not { } every) return;
+        if (!IncidentOpen(connection, transaction, incident)) return;
+        var next = due + (long)every.TotalMilliseconds;
+        if (next <= now) next = now + (long)every.TotalMilliseconds;
+        Insert(connection, transaction, channel, notification with { EventId = Guid.CreateVersion7().ToString(), ReminderAt = Timestamps.FromMs(next) }, now, next);
+    }
+
+    static bool IncidentOpen(SqliteConnection connection, SqliteTransaction? transaction, string incident)
+    {
+        using var open = connection.CreateCommand();
+        open.Transaction = transaction;
+        open.CommandText = "SELECT 1 FROM incidents WHERE uid = $uid AND resolved_at IS NULL";
+        open.Parameters.AddWithValue("$uid", incident);
+        return open.ExecuteScalar() is not null;
     }
 
     /// <summary>New events are waiting: look now rather than at the next timer.</summary>
@@ -96,7 +165,7 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
             settings.PublicUrl);
         long row;
         using (var connection = database.Open()) row = Insert(connection, null, channelKey, notification, now, null);
-        var (result, duration) = await AttemptAsync(row, channelKey, config, notification, attempt: 1, retryLater: false, cancellationToken);
+        var (result, duration) = await AttemptAsync(row, channelKey, config, notification, attempt: 1, due: now, retryLater: false, cancellationToken);
         return new TestSendResult(notification.EventId, result.Delivered, result.StatusCode, result.Error, duration);
     }
 
@@ -136,25 +205,38 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
         return wait < TimeSpan.FromSeconds(30) ? wait : TimeSpan.FromSeconds(30);
     }
 
-    /// <summary>Claims the due events (a lease, so a crash retries them) and delivers them. Returns how many.</summary>
+    /// <summary>Claims the due events (a lease, so a crash retries them) and delivers them. Returns how many.
+    /// A reminder or a delayed down alert whose incident has since ended (paused, deleted) is cancelled
+    /// instead of sent.</summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
         var now = Database.Now(time);
-        var due = new List<(long Row, long Channel, Notification Notification, int Attempts)>();
+        var due = new List<(long Row, long Channel, Notification Notification, int Attempts, long Due, bool Scheduled)>();
         using (var connection = database.Open())
-        using (var claim = connection.CreateCommand())
         {
-            claim.CommandText = """
-                UPDATE outbox SET next_attempt_at = $lease
-                WHERE id IN (SELECT id FROM outbox WHERE next_attempt_at <= $now ORDER BY next_attempt_at LIMIT $limit)
-                RETURNING id, channel_id, payload, attempts
-                """;
-            claim.Parameters.AddWithValue("$lease", now + (long)Lease.TotalMilliseconds);
-            claim.Parameters.AddWithValue("$now", now);
-            claim.Parameters.AddWithValue("$limit", ClaimBatch);
-            using var reader = claim.ExecuteReader();
-            while (reader.Read())
-                due.Add((reader.GetInt64(0), reader.GetInt64(1), JsonSerializer.Deserialize(reader.GetString(2), FlatlineJson.Default.Notification)!, reader.GetInt32(3)));
+            using (var claim = connection.CreateCommand())
+            {
+                claim.CommandText = """
+                    UPDATE outbox SET next_attempt_at = $lease
+                    WHERE id IN (SELECT id FROM outbox WHERE next_attempt_at <= $now ORDER BY next_attempt_at LIMIT $limit)
+                    RETURNING id, channel_id, payload, attempts, coalesce(not_before, created_at), kind = 'reminder' OR not_before > created_at
+                    """;
+                claim.Parameters.AddWithValue("$lease", now + (long)Lease.TotalMilliseconds);
+                claim.Parameters.AddWithValue("$now", now);
+                claim.Parameters.AddWithValue("$limit", ClaimBatch);
+                using var reader = claim.ExecuteReader();
+                while (reader.Read())
+                    due.Add((reader.GetInt64(0), reader.GetInt64(1), JsonSerializer.Deserialize(reader.GetString(2), FlatlineJson.Default.Notification)!,
+                        reader.GetInt32(3), reader.GetInt64(4), !reader.IsDBNull(5) && reader.GetBoolean(5)));
+            }
+            foreach (var moot in due.Where(d => d.Scheduled && d.Attempts == 0 && d.Notification.IncidentId is { } incident && !IncidentOpen(connection, null, incident)).ToList())
+            {
+                using var cancel = connection.CreateCommand();
+                cancel.CommandText = "UPDATE outbox SET state = 'cancelled', next_attempt_at = NULL WHERE id = $row";
+                cancel.Parameters.AddWithValue("$row", moot.Row);
+                cancel.ExecuteNonQuery();
+                due.Remove(moot);
+            }
         }
         using var gate = new SemaphoreSlim(Parallel);
         await Task.WhenAll(due.Select(async d =>
@@ -163,7 +245,7 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
             try
             {
                 if (channels.ConfigOf(d.Channel) is { } config)
-                    await AttemptAsync(d.Row, d.Channel, config, d.Notification, d.Attempts + 1, retryLater: true, cancellationToken);
+                    await AttemptAsync(d.Row, d.Channel, config, d.Notification, d.Attempts + 1, d.Due, retryLater: true, cancellationToken);
             }
             finally
             {
@@ -174,7 +256,7 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
     }
 
     async Task<(DeliveryResult Result, long DurationMs)> AttemptAsync(long row, long channel, ChannelConfig config, Notification notification,
-        int attempt, bool retryLater, CancellationToken cancellationToken)
+        int attempt, long due, bool retryLater, CancellationToken cancellationToken)
     {
         var started = Database.Now(time);
         var clock = Stopwatch.StartNew();
@@ -240,6 +322,7 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
             update.Parameters.AddWithValue("$row", row);
             update.ExecuteNonQuery();
         }
+        if (attempt == 1 && retryLater) ScheduleReminder(connection, transaction, channel, config, notification, due, Database.Now(time));
         transaction.Commit();
         return (result, duration);
     }

@@ -4,10 +4,12 @@ namespace Flatline;
 
 /// <summary>One window. <c>uptime</c> is time-based (down time over enabled time), null when the
 /// monitor was never enabled in it; percentiles are of successful checks only, in ms, null when none.
-/// Time in maintenance (<c>maintenance_seconds</c>) and while Flatline itself was offline
-/// (<c>offline_seconds</c>) is neither up nor down: it is left out of <c>uptime</c>.</summary>
+/// <c>degraded_seconds</c> is the time the monitor was degraded (up, but slow or with a certificate near
+/// expiry): counted apart, neither down time nor taken off the uptime. Time in maintenance
+/// (<c>maintenance_seconds</c>) and while Flatline itself was offline (<c>offline_seconds</c>) is
+/// neither up nor down: it is left out of <c>uptime</c>.</summary>
 public sealed record WindowStats(double? Uptime, long DowntimeSeconds, long Checks, long Failures, double? P50, double? P95, double? P99,
-    long MaintenanceSeconds = 0, long OfflineSeconds = 0);
+    long DegradedSeconds = 0, long MaintenanceSeconds = 0, long OfflineSeconds = 0);
 
 /// <summary>24h: the last 24 clock hours including the current one; 7d, 30d, 90d: the last N UTC
 /// days including today.</summary>
@@ -21,7 +23,7 @@ public sealed record MonitorStats(string MonitorId, StatsWindows Windows);
 
 /// <summary>One UTC day of a monitor's history.</summary>
 public sealed record UptimeDay(string Date, double? Uptime, long DowntimeSeconds, long Checks, long Failures, double? P50, double? P95, double? P99,
-    long MaintenanceSeconds = 0, long OfflineSeconds = 0);
+    long DegradedSeconds = 0, long MaintenanceSeconds = 0, long OfflineSeconds = 0);
 
 /// <summary>One bucket of the latency chart, starting at <c>at</c>.</summary>
 public sealed record LatencyPoint(DateTime At, long Checks, long Failures, double? P50, double? P95, double? P99);
@@ -32,16 +34,17 @@ public sealed record LatencySeries(string MonitorId, DateTime From, DateTime To,
 /// the histogram changes, so that reading many windows costs little.</summary>
 public sealed class Aggregate
 {
-    public long Checks, Failures, EnabledMs, DownMs, MaintenanceMs, OfflineMs;
+    public long Checks, Failures, EnabledMs, DownMs, DegradedMs, MaintenanceMs, OfflineMs;
     readonly LatencyHistogram latency = new();
     double?[]? percentiles;
 
-    public void Add(long checks, long failures, long enabledMs, long downMs, byte[]? latencyBlob, long maintenanceMs = 0, long offlineMs = 0)
+    public void Add(long checks, long failures, long enabledMs, long downMs, long degradedMs, byte[]? latencyBlob, long maintenanceMs = 0, long offlineMs = 0)
     {
         Checks += checks;
         Failures += failures;
         EnabledMs += enabledMs;
         DownMs += downMs;
+        DegradedMs += degradedMs;
         MaintenanceMs += maintenanceMs;
         OfflineMs += offlineMs;
         if (latencyBlob is not null)
@@ -51,12 +54,13 @@ public sealed class Aggregate
         }
     }
 
-    public void Subtract(long checks, long failures, long enabledMs, long downMs, byte[]? latencyBlob, long maintenanceMs = 0, long offlineMs = 0)
+    public void Subtract(long checks, long failures, long enabledMs, long downMs, long degradedMs, byte[]? latencyBlob, long maintenanceMs = 0, long offlineMs = 0)
     {
         Checks -= checks;
         Failures -= failures;
         EnabledMs -= enabledMs;
         DownMs -= downMs;
+        DegradedMs -= degradedMs;
         MaintenanceMs -= maintenanceMs;
         OfflineMs -= offlineMs;
         if (latencyBlob is not null)
@@ -89,22 +93,22 @@ public sealed class Aggregate
         double? uptime = enabled > 0 ? Math.Clamp(1 - (double)down / enabled, 0, 1) : null;
         // Whole seconds cut like an incident's duration_seconds, so that one incident's downtime is its duration.
         return new WindowStats(uptime, down / 1000, Checks, Failures, percentiles[0], percentiles[1], percentiles[2],
-            (MaintenanceMs + live.MaintenanceMs) / 1000, (OfflineMs + live.OfflineMs) / 1000);
+            (DegradedMs + live.DegradedMs) / 1000, (MaintenanceMs + live.MaintenanceMs) / 1000, (OfflineMs + live.OfflineMs) / 1000);
     }
 
-    /// <summary>Adds one piece of time: enabled (and down when <paramref name="down"/>), or quiet of its kind.</summary>
-    public void AddTime(long ms, bool down, QuietKind? quiet)
+    /// <summary>Adds one piece of time: enabled (and down or degraded as said), or quiet of its kind.</summary>
+    public void AddTime(long ms, bool down, bool degraded, QuietKind? quiet)
     {
         if (quiet == QuietKind.Maintenance) MaintenanceMs += ms;
         else if (quiet == QuietKind.Offline) OfflineMs += ms;
-        else Add(0, 0, ms, down ? ms : 0, null);
+        else Add(0, 0, ms, down ? ms : 0, degraded ? ms : 0, null);
     }
 }
 
 /// <summary>Time since a monitor's last check, not in the rollups yet, split as the rollups split it.</summary>
-public record struct LiveTime(long EnabledMs, long DownMs, long MaintenanceMs, long OfflineMs)
+public record struct LiveTime(long EnabledMs, long DownMs, long DegradedMs, long MaintenanceMs, long OfflineMs)
 {
-    public void Add(long ms, bool down, QuietKind? quiet)
+    public void Add(long ms, bool down, bool degraded, QuietKind? quiet)
     {
         if (quiet == QuietKind.Maintenance) MaintenanceMs += ms;
         else if (quiet == QuietKind.Offline) OfflineMs += ms;
@@ -112,6 +116,7 @@ public record struct LiveTime(long EnabledMs, long DownMs, long MaintenanceMs, l
         {
             EnabledMs += ms;
             if (down) DownMs += ms;
+            if (degraded) DegradedMs += ms;
         }
     }
 }

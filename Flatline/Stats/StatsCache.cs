@@ -69,7 +69,7 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
                 var at = e.At;
                 // Add under the current window ends first, then roll: the rows that leave the windows
                 // then hold exactly what the windows hold, this batch included.
-                AddSpan(entry, e.SpanFrom, at, e.WasDown, e.Quiet);
+                AddSpan(entry, e.SpanFrom, at, e.WasDown, e.WasDegraded, e.Quiet);
                 if (at / HourMs > entry.Hour - 24) entry.Hours.AddCheck(e.Outcome.Ok, e.Outcome.LatencyUs);
                 for (var w = 0; w < DaySpans.Length; w++)
                     if (at / DayMs > entry.Day - DaySpans[w]) entry.Days[w].AddCheck(e.Outcome.Ok, e.Outcome.LatencyUs);
@@ -81,15 +81,15 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
         }
     }
 
-    static void AddSpan(Entry entry, long from, long to, bool down, IReadOnlyList<QuietSpan>? quiet)
+    static void AddSpan(Entry entry, long from, long to, bool down, bool degraded, IReadOnlyList<QuietSpan>? quiet)
     {
         foreach (var (start, end, kind) in QuietTime.Pieces(from, to, quiet))
         {
             foreach (var (hour, ms) in RollupWriter.Split(start, end, HourMs))
-                if (hour > entry.Hour - 24) entry.Hours.AddTime(ms, down, kind);
+                if (hour > entry.Hour - 24) entry.Hours.AddTime(ms, down, degraded, kind);
             foreach (var (day, ms) in RollupWriter.Split(start, end, DayMs))
                 for (var w = 0; w < DaySpans.Length; w++)
-                    if (day > entry.Day - DaySpans[w]) entry.Days[w].AddTime(ms, down, kind);
+                    if (day > entry.Day - DaySpans[w]) entry.Days[w].AddTime(ms, down, degraded, kind);
         }
     }
 
@@ -101,13 +101,14 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
         if (entry.Enabled && entry.AccountedUntil is { } from && from < now)
         {
             var down = entry.Status == MonitorStatus.Down;
+            var degraded = entry.Status == MonitorStatus.Degraded;
             foreach (var (start, end, kind) in QuietTime.Pieces(from, now, QuietTime.Spans(quiet, key, from, now)))
             {
                 foreach (var (hour, ms) in RollupWriter.Split(start, end, HourMs))
-                    if (hour > entry.Hour - 24) liveHours.Add(ms, down, kind);
+                    if (hour > entry.Hour - 24) liveHours.Add(ms, down, degraded, kind);
                 foreach (var (day, ms) in RollupWriter.Split(start, end, DayMs))
                     for (var w = 0; w < DaySpans.Length; w++)
-                        if (day > entry.Day - DaySpans[w]) liveDays[w].Add(ms, down, kind);
+                        if (day > entry.Day - DaySpans[w]) liveDays[w].Add(ms, down, degraded, kind);
             }
         }
         return new MonitorStats(id, new StatsWindows(
@@ -182,10 +183,10 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
             connection = database.Open();
             monitor = Sql.Prepare(connection, null, "SELECT enabled, status, accounted_until FROM monitors WHERE id = $id", "$id");
             hours = Sql.Prepare(connection, null,
-                "SELECT checks, failures, enabled_ms, down_ms, latency, maintenance_ms, offline_ms FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to",
+                "SELECT checks, failures, enabled_ms, down_ms, degraded_ms, latency, maintenance_ms, offline_ms FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to",
                 "$id", "$from", "$to");
             days = Sql.Prepare(connection, null,
-                "SELECT checks, failures, enabled_ms, down_ms, latency, maintenance_ms, offline_ms, day FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to",
+                "SELECT checks, failures, enabled_ms, down_ms, degraded_ms, latency, maintenance_ms, offline_ms, day FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to",
                 "$id", "$from", "$to");
         }
 
@@ -218,7 +219,7 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
             using (var rows = days.Bind(key, entry.Day - 90, entry.Day).ExecuteReader())
                 while (rows.Read())
                     for (var w = 0; w < DaySpans.Length; w++)
-                        if (rows.GetInt64(7) > entry.Day - DaySpans[w]) Add(entry.Days[w], rows, 0);
+                        if (rows.GetInt64(8) > entry.Day - DaySpans[w]) Add(entry.Days[w], rows, 0);
             return entry;
         }
 
@@ -267,7 +268,7 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
         {
             using var leaving = connection.CreateCommand();
             leaving.Transaction = transaction;
-            leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, latency, maintenance_ms, offline_ms FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to";
+            leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, degraded_ms, latency, maintenance_ms, offline_ms FROM rollups_hourly WHERE monitor_id = $id AND hour > $from AND hour <= $to";
             leaving.Parameters.AddWithValue("$id", key);
             leaving.Parameters.AddWithValue("$from", entry.Hour - 24);
             leaving.Parameters.AddWithValue("$to", hour - 24);
@@ -281,7 +282,7 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
             {
                 using var leaving = connection.CreateCommand();
                 leaving.Transaction = transaction;
-                leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, latency, maintenance_ms, offline_ms FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to";
+                leaving.CommandText = "SELECT checks, failures, enabled_ms, down_ms, degraded_ms, latency, maintenance_ms, offline_ms FROM rollups_daily WHERE monitor_id = $id AND day > $from AND day <= $to";
                 leaving.Parameters.AddWithValue("$id", key);
                 leaving.Parameters.AddWithValue("$from", entry.Day - DaySpans[w]);
                 leaving.Parameters.AddWithValue("$to", day - DaySpans[w]);
@@ -292,11 +293,12 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
         }
     }
 
+    /// <summary>A row of <c>checks, failures, enabled_ms, down_ms, degraded_ms, latency, maintenance_ms, offline_ms</c> from <paramref name="offset"/>.</summary>
     static void Add(Aggregate aggregate, SqliteDataReader row, int offset) =>
-        aggregate.Add(row.GetInt64(offset), row.GetInt64(offset + 1), row.GetInt64(offset + 2), row.GetInt64(offset + 3),
-            row.IsDBNull(offset + 4) ? null : (byte[])row.GetValue(offset + 4), row.GetInt64(offset + 5), row.GetInt64(offset + 6));
+        aggregate.Add(row.GetInt64(offset), row.GetInt64(offset + 1), row.GetInt64(offset + 2), row.GetInt64(offset + 3), row.GetInt64(offset + 4),
+            row.IsDBNull(offset + 5) ? null : (byte[])row.GetValue(offset + 5), row.GetInt64(offset + 6), row.GetInt64(offset + 7));
 
     static void Subtract(Aggregate aggregate, SqliteDataReader row) =>
-        aggregate.Subtract(row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.IsDBNull(4) ? null : (byte[])row.GetValue(4),
-            row.GetInt64(5), row.GetInt64(6));
+        aggregate.Subtract(row.GetInt64(0), row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.GetInt64(4), row.IsDBNull(5) ? null : (byte[])row.GetValue(5),
+            row.GetInt64(6), row.GetInt64(7));
 }

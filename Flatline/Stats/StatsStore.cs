@@ -23,7 +23,7 @@ public sealed class StatsStore(Database database, StatsCache cache, TimeProvider
             Monitor = Sql.Prepare(connection, transaction,
                 "SELECT enabled, status, accounted_until FROM monitors WHERE id = $id", "$id");
             Daily = Sql.Prepare(connection, transaction,
-                "SELECT day, checks, failures, enabled_ms, down_ms, latency, maintenance_ms, offline_ms FROM rollups_daily WHERE monitor_id = $id AND day >= $from", "$id", "$from");
+                "SELECT day, checks, failures, enabled_ms, down_ms, degraded_ms, latency, maintenance_ms, offline_ms FROM rollups_daily WHERE monitor_id = $id AND day >= $from", "$id", "$from");
         }
 
         public void Dispose()
@@ -57,17 +57,18 @@ public sealed class StatsStore(Database database, StatsCache cache, TimeProvider
         return all;
     }
 
-    static (long From, bool Down)? LiveSpan(Reader reader, long key, long now)
+    static (long From, MonitorStatus Status)? LiveSpan(Reader reader, long key, long now)
     {
         using var row = reader.Monitor.Bind(key).ExecuteReader();
         if (!row.Read() || !row.GetBoolean(0) || row.IsDBNull(2)) return null;
         var from = row.GetInt64(2);
-        return from < now ? (from, row.GetInt32(1) == (int)MonitorStatus.Down) : null;
+        return from < now ? (from, (MonitorStatus)row.GetInt32(1)) : null;
     }
 
+    /// <summary>A row of <c>bucket, checks, failures, enabled_ms, down_ms, degraded_ms, latency, maintenance_ms, offline_ms</c>.</summary>
     static void AddRow(Aggregate aggregate, SqliteDataReader row) =>
-        aggregate.Add(row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.GetInt64(4), row.IsDBNull(5) ? null : (byte[])row.GetValue(5),
-            row.GetInt64(6), row.GetInt64(7));
+        aggregate.Add(row.GetInt64(1), row.GetInt64(2), row.GetInt64(3), row.GetInt64(4), row.GetInt64(5), row.IsDBNull(6) ? null : (byte[])row.GetValue(6),
+            row.GetInt64(7), row.GetInt64(8));
 
     /// <summary>One row per UTC day, oldest first, today last; null when the monitor does not exist.</summary>
     public List<UptimeDay>? Uptime(string id, int days)
@@ -86,14 +87,15 @@ public sealed class StatsStore(Database database, StatsCache cache, TimeProvider
         if (LiveSpan(reader, key, now) is { } live)
             foreach (var (start, end, kind) in QuietTime.Pieces(live.From, now, QuietTime.Spans(quiet, key, live.From, now)))
                 foreach (var (bucket, ms) in RollupWriter.Split(start, end, DayMs))
-                    if (bucket >= first) aggregates[bucket - first].AddTime(ms, live.Down, kind);
+                    if (bucket >= first)
+                        aggregates[bucket - first].AddTime(ms, live.Status == MonitorStatus.Down, live.Status == MonitorStatus.Degraded, kind);
 
         var result = new List<UptimeDay>(days);
         for (var i = 0; i < days; i++)
         {
             var w = aggregates[i].ToWindow();
             var date = DateOnly.FromDateTime(Timestamps.FromMs((first + i) * DayMs)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-            result.Add(new UptimeDay(date, w.Uptime, w.DowntimeSeconds, w.Checks, w.Failures, w.P50, w.P95, w.P99, w.MaintenanceSeconds, w.OfflineSeconds));
+            result.Add(new UptimeDay(date, w.Uptime, w.DowntimeSeconds, w.Checks, w.Failures, w.P50, w.P95, w.P99, w.DegradedSeconds, w.MaintenanceSeconds, w.OfflineSeconds));
         }
         return result;
     }
@@ -138,7 +140,7 @@ public sealed class StatsStore(Database database, StatsCache cache, TimeProvider
         }
         else
         {
-            command.CommandText = "SELECT hour, checks, failures, enabled_ms, down_ms, latency, maintenance_ms, offline_ms FROM rollups_hourly WHERE monitor_id = $id AND hour >= $from AND hour < $to";
+            command.CommandText = "SELECT hour, checks, failures, enabled_ms, down_ms, degraded_ms, latency, maintenance_ms, offline_ms FROM rollups_hourly WHERE monitor_id = $id AND hour >= $from AND hour < $to";
             command.Parameters.AddWithValue("$from", start / HourMs);
             command.Parameters.AddWithValue("$to", (to + HourMs - 1) / HourMs);
             using var rows = command.ExecuteReader();

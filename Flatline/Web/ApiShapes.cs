@@ -16,7 +16,9 @@ public sealed record MonitorInput(string Name, MonitorConfig Config, int? Interv
 /// mask <c>********</c> (or left out) to keep the stored value.</summary>
 public sealed record ChannelInput(string Name, ChannelConfig Config);
 
-/// <summary>The JSON a webhook channel receives (version 1). Signed the Standard Webhooks way when
+/// <summary>The JSON a webhook channel receives (version 1). <c>event</c> is <c>monitor.down</c>,
+/// <c>monitor.up</c>, <c>monitor.degraded</c> (no incident; <c>check.error</c> says why: slow, or a
+/// certificate near expiry) or <c>test</c>. Signed the Standard Webhooks way when
 /// the channel has a secret: <c>webhook-id</c>, <c>webhook-timestamp</c>, <c>webhook-signature</c>
 /// (<c>v1,</c> + base64 HMAC-SHA256 of <c>id.timestamp.body</c>). Never carries the monitor's
 /// request headers or body.</summary>

@@ -47,7 +47,8 @@ public static class OpenApiShape
             };
 
             document.AddComponent("ProblemDetails", await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken));
-            foreach (var type in new[] { typeof(CheckResultEvent), typeof(IncidentEvent), typeof(StatsUpdateEvent), typeof(MaintenanceEvent), typeof(WebhookPayload), typeof(MonitorInput), typeof(ChannelInput) })
+            foreach (var type in new[] { typeof(CheckResultEvent), typeof(IncidentEvent), typeof(StatsUpdateEvent), typeof(MaintenanceEvent), typeof(ConnectivityEvent), typeof(WebhookPayload), typeof(MonitorInput), typeof(ChannelInput),
+                typeof(StatusPageInput), typeof(AnnouncementInput), typeof(AnnouncementUpdateInput) })
                 document.AddComponent(type.Name, await context.GetOrCreateSchemaAsync(type, null, cancellationToken));
 
             document.Webhooks ??= new Dictionary<string, IOpenApiPathItem>();
@@ -106,7 +107,7 @@ public static class OpenApiShape
                 if (unsafeMethod) Problem(operation, document, "403", CrossSite.Replace("A cross-site", "A read-only API token, or a cross-site", StringComparison.Ordinal));
             }
             if (path.Contains("{id}", StringComparison.Ordinal) || path.Contains("{channelId}", StringComparison.Ordinal))
-                Problem(operation, document, "404", "No such monitor, channel, token or link");
+                Problem(operation, document, "404", "No such monitor, channel, token, link, status page or announcement");
             if (operation.RequestBody is not null)
             {
                 Problem(operation, document, "400", "The body is not valid JSON or a field is not valid (see errors)", validation: true);
@@ -121,6 +122,15 @@ public static class OpenApiShape
                     break;
                 case "CreateNotificationChannel" or "UpdateNotificationChannel":
                     Body(operation, Ref("ChannelInput", document));
+                    break;
+                case "CreateStatusPage" or "UpdateStatusPage":
+                    Body(operation, Ref("StatusPageInput", document));
+                    break;
+                case "CreateAnnouncement" or "UpdateAnnouncement":
+                    Body(operation, Ref("AnnouncementInput", document));
+                    break;
+                case "AddAnnouncementUpdate":
+                    Body(operation, Ref("AnnouncementUpdateInput", document));
                     break;
                 case "LinkMonitorChannel" or "LinkMonitorNotification":
                     Problem(operation, document, "409", "The channel is already linked to this monitor");

@@ -28,6 +28,7 @@ public static class OpenApiUnions
         document.Components!.Schemas![StreamEvent] = Union(document, "The JSON of one `data:` line of the event stream.", "type",
         [
             ("check_result", nameof(CheckResultEvent)),
+            ("connectivity_changed", nameof(ConnectivityEvent)),
             ("incident_opened", nameof(IncidentEvent)),
             ("incident_resolved", nameof(IncidentEvent)),
             ("maintenance_ended", nameof(MaintenanceEvent)),

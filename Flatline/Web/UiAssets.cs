@@ -32,11 +32,12 @@ public sealed class UiAssets
 
     public Asset? Index => Find("/index.html");
 
-    public static Task Write(HttpContext context, Asset asset)
+    /// <param name="cacheControl">Instead of the asset's own (immutable, or no-cache).</param>
+    public static Task Write(HttpContext context, Asset asset, string? cacheControl = null)
     {
         var response = context.Response;
         response.ContentType = asset.ContentType;
-        response.Headers.CacheControl = asset.Immutable ? "public, max-age=31536000, immutable" : "no-cache";
+        response.Headers.CacheControl = cacheControl ?? (asset.Immutable ? "public, max-age=31536000, immutable" : "no-cache");
         response.Headers.Vary = HeaderNames.AcceptEncoding;
         var body = asset.Identity;
         var accepted = context.Request.Headers.AcceptEncoding.ToString();

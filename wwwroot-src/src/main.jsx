@@ -13,7 +13,9 @@ import { Dashboard } from './pages/Dashboard.jsx';
 import { MonitorDetail } from './pages/MonitorDetail.jsx';
 import { MonitorForm } from './pages/MonitorForm.jsx';
 import { Channels } from './pages/Channels.jsx';
+import { Maintenance, MaintenanceForm } from './pages/Maintenance.jsx';
 import { Settings } from './pages/Settings.jsx';
+import { StatusPageForm, StatusPages } from './pages/StatusPages.jsx';
 import './styles.css';
 
 const routes = [
@@ -22,6 +24,12 @@ const routes = [
   ['/monitors/:id/edit', MonitorForm],
   ['/monitors/:id', MonitorDetail],
   ['/channels', Channels],
+  ['/status-pages', StatusPages],
+  ['/status-pages/new', StatusPageForm],
+  ['/status-pages/:id', StatusPageForm],
+  ['/maintenance', Maintenance],
+  ['/maintenance/new', MaintenanceForm],
+  ['/maintenance/:id/edit', MaintenanceForm],
   ['/settings', Settings],
   ['/login', Home],
   ['/auth/login', Home],

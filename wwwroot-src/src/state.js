@@ -66,7 +66,7 @@ export const monitorsLoaded = signal(false);
 export const loadError = signal(null);
 
 export const counts = computed(() => {
-  const c = { up: 0, down: 0, unknown: 0, paused: 0, total: 0 };
+  const c = { up: 0, degraded: 0, down: 0, unknown: 0, paused: 0, total: 0 };
   for (const e of entries.value.values()) {
     c[e.monitor.value.status]++;
     c.total++;
@@ -149,6 +149,12 @@ const early = [];
 
 /** Applies one message of the live stream. */
 export function applyEvent(message) {
+  // A window started or ended: which monitors are in maintenance changed.
+  if (message.type === 'maintenance_started' || message.type === 'maintenance_ended') {
+    if (monitorsLoaded.value) loadMonitors();
+    return;
+  }
+  if (!message.monitor_id) return;
   const e = entries.value.get(message.monitor_id);
   if (!e) {
     if (!monitorsLoaded.value) {

@@ -13,7 +13,12 @@ public sealed record HttpCheckSpec(
     string? Keyword,
     bool FollowRedirects,
     bool VerifyTls,
-    TimeSpan Timeout) : CheckSpec(Timeout);
+    TimeSpan Timeout,
+    IReadOnlyList<HttpAssertionCheck>? Assertions = null) : CheckSpec(Timeout)
+{
+    /// <summary>Whether the body must be read whole (up to the window): an assertion looks at it.</summary>
+    public bool ReadsBody { get; } = Assertions?.Any(a => a.Assertion.Source is "body" or "json") ?? false;
+}
 
 /// <summary>A request body ready to send: bytes and their content type.</summary>
 public sealed record HttpCheckBody(byte[] Content, string ContentType);

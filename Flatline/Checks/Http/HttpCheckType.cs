@@ -20,11 +20,17 @@ public sealed class HttpCheckType(TimeProvider time) : CheckType<HttpMonitorConf
         var expected = config.ExpectedStatus is { Count: > 0 } items
             ? StatusRanges.Create(items.Select(e => e.ValueKind == JsonValueKind.Number ? e.GetInt32().ToString(CultureInfo.InvariantCulture) : e.GetString()!).ToList())
             : StatusRanges.Default;
+        var url = new Uri(config.Url);
         return new HttpCheckSpec(
-            new Uri(config.Url), new HttpMethod(config.Method),
+            url, new HttpMethod(config.Method),
             config.Headers?.ToList() ?? [],
             config.Body?.ToCheckBody(),
-            expected, config.Keyword, config.FollowRedirects, config.VerifyTls, timeout);
+            expected, config.Keyword, config.FollowRedirects, config.VerifyTls, timeout,
+            config.Assertions?.Select(a => a.ToCheck()).ToList())
+        {
+            // An http URL may still redirect to https, whose certificate is then the one that answered.
+            DegradedWhen = DegradedWhen.Of(config.MaxResponseMs, config.TlsExpiryWarnDays ?? DegradedWhen.DefaultTlsExpiryWarnDays),
+        };
     }
 
     public override MonitorConfig? Validate(ConfigReader config)
@@ -62,8 +68,15 @@ public sealed class HttpCheckType(TimeProvider time) : CheckType<HttpMonitorConf
 
         var followRedirects = config.Boolean("follow_redirects", true);
         var verifyTls = config.Boolean("verify_tls", true);
-        return new HttpMonitorConfig(url, method, expected, headers, body, keyword, followRedirects, verifyTls);
+        var assertions = HttpAssertion.Validate(config);
+        int? maxResponseMs = config.TryGet("max_response_ms", out _) ? config.Integer("max_response_ms", null, 1, 300_000) : null;
+        var warnDays = TlsExpiryWarnDays(config);
+        return new HttpMonitorConfig(url, method, expected, headers, body, keyword, followRedirects, verifyTls, assertions, maxResponseMs, warnDays);
     }
+
+    /// <summary><c>tls_expiry_warn_days</c>: 0 (no warning) to 365; null, for the default of 14, when absent.</summary>
+    internal static int? TlsExpiryWarnDays(ConfigReader config) =>
+        config.TryGet("tls_expiry_warn_days", out _) ? config.Integer("tls_expiry_warn_days", null, 0, 365) : null;
 
     /// <summary>The items as sent (numbers stay numbers, as the original's clients read them); null,
     /// for the default any 2xx, when absent or null.</summary>
@@ -154,7 +167,7 @@ public sealed class HttpCheckType(TimeProvider time) : CheckType<HttpMonitorConf
     }
 
     // RFC 9110 token characters.
-    static bool IsToken(string name) => name.Length is > 0 and <= 256 && name.All(c =>
+    internal static bool IsToken(string name) => name.Length is > 0 and <= 256 && name.All(c =>
         c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9')
             or '!' or '#' or '$' or '%' or '&' or '\'' or '*' or '+' or '-' or '.' or '^' or '_' or '`' or '|' or '~');
 

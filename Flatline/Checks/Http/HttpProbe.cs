@@ -18,7 +18,7 @@ public sealed class HttpProbe : IProbe, IDisposable
 {
     public const int MaxRedirects = 10;
 
-    /// <summary>How much of the body a keyword check reads at most.</summary>
+    /// <summary>How much of the body a keyword check, or an assertion on the body, reads at most.</summary>
     public const int KeywordWindow = 1024 * 1024;
 
     readonly TimeProvider time;
@@ -57,8 +57,15 @@ public sealed class HttpProbe : IProbe, IDisposable
                 return ProbeOutcome.Failure(error, status, latencyUs, tlsExpiresAt);
             if (!spec.ExpectedStatus.Matches(status.Value))
                 return ProbeOutcome.Failure($"unexpected status {status} (expected {spec.ExpectedStatus})", status, latencyUs, tlsExpiresAt);
-            if (spec.Keyword is { Length: > 0 } keyword && !await ContainsAsync(response.Content, Encoding.UTF8.GetBytes(keyword), deadline.Token))
-                return ProbeOutcome.Failure($"keyword \"{keyword}\" not found", status, latencyUs, tlsExpiresAt);
+            string? body = null;
+            if (spec.Keyword is { Length: > 0 } || spec.ReadsBody)
+            {
+                var (found, text) = await ReadBodyAsync(response.Content, spec.Keyword is { Length: > 0 } k ? Encoding.UTF8.GetBytes(k) : null, spec.ReadsBody, deadline.Token);
+                if (!found) return ProbeOutcome.Failure($"keyword \"{spec.Keyword}\" not found", status, latencyUs, tlsExpiresAt);
+                body = text;
+            }
+            if (spec.Assertions is { Count: > 0 } assertions && Failed(assertions, response, body, latencyUs) is { } failed)
+                return ProbeOutcome.Failure(failed, status, latencyUs, tlsExpiresAt);
             return new ProbeOutcome(true, status, latencyUs, null, tlsExpiresAt);
         }
         catch (Exception e)
@@ -115,25 +122,42 @@ public sealed class HttpProbe : IProbe, IDisposable
     static string? OtherScheme(Uri? uri) =>
         uri is { Scheme: not ("http" or "https") } ? $"redirect to {uri.Scheme}: not followed" : null;
 
-    /// <summary>Reads at most <see cref="KeywordWindow"/> bytes, stopping as soon as the keyword
-    /// shows up. Searching the UTF-8 bytes is the same as an ordinal search of the decoded text.</summary>
-    static async Task<bool> ContainsAsync(HttpContent content, byte[] keyword, CancellationToken cancellationToken)
+    /// <summary>Every failing assertion, named, in one error; null when all hold.</summary>
+    static string? Failed(IReadOnlyList<HttpAssertionCheck> assertions, HttpResponseMessage response, string? body, long? latencyUs)
+    {
+        using var facts = new HttpResponseFacts((int)response.StatusCode, name => HeaderValue(response, name), body, ResponseTimes.Ms(latencyUs));
+        List<string>? failures = null;
+        foreach (var assertion in assertions)
+            if (assertion.Failure(facts) is { } failure) (failures ??= []).Add(failure);
+        return failures is null ? null : (failures.Count == 1 ? "assertion failed: " : $"{failures.Count} assertions failed: ") + string.Join("; ", failures);
+    }
+
+    static string? HeaderValue(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? string.Join(", ", values) : null;
+
+    /// <summary>Reads at most <see cref="KeywordWindow"/> bytes: with a <paramref name="keyword"/> and not
+    /// <paramref name="whole"/>, only until it shows up. Searching the UTF-8 bytes is the same as an
+    /// ordinal search of the decoded text. Found is true when there is no keyword; the text is the
+    /// decoded body when <paramref name="whole"/>.</summary>
+    static async Task<(bool Found, string? Text)> ReadBodyAsync(HttpContent content, byte[]? keyword, bool whole, CancellationToken cancellationToken)
     {
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
         var buffer = ArrayPool<byte>.Shared.Rent(KeywordWindow);
         try
         {
             var length = 0;
+            var found = keyword is null;
             // Each pass adds at least one byte, so this ends by the window at the latest.
             while (length < KeywordWindow)
             {
                 var read = await stream.ReadAsync(buffer.AsMemory(length, KeywordWindow - length), cancellationToken);
-                if (read == 0) return false;
-                var from = Math.Max(0, length - keyword.Length + 1);
+                if (read == 0) break;
+                var from = Math.Max(0, length - (keyword?.Length ?? 0) + 1);
                 length += read;
-                if (buffer.AsSpan(from, length - from).IndexOf(keyword) >= 0) return true;
+                found = found || buffer.AsSpan(from, length - from).IndexOf(keyword) >= 0;
+                if (found && !whole) break;
             }
-            return false;
+            return (found, whole ? Encoding.UTF8.GetString(buffer, 0, length) : null);
         }
         finally
         {

@@ -7,8 +7,12 @@ using System.Text.Json.Serialization;
 namespace Flatline;
 
 /// <summary>The <c>config</c> of a <c>tcp</c> monitor: up when a connection to <c>host:port</c> opens
-/// (and, with <c>tls</c>, its handshake completes) within the timeout.</summary>
-public sealed record TcpMonitorConfig(string Host, int Port, bool Tls = false, bool VerifyTls = true) : MonitorConfig
+/// (and, with <c>tls</c>, its handshake completes) within the timeout. <c>tls_expiry_warn_days</c> (with
+/// <c>tls</c>; left out for the default of 14, 0 for none) marks it degraded when the certificate
+/// expires that soon.</summary>
+public sealed record TcpMonitorConfig(
+    string Host, int Port, bool Tls = false, bool VerifyTls = true,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TlsExpiryWarnDays = null) : MonitorConfig
 {
     [JsonIgnore]
     public override string Type => "tcp";
@@ -27,7 +31,10 @@ public sealed class TcpCheckType(TimeProvider time) : CheckType<TcpMonitorConfig
     public override IProbe Probe { get; } = new TcpProbe(time);
 
     protected override CheckSpec Compile(TcpMonitorConfig config, TimeSpan timeout) =>
-        new TcpCheckSpec(config.Host, config.Port, config.Tls, config.VerifyTls, timeout);
+        new TcpCheckSpec(config.Host, config.Port, config.Tls, config.VerifyTls, timeout)
+        {
+            DegradedWhen = config.Tls ? DegradedWhen.Of(null, config.TlsExpiryWarnDays ?? DegradedWhen.DefaultTlsExpiryWarnDays) : null,
+        };
 
     public override MonitorConfig? Validate(ConfigReader config)
     {
@@ -36,7 +43,8 @@ public sealed class TcpCheckType(TimeProvider time) : CheckType<TcpMonitorConfig
         var port = config.Integer("port", null, 1, 65535);
         var tls = config.Boolean("tls", false);
         var verifyTls = config.Boolean("verify_tls", true);
-        return new TcpMonitorConfig(host ?? "", port, tls, verifyTls);
+        var warnDays = HttpCheckType.TlsExpiryWarnDays(config);
+        return new TcpMonitorConfig(host ?? "", port, tls, verifyTls, warnDays);
     }
 
     /// <summary><c>host:port</c>, with an IPv6 address in brackets.</summary>

@@ -11,6 +11,7 @@ namespace Flatline;
 public sealed class DiscordSender(SenderHttp http) : INotificationSender
 {
     public const int DownColour = 0xE5484D;
+    public const int DegradedColour = 0xF5A524;
     public const int UpColour = 0x30A46C;
     public const int TestColour = 0x5B8DEF;
 
@@ -44,6 +45,7 @@ public sealed class DiscordSender(SenderHttp http) : INotificationSender
             {
                 NotificationKind.Down => DownColour,
                 NotificationKind.Up => UpColour,
+                NotificationKind.Degraded => DegradedColour,
                 _ => TestColour,
             });
             json.WriteString("timestamp", SenderHttp.Utc(notification.CheckedAt));

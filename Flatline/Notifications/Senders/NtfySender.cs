@@ -54,6 +54,7 @@ public sealed partial class NtfySender(SenderHttp http) : INotificationSender
             {
                 NotificationKind.Down => "rotating_light",
                 NotificationKind.Up => "white_check_mark",
+                NotificationKind.Degraded => "warning",
                 _ => "bell",
             });
             json.WriteEndArray();

@@ -8,7 +8,8 @@ namespace Flatline;
 /// PUBLIC_URL is set; a resolve carries only routing_key, event_action and dedup_key. A test is a
 /// trigger with the event id as dedup key and severity info (low urgency where urgency follows
 /// severity): it opens a real incident, the only proof that the routing key works, which the user
-/// resolves in PagerDuty.</summary>
+/// resolves in PagerDuty. Degraded (on links that opt in) is a trigger with the event id as dedup key
+/// and severity warning: nothing in Flatline resolves it.</summary>
 public sealed class PagerDutySender(SenderHttp http, Uri? endpoint = null) : INotificationSender
 {
     public static readonly Uri DefaultEndpoint = new("https://events.pagerduty.com/v2/enqueue");
@@ -49,11 +50,15 @@ public sealed class PagerDutySender(SenderHttp http, Uri? endpoint = null) : INo
 
     static void WriteTrigger(System.Text.Json.Utf8JsonWriter json, Notification notification)
     {
-        var summary = AlertText.Summary(notification);
         json.WriteStartObject("payload");
-        json.WriteString("summary", summary.Length <= MaxSummary ? summary : summary[..(char.IsHighSurrogate(summary[MaxSummary - 2]) ? MaxSummary - 2 : MaxSummary - 1)] + "…");
+        json.WriteString("summary", AlertText.Cut(AlertText.Summary(notification), MaxSummary));
         json.WriteString("source", Source(notification.MonitorUrl));
-        json.WriteString("severity", notification.Kind is NotificationKind.Test or NotificationKind.Notice ? "info" : "critical");
+        json.WriteString("severity", notification.Kind switch
+        {
+            NotificationKind.Test or NotificationKind.Notice => "info",
+            NotificationKind.Degraded => "warning",
+            _ => "critical",
+        });
         SenderHttp.WriteTime(json, "timestamp", notification.IncidentStartedAt ?? notification.CheckedAt);
         if (notification.MonitorName.Length > 0) json.WriteString("component", notification.MonitorName);
         json.WriteStartObject("custom_details");

@@ -39,6 +39,9 @@ public sealed class SenderHttp
     /// <summary>The clock for send times and signatures.</summary>
     public TimeProvider Time { get; }
 
+    /// <summary>The bound on each attempt; senders that speak another protocol (SMTP) keep to it too.</summary>
+    public TimeSpan Timeout => timeout;
+
     /// <summary>A client suited to notifications: pooled connections that are renewed (DNS changes
     /// reach it), no redirects (a POST must not turn into a GET somewhere else; a 3xx is reported as
     /// final), no decompression, no cookies; the system proxy applies, as for any outgoing call.</summary>
@@ -55,8 +58,14 @@ public sealed class SenderHttp
     /// <summary>POSTs <paramref name="json"/> as <c>application/json</c> with the given extra headers.</summary>
     /// <param name="retryAfterInBody">For services that say when to retry in the error body rather than
     /// in <c>Retry-After</c> (Telegram): reads the wait from the start of a 429 or 5xx body.</param>
-    public async Task<DeliveryResult> PostJsonAsync(Uri url, byte[] json, IReadOnlyList<(string Name, string Value)>? headers, CancellationToken cancellationToken,
-        Func<ReadOnlyMemory<byte>, TimeSpan?>? retryAfterInBody = null)
+    public Task<DeliveryResult> PostJsonAsync(Uri url, byte[] json, IReadOnlyList<(string Name, string Value)>? headers, CancellationToken cancellationToken,
+        Func<ReadOnlyMemory<byte>, TimeSpan?>? retryAfterInBody = null) =>
+        SendAsync(HttpMethod.Post, url, json, "application/json", headers, cancellationToken, retryAfterInBody);
+
+    /// <summary>Sends <paramref name="body"/> of <paramref name="contentType"/> with <paramref name="method"/>;
+    /// classified like <see cref="PostJsonAsync"/>.</summary>
+    public async Task<DeliveryResult> SendAsync(HttpMethod method, Uri url, byte[] body, string contentType, IReadOnlyList<(string Name, string Value)>? headers,
+        CancellationToken cancellationToken, Func<ReadOnlyMemory<byte>, TimeSpan?>? retryAfterInBody = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var attempt = new CancellationTokenSource(timeout, Time);
@@ -64,8 +73,8 @@ public sealed class SenderHttp
         int? status = null;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(json) };
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+            using var request = new HttpRequestMessage(method, url) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
             request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
             foreach (var (name, value) in headers ?? [])
                 request.Headers.TryAddWithoutValidation(name, value);
@@ -79,9 +88,9 @@ public sealed class SenderHttp
 
             var retry = status is 429 or >= 500;
             var error = "HTTP " + status.Value.ToString(CultureInfo.InvariantCulture);
-            var body = await ReadErrorBodyAsync(response.Content, linked.Token);
-            if (OneLine(body.Span) is { Length: > 0 } text) error += ": " + text;
-            return new DeliveryResult(false, status, error, retry, retry ? RetryAfter(response) ?? retryAfterInBody?.Invoke(body) : null);
+            var answer = await ReadErrorBodyAsync(response.Content, linked.Token);
+            if (OneLine(answer.Span) is { Length: > 0 } text) error += ": " + text;
+            return new DeliveryResult(false, status, error, retry, retry ? RetryAfter(response) ?? retryAfterInBody?.Invoke(answer) : null);
         }
         catch (Exception e)
         {
@@ -117,6 +126,10 @@ public sealed class SenderHttp
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) write(writer);
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>An <c>application/x-www-form-urlencoded</c> body, the fields in the order given.</summary>
+    public static byte[] Form(IEnumerable<(string Name, string Value)> fields) =>
+        Encoding.UTF8.GetBytes(string.Join('&', fields.Select(f => Uri.EscapeDataString(f.Name) + "=" + Uri.EscapeDataString(f.Value))));
 
     /// <summary>Writes an RFC 3339 UTC time with a <c>Z</c>, as the API does; stored times come back
     /// with an unspecified kind and are UTC.</summary>
@@ -163,7 +176,7 @@ public sealed class SenderHttp
 
     /// <summary>The start of an error response as one short line: services put the reason there
     /// (<c>no_service</c>, <c>{"message": "Unknown Webhook"}</c>, …).</summary>
-    static string OneLine(ReadOnlySpan<byte> body)
+    internal static string OneLine(ReadOnlySpan<byte> body)
     {
         var text = new StringBuilder();
         var space = false;

@@ -25,6 +25,7 @@ public sealed class SlackSender(SenderHttp http) : INotificationSender
         {
             NotificationKind.Down => ":red_circle:",
             NotificationKind.Up => ":large_green_circle:",
+            NotificationKind.Degraded => ":large_yellow_circle:",
             _ => ":information_source:",
         };
         var section = $"{emoji} *{Escape(AlertText.Title(notification))}*\n{string.Join('\n', AlertText.Body(notification).Select(Escape))}";

@@ -54,11 +54,7 @@ public sealed class TelegramSender(SenderHttp http) : INotificationSender
         return notification.MonitorLink is { } link ? $"{text}\n<a href=\"{Escape(link.AbsoluteUri)}\">{AlertText.LinkLabel}</a>" : text;
     }
 
-    internal static string Escape(string text) => text
-        .Replace("&", "&amp;", StringComparison.Ordinal)
-        .Replace("<", "&lt;", StringComparison.Ordinal)
-        .Replace(">", "&gt;", StringComparison.Ordinal)
-        .Replace("\"", "&quot;", StringComparison.Ordinal);
+    static string Escape(string text) => AlertText.EscapeHtml(text);
 
     /// <summary>Telegram's 429 says how long to wait in its body, <c>{"parameters":{"retry_after":35}}</c>,
     /// and not in a Retry-After header.</summary>

@@ -103,6 +103,7 @@ public sealed class WebhookSender(SenderHttp http) : INotificationSender
             NotificationKind.Down => "monitor.down",
             NotificationKind.Up => "monitor.up",
             NotificationKind.Notice => notification.Event ?? "notice",
+            NotificationKind.Degraded => "monitor.degraded",
             _ => "test",
         });
         if (notification.Kind == NotificationKind.Notice)

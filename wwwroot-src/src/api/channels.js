@@ -24,6 +24,8 @@ export const testChannel = (id) => post(`${channels}/${id}/test`);
 export const deliveries = (id, limit = 25) => get(`${channels}/${id}/deliveries?limit=${limit}`);
 
 export const listLinks = (monitorId) => get(links(monitorId));
-export const linkChannel = (monitorId, channelId, onRecovery) => post(links(monitorId), { channel_id: channelId, on_recovery: onRecovery });
-export const updateLink = (monitorId, channelId, onRecovery) => patch(`${links(monitorId)}/${channelId}`, { on_recovery: onRecovery });
+export const linkChannel = (monitorId, channelId, onRecovery, onDegraded = false) =>
+  post(links(monitorId), { channel_id: channelId, on_recovery: onRecovery, on_degraded: onDegraded });
+/** Changes the flags given (on_recovery, on_degraded); the others keep their values. */
+export const updateLink = (monitorId, channelId, flags) => patch(`${links(monitorId)}/${channelId}`, flags);
 export const unlinkChannel = (monitorId, channelId) => del(`${links(monitorId)}/${channelId}`);

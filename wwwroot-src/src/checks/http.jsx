@@ -1,6 +1,8 @@
-// The http check's part of the monitor form: URL, method, expected status, keyword, headers, body.
+// The http check's part of the monitor form: URL, method, expected status, keyword, headers, body,
+// assertions and the degraded thresholds.
 import { Check, Field } from '../components/Field.jsx';
 import { Pairs } from '../components/Pairs.jsx';
+import { number } from './number.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
@@ -49,6 +51,22 @@ function HttpFields({ form, set, text, err }) {
         )}
         {err('config.body') && !err('config.body.content') && !err('config.body.fields') && <small class="field-error">{err('config.body')}</small>}
       </fieldset>
+      <Field
+        id="m-assertions"
+        label="Assertions"
+        hint='A JSON list, e.g. [{"source":"json","path":"$.status","op":"eq","value":"ok"}]. Sources: status, header, body, json, response_time; ops: eq, ne, lt, gt, contains, matches, exists.'
+        error={err('config.assertions')}
+      >
+        <textarea rows={3} {...text('assertions')} spellcheck={false} placeholder="[]" />
+      </Field>
+      <div class="grid-2">
+        <Field id="m-max-response" label="Degraded above (ms)" hint="Slower answers, retries + 1 in a row, mark the monitor degraded. Empty: no limit." error={err('config.max_response_ms')}>
+          <input type="number" inputMode="numeric" {...text('max_response_ms')} autoComplete="off" />
+        </Field>
+        <Field id="m-tls-warn" label="Certificate warning (days)" hint="Degraded when the certificate expires this soon. Empty: 14; 0: off." error={err('config.tls_expiry_warn_days')}>
+          <input type="number" inputMode="numeric" {...text('tls_expiry_warn_days')} placeholder="14" autoComplete="off" />
+        </Field>
+      </div>
       <div class="checks">
         <Check id="m-follow" label="Follow redirects (up to 10)" checked={form.follow_redirects} onChange={set('follow_redirects')} />
         <Check id="m-tls" label="Verify TLS certificates" checked={form.verify_tls} onChange={set('verify_tls')} />
@@ -60,7 +78,10 @@ function HttpFields({ form, set, text, err }) {
 export const http = {
   type: 'http',
   label: 'HTTP(S)',
-  blank: { url: '', method: 'GET', expected: '', headers: [], bodyType: 'none', json: '', fields: [], keyword: '', follow_redirects: true, verify_tls: true },
+  blank: {
+    url: '', method: 'GET', expected: '', headers: [], bodyType: 'none', json: '', fields: [], keyword: '', follow_redirects: true, verify_tls: true,
+    assertions: '', max_response_ms: '', tls_expiry_warn_days: '',
+  },
 
   fromConfig: (c) => ({
     url: c.url,
@@ -73,6 +94,9 @@ export const http = {
     keyword: c.keyword || '',
     follow_redirects: c.follow_redirects,
     verify_tls: c.verify_tls,
+    assertions: c.assertions?.length ? JSON.stringify(c.assertions) : '',
+    max_response_ms: c.max_response_ms == null ? '' : String(c.max_response_ms),
+    tls_expiry_warn_days: c.tls_expiry_warn_days == null ? '' : String(c.tls_expiry_warn_days),
   }),
 
   /** The config, or field errors found before sending (only what the server cannot see: bad JSON). */
@@ -92,6 +116,14 @@ export const http = {
     } else if (f.bodyType === 'form') {
       body = { type: 'form', fields: Object.fromEntries(f.fields.filter(([k]) => k.trim())) };
     }
+    let assertions = null;
+    if (f.assertions.trim()) {
+      try {
+        assertions = JSON.parse(f.assertions);
+      } catch {
+        return { errors: { 'config.assertions': ['is not valid JSON'] } };
+      }
+    }
     const headers = f.headers.filter(([k, v]) => k.trim() || v.trim());
     return {
       config: {
@@ -104,6 +136,9 @@ export const http = {
         keyword: f.keyword === '' ? null : f.keyword,
         follow_redirects: f.follow_redirects,
         verify_tls: f.verify_tls,
+        ...(assertions ? { assertions } : {}),
+        ...(f.max_response_ms.trim() ? { max_response_ms: number(f.max_response_ms) } : {}),
+        ...(f.tls_expiry_warn_days.trim() ? { tls_expiry_warn_days: number(f.tls_expiry_warn_days) } : {}),
       },
     };
   },

@@ -26,7 +26,9 @@ export function Header() {
       </a>
       <nav aria-label="Main">
         <NavLink href="/">Monitors</NavLink>
+        <NavLink href="/maintenance">Maintenance</NavLink>
         <NavLink href="/channels">Channels</NavLink>
+        <NavLink href="/status-pages">Status pages</NavLink>
         <NavLink href="/settings">Settings</NavLink>
       </nav>
       <span class={`connection connection-${state}`} role="status" data-testid="connection">

@@ -1,4 +1,4 @@
-// The notification channels a monitor tells, with on_recovery per link; link and unlink.
+// The notification channels a monitor tells, with on_recovery and on_degraded per link; link and unlink.
 import { useEffect, useState } from 'preact/hooks';
 import { linkChannel, listChannels, listLinks, unlinkChannel, updateLink } from '../api/channels.js';
 import { confirm } from './Confirm.jsx';
@@ -8,6 +8,7 @@ export function LinkedChannels({ monitorId, monitorName }) {
   const [channels, setChannels] = useState([]);
   const [choice, setChoice] = useState('');
   const [onRecovery, setOnRecovery] = useState(true);
+  const [onDegraded, setOnDegraded] = useState(false);
   const [error, setError] = useState(null);
 
   const load = () =>
@@ -34,7 +35,7 @@ export function LinkedChannels({ monitorId, monitorName }) {
     event.preventDefault();
     if (!choice) return;
     act(async () => {
-      await linkChannel(monitorId, choice, onRecovery);
+      await linkChannel(monitorId, choice, onRecovery, onDegraded);
       setChoice('');
     });
   };
@@ -70,9 +71,18 @@ export function LinkedChannels({ monitorId, monitorName }) {
                     type="checkbox"
                     id={`rec-${l.id}`}
                     checked={l.on_recovery}
-                    onChange={(e) => act(() => updateLink(monitorId, c.id, e.currentTarget.checked))}
+                    onChange={(e) => act(() => updateLink(monitorId, c.id, { on_recovery: e.currentTarget.checked }))}
                   />
                   <label for={`rec-${l.id}`}>Also on recovery</label>
+                </span>
+                <span class="check inline">
+                  <input
+                    type="checkbox"
+                    id={`deg-${l.id}`}
+                    checked={l.on_degraded}
+                    onChange={(e) => act(() => updateLink(monitorId, c.id, { on_degraded: e.currentTarget.checked }))}
+                  />
+                  <label for={`deg-${l.id}`}>When degraded</label>
                 </span>
                 <button type="button" class="small" onClick={() => unlink(c)}>
                   Unlink<span class="visually-hidden"> {c.name}</span>
@@ -100,6 +110,10 @@ export function LinkedChannels({ monitorId, monitorName }) {
           <span class="check inline">
             <input type="checkbox" id="link-recovery" checked={onRecovery} onChange={(e) => setOnRecovery(e.currentTarget.checked)} />
             <label for="link-recovery">Also on recovery</label>
+          </span>
+          <span class="check inline">
+            <input type="checkbox" id="link-degraded" checked={onDegraded} onChange={(e) => setOnDegraded(e.currentTarget.checked)} />
+            <label for="link-degraded">When degraded</label>
           </span>
           <button type="submit" disabled={!choice}>
             Link channel

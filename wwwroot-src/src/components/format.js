@@ -33,4 +33,4 @@ export function ago(iso, at = now.value) {
 export const dateTime = (iso) =>
   iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }) : '—';
 
-export const statusLabel = { up: 'Up', down: 'Down', unknown: 'Pending', paused: 'Paused' };
+export const statusLabel = { up: 'Up', degraded: 'Degraded', down: 'Down', unknown: 'Pending', paused: 'Paused' };

@@ -4,6 +4,7 @@ import { computed, signal, useComputed } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { counts, entries, loadError, monitorsLoaded, wantIncident } from '../state.js';
 import { Ago } from '../components/Ago.jsx';
+import { MonitorMarks } from '../components/MonitorMarks.jsx';
 import { millis, percent, statusLabel } from '../components/format.js';
 import { Sparkline } from '../components/Sparkline.jsx';
 import { StatusBadge } from '../components/StatusBadge.jsx';
@@ -11,6 +12,7 @@ import { StatusBadge } from '../components/StatusBadge.jsx';
 const PAGE = 200;
 const query = signal('');
 const filter = signal('all');
+const tag = signal('');
 const shown = signal(PAGE);
 
 // The ids to show, recomputed on any change but kept as the same array while they are the same,
@@ -19,10 +21,12 @@ let previous = [];
 const visibleIds = computed(() => {
   const q = query.value.trim().toLowerCase();
   const f = filter.value;
+  const t = tag.value;
   const ids = [];
   for (const e of entries.value.values()) {
     const m = e.monitor.value;
     if (f !== 'all' && m.status !== f) continue;
+    if (t && !m.tags?.includes(t)) continue;
     if (q && !m.name.toLowerCase().includes(q) && !m.target.toLowerCase().includes(q)) continue;
     ids.push([m.name.toLowerCase(), e.id]);
   }
@@ -33,14 +37,24 @@ const visibleIds = computed(() => {
   return next;
 });
 
+const tagsInUse = computed(() => {
+  const names = new Set();
+  for (const e of entries.value.values()) for (const name of e.monitor.value.tags || []) names.add(name);
+  return [...names].sort();
+});
+
 const downEntries = computed(() => [...entries.value.values()].filter((e) => e.monitor.value.status === 'down'));
 
 function Overall() {
   const c = counts.value;
-  const state = c.down ? 'down' : c.total && c.up === c.total - c.paused ? 'up' : 'unknown';
+  // Degraded monitors are up (slow, or a certificate near expiry): they spoil "all up", not "none down".
+  const running = c.up + c.degraded;
+  const state = c.down ? 'down' : c.total && running === c.total - c.paused ? (c.degraded ? 'degraded' : 'up') : 'unknown';
   const headline = c.down
     ? `${c.down} of ${c.total} monitor${c.total === 1 ? '' : 's'} down`
-    : c.up && c.up === c.total - c.paused
+    : c.degraded && running === c.total - c.paused
+      ? `${c.degraded} of ${c.total} monitor${c.total === 1 ? '' : 's'} degraded`
+      : c.up && c.up === c.total - c.paused
       ? 'All monitors are up'
       : c.unknown
         ? 'Waiting for first checks'
@@ -51,7 +65,7 @@ function Overall() {
         {headline}
       </h2>
       <ul class="tally">
-        {['up', 'down', 'unknown', 'paused'].map((s) => (
+        {['up', 'degraded', 'down', 'unknown', 'paused'].map((s) => (
           <li key={s}>
             <button type="button" class={`tally-${s}`} aria-pressed={filter.value === s} onClick={() => (filter.value = filter.value === s ? 'all' : s)}>
               <strong>{c[s]}</strong> {statusLabel[s].toLowerCase()}
@@ -113,6 +127,7 @@ function Row({ id }) {
       <td class="c-name">
         <a href={`/monitors/${m.id}`}>{m.name}</a>
         <span class="url">{m.target}</span>
+        <MonitorMarks monitor={m} activeTag={tag.value} onTag={(name) => ((tag.value = tag.value === name ? '' : name), (shown.value = PAGE))} />
       </td>
       <td class="c-spark" data-label="Recent checks">
         <Sparkline entry={entry} />
@@ -142,11 +157,25 @@ function Toolbar() {
         <select value={filter.value} onChange={(e) => ((filter.value = e.currentTarget.value), (shown.value = PAGE))}>
           <option value="all">All statuses</option>
           <option value="up">Up</option>
+          <option value="degraded">Degraded</option>
           <option value="down">Down</option>
           <option value="unknown">Pending</option>
           <option value="paused">Paused</option>
         </select>
       </label>
+      {tagsInUse.value.length > 0 && (
+        <label>
+          <span class="visually-hidden">Filter by tag</span>
+          <select value={tag.value} onChange={(e) => ((tag.value = e.currentTarget.value), (shown.value = PAGE))}>
+            <option value="">All tags</option>
+            {tagsInUse.value.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <a class="button primary" href="/monitors/new">
         Add monitor
       </a>

@@ -10,6 +10,7 @@ import { confirm } from '../components/Confirm.jsx';
 import { dateTime, duration, millis, percent } from '../components/format.js';
 import { LatencyChart } from '../components/LatencyChart.jsx';
 import { LinkedChannels } from '../components/LinkedChannels.jsx';
+import { MonitorMarks } from '../components/MonitorMarks.jsx';
 import { StatusBadge } from '../components/StatusBadge.jsx';
 import { UptimeBars } from '../components/UptimeBars.jsx';
 
@@ -258,6 +259,7 @@ export function MonitorDetail({ id }) {
             Every {duration(m.interval)} · timeout {m.timeout} s · {m.retries} {m.retries === 1 ? 'retry' : 'retries'} · last check <Ago at={m.last_checked_at} />
             {m.tls_expires_at && <> · certificate expires {dateTime(m.tls_expires_at)}</>}
           </p>
+          <MonitorMarks monitor={m} />
         </div>
         <div class="actions">
           <button type="button" onClick={toggle}>
@@ -276,7 +278,29 @@ export function MonitorDetail({ id }) {
           {error}
         </p>
       )}
+      {m.in_maintenance && (
+        <p class="notice banner-maintenance" role="status" data-testid="maintenance-banner">
+          In maintenance: checks go on, but no incident opens and no alert is sent until the window ends (see <a href="/maintenance">Maintenance</a>).
+        </p>
+      )}
+      {m.blocked_by?.length > 0 && (
+        <p class="notice" role="status">
+          Blocked by{' '}
+          {m.blocked_by.map((pid, i) => (
+            <span key={pid}>
+              {i > 0 && ', '}
+              <a href={`/monitors/${pid}`}>{entries.value.get(pid)?.monitor.value.name || pid}</a>
+            </span>
+          ))}
+          : a parent is down, so this monitor's failures open no incident.
+        </p>
+      )}
       {m.status === 'paused' && <p class="notice">Paused: no checks run and paused time counts neither as up nor as down.</p>}
+      {m.status === 'degraded' && (
+        <p class="notice notice-degraded" data-testid="degraded-reason">
+          Degraded{m.degraded_reason ? `: ${m.degraded_reason}` : ''}. It is up, and this time counts apart from down time.
+        </p>
+      )}
       <StatsGrid stats={entry.stats.value} />
       <Latency id={id} version={version} />
       <Uptime id={id} version={version} />

@@ -16,6 +16,8 @@ const blank = () => ({
   timeout: '10',
   retries: '0',
   enabled: true,
+  tags: '',
+  depends_on: [],
   ...Object.fromEntries(checkTypes.map((c) => [c.type, { ...c.blank }])),
 });
 
@@ -29,6 +31,8 @@ function fromMonitor(m) {
     timeout: String(m.timeout),
     retries: String(m.retries),
     enabled: m.enabled,
+    tags: (m.tags || []).join(', '),
+    depends_on: m.depends_on || [],
     [m.config.type]: { ...form[m.config.type], ...checkType(m.config.type).fromConfig(m.config) },
   };
 }
@@ -37,7 +41,13 @@ function fromMonitor(m) {
 function toRequest(f) {
   const { config, errors } = checkType(f.type).toConfig(f[f.type]);
   if (errors) return { errors };
-  return { body: { name: f.name, interval: number(f.interval), timeout: number(f.timeout), retries: number(f.retries), enabled: f.enabled, config } };
+  const tags = f.tags
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  return {
+    body: { name: f.name, interval: number(f.interval), timeout: number(f.timeout), retries: number(f.retries), enabled: f.enabled, tags, depends_on: f.depends_on, config },
+  };
 }
 
 export function MonitorForm({ id }) {
@@ -145,6 +155,26 @@ export function MonitorForm({ id }) {
             <input type="number" inputMode="numeric" {...text('retries')} />
           </Field>
         </div>
+        <Field id="m-tags" label="Tags" hint="Comma-separated, such as prod, eu" error={err('tags')}>
+          <input {...text('tags')} autoComplete="off" />
+        </Field>
+        <Field id="m-depends" label="Depends on" hint="While one of these is down, this monitor's failures open no incident" error={err('depends_on')}>
+          <select
+            multiple
+            size={Math.min(5, Math.max(2, entries.value.size - 1))}
+            onChange={(e) => set('depends_on')([...e.currentTarget.selectedOptions].map((o) => o.value))}
+          >
+            {[...entries.value.values()]
+              .map((e) => e.monitor.value)
+              .filter((other) => other.id !== id)
+              .sort((a, b) => a.name.localeCompare(b.name))
+              .map((other) => (
+                <option key={other.id} value={other.id} selected={form.depends_on.includes(other.id)}>
+                  {other.name}
+                </option>
+              ))}
+          </select>
+        </Field>
         <div class="checks">
           <Check id="m-enabled" label="Enabled (uncheck to save it paused)" checked={form.enabled} onChange={set('enabled')} />
         </div>

@@ -1,0 +1,124 @@
+using Microsoft.Extensions.DependencyInjection;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Xml.Linq;
+using static Flatline.Tests.StatusPages.StatusPageApiTests;
+
+namespace Flatline.Tests.StatusPages;
+
+/// <summary>Badges: well-formed SVG as wide as its text, the Shields endpoint schema, ETag and short
+/// caching, and public only for monitors on a page without a password (or with a token).</summary>
+public sealed class BadgeTests
+{
+    static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+
+    [Test]
+    public async Task Badges_are_svg_as_wide_as_their_text_with_an_etag_and_a_short_max_age()
+    {
+        await using var server = await FlatlineServer.StartAsync();
+        using var client = server.CreateClient();
+        using var anonymous = server.CreateAnonymousClient();
+        var monitor = await Monitor(client, "Badge me");
+        PublicStatusPageTests.SetState(server, monitor, MonitorStatus.Up);
+        await Page(client, $$"""{"slug":"badges","title":"Badges","sections":[{"name":"S","monitors":["{{monitor}}"]}]}""");
+
+        foreach (var (path, label, message) in new[]
+        {
+            ("status.svg", "status", "up"),
+            ("uptime.svg?window=7d", "uptime 7d", "100%"),
+            ("response.svg", "response", "no data"),
+            ("status.svg?label=My%20API", "My API", "up"),
+        })
+        {
+            using var response = await anonymous.GetAsync($"/badge/{monitor}/{path}");
+            await Assert.That(response.StatusCode).IsEqualTo(HttpStatusCode.OK).Because(path);
+            await Assert.That(response.Content.Headers.ContentType!.MediaType).IsEqualTo("image/svg+xml");
+            await Assert.That(response.Headers.CacheControl!.MaxAge).IsEqualTo(TimeSpan.FromSeconds(60));
+            await Assert.That(response.Headers.CacheControl.Public).IsTrue();
+            var text = await response.Content.ReadAsStringAsync();
+            var svg = XDocument.Parse(text).Root!;
+            await Assert.That(svg.Name).IsEqualTo(Svg + "svg");
+            await Assert.That(svg.Element(Svg + "title")!.Value).IsEqualTo($"{label}: {message}");
+            // The two boxes hold their text with 5 px either side, and add up to the badge's width.
+            var boxes = svg.Descendants(Svg + "g").First().Elements(Svg + "rect").ToList();
+            var labelBox = double.Parse(boxes[0].Attribute("width")!.Value, CultureInfo.InvariantCulture);
+            var messageBox = double.Parse(boxes[1].Attribute("width")!.Value, CultureInfo.InvariantCulture);
+            await Assert.That(labelBox).IsEqualTo(Math.Round(BadgeSvg.TextWidth(label)) + 10);
+            await Assert.That(messageBox).IsEqualTo(Math.Round(BadgeSvg.TextWidth(message)) + 10);
+            await Assert.That(double.Parse(svg.Attribute("width")!.Value, CultureInfo.InvariantCulture)).IsEqualTo(labelBox + messageBox);
+            var texts = svg.Descendants(Svg + "text").Select(t => t.Value).ToList();
+            await Assert.That(texts).IsEquivalentTo([label, label, message, message]);
+
+            using var again = new HttpRequestMessage(HttpMethod.Get, $"/badge/{monitor}/{path}");
+            again.Headers.IfNoneMatch.Add(response.Headers.ETag!);
+            using var cached = await anonymous.SendAsync(again);
+            await Assert.That(cached.StatusCode).IsEqualTo(HttpStatusCode.NotModified);
+        }
+        // Wider text, wider badge: "mmmm" is wider than "iiii" as Verdana draws them.
+        await Assert.That(BadgeSvg.TextWidth("mmmm")).IsGreaterThan(BadgeSvg.TextWidth("iiii") * 3);
+
+        var shields = await (await anonymous.GetAsync($"/badge/{monitor}/shields.json?type=uptime&window=24h")).ReadJsonAsync();
+        await Assert.That(shields.GetProperty("schemaVersion").GetInt32()).IsEqualTo(1);
+        await Assert.That(shields.GetProperty("label").GetString()).IsEqualTo("uptime 24h");
+        await Assert.That(shields.GetProperty("message").GetString()).IsEqualTo("100%");
+        await Assert.That(shields.GetProperty("color").GetString()).IsEqualTo("brightgreen");
+        using var bad = await anonymous.GetAsync($"/badge/{monitor}/uptime.svg?window=1y");
+        await Assert.That(bad.StatusCode).IsEqualTo(HttpStatusCode.BadRequest);
+        await Assert.That((await bad.ReadJsonAsync()).GetProperty("errors").TryGetProperty("window", out _)).IsTrue();
+    }
+
+    [Test]
+    public async Task A_monitor_on_no_public_page_has_badges_only_with_a_token_and_is_else_the_unknown_404()
+    {
+        await using var server = await FlatlineServer.StartAsync();
+        using var client = server.CreateClient();
+        using var anonymous = server.CreateAnonymousClient();
+        var monitor = await Monitor(client, "Private");
+        var unknown = await anonymous.GetAsync($"/badge/{Guid.CreateVersion7()}/status.svg");
+        var hidden = await anonymous.GetAsync($"/badge/{monitor}/status.svg");
+        await Assert.That(hidden.StatusCode).IsEqualTo(HttpStatusCode.NotFound);
+        await Assert.That(PublicStatusPageTests.WithoutTrace(await hidden.Content.ReadAsStringAsync()))
+            .IsEqualTo(PublicStatusPageTests.WithoutTrace(await unknown.Content.ReadAsStringAsync()));
+
+        var tokens = server.Services.GetRequiredService<ApiTokenStore>();
+        var readOnly = tokens.Create("badges", readOnly: true).Token;
+        var write = tokens.Create("write", readOnly: false).Token;
+        using var bearer = new HttpRequestMessage(HttpMethod.Get, $"/badge/{monitor}/status.svg");
+        bearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", write);
+        using var withHeader = await anonymous.SendAsync(bearer);
+        await Assert.That(withHeader.StatusCode).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That(withHeader.Headers.CacheControl!.Private).IsTrue();
+        await Assert.That((await anonymous.GetAsync($"/badge/{monitor}/status.svg?token={readOnly}")).StatusCode).IsEqualTo(HttpStatusCode.OK);
+        // A token that can write never goes in a URL.
+        await Assert.That((await anonymous.GetAsync($"/badge/{monitor}/status.svg?token={write}")).StatusCode).IsEqualTo(HttpStatusCode.NotFound);
+        await Assert.That((await anonymous.GetAsync($"/badge/{monitor}/status.svg?token=flt_wrong")).StatusCode).IsEqualTo(HttpStatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task Public_routes_refuse_a_flood_from_one_address_with_retry_after()
+    {
+        var limit = new PublicRateLimit(new Microsoft.Extensions.Time.Testing.FakeTimeProvider()) { Burst = 3, PerSecond = 1 };
+        await Assert.That(limit.Take("a")).IsNull();
+        await Assert.That(limit.Take("a")).IsNull();
+        await Assert.That(limit.Take("a")).IsNull();
+        await Assert.That(limit.Take("a")).IsNotNull();
+        await Assert.That(limit.Take("b")).IsNull();
+
+        await using var server = await FlatlineServer.StartAsync();
+        var shared = server.Services.GetRequiredService<PublicRateLimit>();
+        shared.Burst = 5;
+        shared.PerSecond = 0.01;
+        using var anonymous = server.CreateAnonymousClient();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 7; i++) statuses.Add((await anonymous.GetAsync("/status/_/page.css")).StatusCode);
+        await Assert.That(statuses.Take(5).All(s => s == HttpStatusCode.OK)).IsTrue();
+        using var refused = await anonymous.GetAsync($"/badge/{Guid.CreateVersion7()}/status.svg");
+        await Assert.That(refused.StatusCode).IsEqualTo(HttpStatusCode.TooManyRequests);
+        await Assert.That(refused.Headers.RetryAfter).IsNotNull();
+        // The owner's API is not a public route.
+        using var client = server.CreateClient();
+        await Assert.That((await client.GetAsync("/api/v1/status-pages")).StatusCode).IsEqualTo(HttpStatusCode.OK);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+
+namespace Flatline;
+
+/// <summary>Each page's public snapshot, with its HTML (plain and gzip) and summary.json made once
+/// and served from memory until something a visitor would see changes.</summary>
+/// <remarks>
+/// An entry is dropped when: a committed check changes the status of a monitor on it from the one it
+/// was rendered with (the <see cref="ICommitListener"/>; incidents open and resolve only with a status
+/// change); a monitor on it is changed or deleted (the <see cref="IMonitorChangeListener"/>); the page or
+/// one of its announcements is written (<see cref="StatusPageService"/>). Uptime and down time grow with
+/// time alone, so an entry is also made afresh when it is older than <see cref="MaxAge"/>. A render that
+/// overlapped an invalidation is served but not kept, so a stale snapshot never outlives its cause.
+/// </remarks>
+public sealed class StatusPageCache(StatusPageStore pages, PublicPageReader reader, TimeProvider time) : ICommitListener, IMonitorChangeListener
+{
+    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
+
+    public sealed class Entry(StoredStatusPage page, PublicPage snapshot, Dictionary<long, MonitorStatus> statuses, long madeAt)
+    {
+        public StoredStatusPage Page { get; } = page;
+        public PublicPage Snapshot { get; } = snapshot;
+        public Dictionary<long, MonitorStatus> Statuses { get; } = statuses;
+        public long MadeAt { get; } = madeAt;
+        public string ETag { get; } = $"\"p{snapshot.Version}\"";
+        public UiAssets.Asset Summary { get; } = Compressed("application/json; charset=utf-8",
+            JsonSerializer.SerializeToUtf8Bytes(snapshot, FlatlineJson.Default.PublicPage));
+
+        readonly ConcurrentDictionary<string, UiAssets.Asset> html = new(StringComparer.Ordinal);
+
+        /// <summary>The HTML for where it is served (<c>/status/slug</c>, or the custom domain's root).</summary>
+        public UiAssets.Asset Html(string basePath) =>
+            html.GetOrAdd(basePath, b => Compressed("text/html; charset=utf-8", Encoding.UTF8.GetBytes(StatusPageHtml.Render(Snapshot, b))));
+    }
+
+    readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    long generation;
+    volatile Dictionary<string, string>? domains;
+    volatile HashSet<string>? publicMonitors;
+
+    /// <summary>The page at <paramref name="slug"/> with its snapshot; null when there is none.</summary>
+    public Entry? Get(string slug)
+    {
+        var now = Database.Now(time);
+        if (entries.TryGetValue(slug, out var cached) && now - cached.MadeAt < MaxAge.TotalMilliseconds) return cached;
+        var before = Interlocked.Read(ref generation);
+        if (pages.BySlug(slug) is not { } page) return null;
+        var snapshot = reader.Read(page);
+        var statuses = new Dictionary<long, MonitorStatus>();
+        foreach (var section in snapshot.Sections)
+            foreach (var monitor in section.Monitors) statuses[monitor.Key] = monitor.Status;
+        var entry = new Entry(page, snapshot, statuses, now);
+        if (Interlocked.Read(ref generation) == before) entries[slug] = entry;
+        return entry;
+    }
+
+    /// <summary>The slug of the page whose custom domain is <paramref name="host"/>, if any.</summary>
+    public string? SlugForHost(string host) => (domains ??= pages.Domains()).GetValueOrDefault(host);
+
+    /// <summary>Whether the monitor is on a page without a password, so that its badges are public.</summary>
+    public bool IsPublic(string monitorId) => (publicMonitors ??= pages.PublicMonitorIds()).Contains(monitorId);
+
+    /// <summary>After a page, its sections or its announcements changed.</summary>
+    public void PageChanged(params ReadOnlySpan<string?> slugs)
+    {
+        Interlocked.Increment(ref generation);
+        foreach (var slug in slugs)
+            if (slug is not null) entries.TryRemove(slug, out _);
+        domains = null;
+        publicMonitors = null;
+    }
+
+    /// <summary>Drops every snapshot: for a change that touches pages the cache cannot tell (maintenance windows).</summary>
+    public void InvalidateAll()
+    {
+        Interlocked.Increment(ref generation);
+        entries.Clear();
+        domains = null;
+        publicMonitors = null;
+    }
+
+    public void MonitorChanged(long key)
+    {
+        Interlocked.Increment(ref generation);
+        foreach (var (slug, entry) in entries)
+            if (entry.Statuses.ContainsKey(key)) entries.TryRemove(slug, out _);
+        publicMonitors = null;
+    }
+
+    public void OnCommitted(CommittedBatch batch)
+    {
+        if (entries.IsEmpty) return;
+        var bumped = false;
+        foreach (var (slug, entry) in entries)
+        {
+            foreach (var check in batch.Checks)
+            {
+                if (!entry.Statuses.TryGetValue(check.MonitorKey, out var shown) || shown == check.State.Status) continue;
+                if (!bumped)
+                {
+                    Interlocked.Increment(ref generation);
+                    bumped = true;
+                }
+                entries.TryRemove(slug, out _);
+                break;
+            }
+        }
+    }
+
+    internal static UiAssets.Asset Compressed(string contentType, byte[] body)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true)) gzip.Write(body);
+        return new UiAssets.Asset(contentType, body, buffer.ToArray(), null, Immutable: false);
+    }
+}
