@@ -82,7 +82,7 @@ public sealed partial class ConfigDocument
             if (NotYet.TryGetValue(name.Text, out var what))
             {
                 if (!(value is YamlScalar { IsNull: true } || value is YamlList { Items.Count: 0 }))
-                    document.Error(name, name.Text, $"cannot be applied yet: this version of Flatline has no {what} to configure by file; remove the section");
+                    document.Error(name, name.Text, $"cannot be applied yet: {what} are not configured by file in this version; remove the section and make them in the app");
                 continue;
             }
             if (!Fields.ContainsKey(name.Text))
