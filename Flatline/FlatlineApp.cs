@@ -22,12 +22,16 @@ public static class FlatlineApp
                flatline token revoke ID
                flatline backup FILE
                flatline import PATH     take in a database of the original Flatline
+               flatline apply FILE [--dry-run] [--prune] [--yes]
+                                        make the database match a configuration file
+               flatline export [FILE]   write the database as a configuration file
                flatline --version | --help
 
         Configuration comes from the environment, or a .env file in the working directory
         (the real environment wins): DATABASE_URL, FLATLINE_ADDRESS, PUBLIC_URL, OAUTH_ISSUER_URL,
         OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_REDIRECT_URL, OAUTH_TOKEN_AUTH, JWT_SECRET,
-        MONITOR_CHECKS_RETENTION_DAYS, SWEEP_INTERVAL_SECONDS, LOG_LEVEL, METRICS_PUBLIC, CONNECTIVITY_CHECK.
+        MONITOR_CHECKS_RETENTION_DAYS, SWEEP_INTERVAL_SECONDS, LOG_LEVEL, METRICS_PUBLIC, CONNECTIVITY_CHECK,
+        FLATLINE_CONFIG.
         See .env.example.
         """;
 
@@ -62,7 +66,7 @@ public static class FlatlineApp
         if (command == "openapi" && positional.Count == 2) return await ApiDocs.WriteDocumentAsync(positional[1], stderr);
         if (command == "docs-bundle" && positional.Count == 2) return ApiDocs.WriteScalarBundle(positional[1]);
 #endif
-        if (command is not ("serve" or "token" or "backup" or "import")) return Usage(stderr, $"unknown command '{command}'");
+        if (command is not ("serve" or "token" or "backup" or "import" or "apply" or "export")) return Usage(stderr, $"unknown command '{command}'");
         if (command == "serve" && positional.Count > 1) return Usage(stderr, $"unexpected argument '{positional[1]}'");
 
         var environment = DotEnv.Load(Directory.GetCurrentDirectory(), Environment.GetEnvironmentVariables());
@@ -75,7 +79,10 @@ public static class FlatlineApp
 
         try
         {
-            if (command == "serve") return await ServeAsync(settings, stderr);
+            if (command == "serve")
+                return ConfigCommands.ApplyAtStart(settings, environment, stdout, stderr) ? await ServeAsync(settings, stderr) : 2;
+            if (command == "apply") return ConfigCommands.Apply(positional[1..], settings, environment, stdout, stderr);
+            if (command == "export") return ConfigCommands.Export(positional[1..], settings, stdout, stderr);
             // Reads the source before it opens (or creates) the database, so a bad file changes nothing.
             if (command == "import") return ImportCommand.Run(positional[1..], settings, stdout, stderr);
             var database = OpenDatabase(settings);
@@ -219,6 +226,7 @@ public static class FlatlineApp
         api.MapTags();
         api.MapStatusPages();
         api.MapConnectivity();
+        api.MapConfigFile();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -2,12 +2,12 @@ using Microsoft.Data.Sqlite;
 
 namespace Flatline;
 
-/// <summary><c>flatline import PATH</c>: takes in a database of the original Flatline, in one
+/// <summary><c>flatline import PATH</c>: takes in a database of the original Flatline or of Uptime Kuma 2.x, in one
 /// transaction and idempotently, and says what it took and what it left out. A file it cannot read
 /// stops it with one line and exit code 2 before anything is written.</summary>
 public static class ImportCommand
 {
-    public const string Usage = "usage: flatline import PATH   (a database of the original Flatline)";
+    public const string Usage = "usage: flatline import PATH   (a database of the original Flatline, or Uptime Kuma 2.x's kuma.db)";
 
     public static int Run(IReadOnlyList<string> args, Settings settings, TextWriter stdout, TextWriter stderr)
     {
@@ -27,6 +27,8 @@ public static class ImportCommand
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         IImportSource source;
         ImportPlan plan;
+        using var checkTypes = CheckTypes.Create(TimeProvider.System);
+        var channelTypes = new NotificationChannelTypes(NotificationChannelTypes.BuiltIn);
         try
         {
             connection.Open();
@@ -35,7 +37,7 @@ public static class ImportCommand
                 check.CommandText = "PRAGMA quick_check";
                 if (check.ExecuteScalar() is not "ok") return Fail(stderr, $"{path} is a damaged SQLite database (quick_check failed)");
             }
-            source = ImportSources.Detect(connection, path);
+            source = ImportSources.Detect(connection, path, checkTypes, channelTypes);
             plan = source.Read();
         }
         catch (SqliteException e) when (e.SqliteErrorCode is 26 or 11)
@@ -55,8 +57,7 @@ public static class ImportCommand
         try
         {
             var database = FlatlineApp.OpenDatabase(settings);
-            using var checkTypes = CheckTypes.Create(TimeProvider.System);
-            report = new Importer(database, checkTypes, new NotificationChannelTypes(NotificationChannelTypes.BuiltIn), settings.OAuth, TimeProvider.System)
+            report = new Importer(database, checkTypes, channelTypes, settings.OAuth, TimeProvider.System)
                 .Run(source, plan);
         }
         catch (SqliteException e)
@@ -82,9 +83,15 @@ public sealed class ImportReport
     public ImportReport(IEnumerable<ImportSkip> fromSource)
     {
         foreach (var skip in fromSource)
-            Skip(skip.Kind switch { "monitor" => Monitors, "notification channel" => Channels, "link" => Links, "incident" => Incidents, _ => Owner },
-                skip.Kind, skip.Id, skip.Reason);
+            Skip(skip.Kind switch
+            {
+                "monitor" => Monitors, "notification channel" => Channels, "link" => Links, "incident" => Incidents,
+                "tag" => Tags, "maintenance window" => Windows, "status page" => StatusPages, _ => Owner,
+            }, skip.Kind, skip.Id, skip.Reason);
     }
+
+    /// <summary>What came across changed (a Kuma tag's value, a window's date range), one line each.</summary>
+    public List<string> Notes { get; } = [];
 
     public sealed class Tally
     {
@@ -97,13 +104,17 @@ public sealed class ImportReport
     public Tally Checks { get; } = new();
     public Tally Incidents { get; } = new();
     public Tally Owner { get; } = new();
+    public Tally Tags { get; } = new();
+    public Tally Windows { get; } = new();
+    public Tally StatusPages { get; } = new();
 
     /// <summary>Each item left out, with why; checks are counted by reason instead.</summary>
     public List<ImportSkip> Skipped { get; } = [];
     public Dictionary<string, long> SkippedChecks { get; } = new(StringComparer.Ordinal);
 
     IEnumerable<(string Name, Tally Tally)> Tallies =>
-        [("monitors", Monitors), ("notification channels", Channels), ("links", Links), ("checks", Checks), ("incidents", Incidents), ("owner", Owner)];
+        [("monitors", Monitors), ("notification channels", Channels), ("links", Links), ("checks", Checks), ("incidents", Incidents), ("owner", Owner),
+            ("tags", Tags), ("maintenance windows", Windows), ("status pages", StatusPages)];
 
     public bool Changed => Tallies.Any(t => t.Tally.Imported > 0);
 
@@ -134,6 +145,7 @@ public sealed class ImportReport
             output.WriteLine($"  {name,-22} {tally.Imported,8} imported {tally.AlreadyHere,8} already here {tally.Skipped,6} skipped");
         foreach (var skip in Skipped) output.WriteLine($"  skipped {skip.Kind} {skip.Id}: {skip.Reason}");
         foreach (var (reason, count) in SkippedChecks) output.WriteLine($"  skipped {count} check{(count == 1 ? "" : "s")}: {reason}");
+        foreach (var note in Notes) output.WriteLine($"  note: {note}");
         output.WriteLine(Changed
             ? "Imported in one transaction. Restart Flatline if it is running, so that it checks the imported monitors."
             : "Nothing imported: everything this file holds is here already or was left out (see above); nothing changed.");

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Flatline;
 
 /// <summary>The database of another monitor that <c>flatline import</c> reads: the original Flatline's
-/// now, Uptime Kuma's later. A source turns its rows into the bodies Flatline's own API takes, so that
+/// or Uptime Kuma's. A source turns its rows into the bodies Flatline's own API takes, so that
 /// the import validates them exactly as the API would, and into plain checks and incidents.</summary>
 public interface IImportSource
 {
@@ -29,6 +29,9 @@ public sealed record ImportedLink(string Id, string MonitorId, string ChannelId,
 
 public sealed record ImportedIncident(string Id, string MonitorId, long StartedAt, long? ResolvedAt);
 
+/// <summary>A maintenance window as a create body of the API, its monitors by their (imported) ids.</summary>
+public sealed record ImportedWindow(string Id, JsonElement Body);
+
 public sealed record ImportedCheck(long At, bool Ok, int? StatusCode, long? LatencyUs, string? Error);
 
 /// <summary>The account that becomes Flatline's owner: an OpenID subject.</summary>
@@ -45,6 +48,13 @@ public sealed class ImportPlan
     public List<ImportedIncident> Incidents { get; } = [];
     public List<ImportedOwner> Users { get; } = [];
     public List<ImportSkip> Skipped { get; } = [];
+
+    /// <summary>Tag colours (#rrggbb) by name, for tags the import creates.</summary>
+    public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
+    public List<ImportedWindow> Windows { get; } = [];
+
+    /// <summary>What came across changed, said in the report.</summary>
+    public List<string> Notes { get; } = [];
 }
 
 /// <summary>A file that is not a database the import can read, said in one line.</summary>
@@ -54,7 +64,7 @@ public static class ImportSources
 {
     /// <summary>The source the file's tables say it is. Each kind looks at the tables and says "mine"
     /// (a source), "not mine" (null) or "mine, but I cannot read it" (it throws).</summary>
-    public static IImportSource Detect(SqliteConnection connection, string path)
+    public static IImportSource Detect(SqliteConnection connection, string path, CheckTypes checkTypes, NotificationChannelTypes channelTypes)
     {
         var tables = new HashSet<string>(StringComparer.Ordinal);
         using (var list = connection.CreateCommand())
@@ -66,7 +76,8 @@ public static class ImportSources
         if (tables.Contains("schema_migrations") && tables.Contains("rollups_hourly"))
             throw new ImportSourceException($"{path} is a database of this Flatline already: use it as DATABASE_URL instead of importing it");
         return OriginalSource.TryOpen(connection, tables, path)
-            ?? throw new ImportSourceException($"{path} is an SQLite database but not one of the original Flatline (it lacks the tables {string.Join(", ", OriginalSource.Tables)})");
+            ?? (IImportSource?)KumaSource.TryOpen(connection, tables, path, checkTypes, channelTypes)
+            ?? throw new ImportSourceException($"{path} is an SQLite database but not one of the original Flatline (it lacks the tables {string.Join(", ", OriginalSource.Tables)}) nor of Uptime Kuma 2.x");
     }
 
     /// <summary>RFC 3339 (or SQLite's "YYYY-MM-DD HH:MM:SS", taken as UTC) to Unix ms; more than seven

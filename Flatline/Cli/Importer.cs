@@ -14,9 +14,11 @@ public sealed class Importer(Database database, CheckTypes checkTypes, Notificat
         var report = new ImportReport(plan.Skipped);
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        ImportTags(connection, transaction, plan, report);
         var monitors = ImportMonitors(connection, transaction, plan, report);
         var channels = ImportChannels(connection, transaction, plan, report);
         ImportLinks(connection, transaction, plan, report, monitors.Keys, channels);
+        ImportWindows(connection, transaction, plan, report, monitors.Keys);
         var incidents = ImportIncidents(connection, transaction, plan, report, monitors.Keys, monitors.New);
         using (var checks = new CheckImport(connection, transaction, source, report))
         {
@@ -28,6 +30,8 @@ public sealed class Importer(Database database, CheckTypes checkTypes, Notificat
             }
         }
         ImportOwner(connection, transaction, plan, report);
+        // Notes say how what came across changed: only news when something came.
+        if (report.Changed) report.Notes.AddRange(plan.Notes);
         if (report.Changed) transaction.Commit();
         return report;
     }
@@ -75,6 +79,7 @@ public sealed class Importer(Database database, CheckTypes checkTypes, Notificat
             if (MonitorValidator.Validate(monitor.Body, null, checkTypes, out var errors) is not { } draft) return (0, ImportReport.Describe(errors));
             var key = Insert(insert, monitor.Id, draft.Name, MonitorStore.ConfigJson(draft.Config), draft.Interval, draft.Timeout,
                 draft.Retries, draft.Enabled, monitor.CreatedAt, monitor.UpdatedAt);
+            Tags.Write(connection, transaction, key, draft);
             created[monitor.Id] = (key, draft);
             return (key, null);
         });
@@ -105,6 +110,31 @@ public sealed class Importer(Database database, CheckTypes checkTypes, Notificat
             if (!channels.TryGetValue(link.ChannelId, out var channel)) return (0, $"its channel {link.ChannelId} was not imported");
             return insert.Bind(link.Id, monitor, channel, link.OnRecovery, link.CreatedAt).ExecuteScalar() is long key
                 ? (key, null) : (0, "its monitor and channel are linked already");
+        });
+    }
+
+    /// <summary>Tags with their colours; a tag here already keeps the colour it has.</summary>
+    static void ImportTags(SqliteConnection connection, SqliteTransaction transaction, ImportPlan plan, ImportReport report)
+    {
+        using var insert = Sql.Prepare(connection, transaction, "INSERT INTO tags (name, colour) VALUES ($name, $colour) ON CONFLICT (name) DO NOTHING", "$name", "$colour");
+        foreach (var (name, colour) in plan.Tags)
+        {
+            if (Tags.Problem(name) is { } problem) report.Skip(report.Tags, "tag", name, problem);
+            else if (insert.Bind(name, Tags.ColourProblem(colour) is null ? colour : Tags.DefaultColour(name)).ExecuteNonQuery() == 1) report.Tags.Imported++;
+            else report.Tags.AlreadyHere++;
+        }
+    }
+
+    /// <summary>Windows validated as the API validates them, over the monitors this import knows (written but not committed yet).</summary>
+    void ImportWindows(SqliteConnection connection, SqliteTransaction transaction, ImportPlan plan, ImportReport report, Dictionary<string, long> monitors)
+    {
+        var targets = new MaintenanceTargetSet([.. monitors.Keys], [], []);
+        var now = Database.Now(time);
+        Each(connection, transaction, "maintenance_windows", plan.Windows, w => w.Id, report, report.Windows, "maintenance window", window =>
+        {
+            if (MaintenanceValidator.Validate(window.Body, null, targets, time.GetUtcNow().UtcDateTime, out var errors) is not { } draft) return (0, ImportReport.Describe(errors));
+            MaintenanceStore.Insert(connection, transaction, window.Id, draft, now);
+            return (1, null);
         });
     }
 

@@ -76,13 +76,15 @@ public sealed record Settings
     public bool MetricsPublic { get; init; }
     /// <summary>CONNECTIVITY_CHECK: the canaries that tell whether Flatline itself has a network; empty: no guard.</summary>
     public IReadOnlyList<ConnectivityCanary> ConnectivityCheck { get; init; } = [];
+    /// <summary>FLATLINE_CONFIG=FILE: a configuration file applied at start (docs/config.md).</summary>
+    public string? ConfigFile { get; init; }
 
     public static readonly string[] Variables =
     [
         "DATABASE_URL", "FLATLINE_ADDRESS", "PUBLIC_URL", "OAUTH_ISSUER_URL", "OAUTH_CLIENT_ID",
         "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URL", "OAUTH_TOKEN_AUTH", "JWT_SECRET", "MONITOR_CHECKS_RETENTION_DAYS",
         "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL", "METRICS_PUBLIC",
-        "CONNECTIVITY_CHECK",
+        "CONNECTIVITY_CHECK", "FLATLINE_CONFIG",
     ];
 
     /// <summary>Parses the settings; <paramref name="errors"/> gets one line per problem, naming the variable.</summary>
@@ -151,6 +153,7 @@ public sealed record Settings
             LogLevel = logLevel,
             MetricsPublic = metricsPublic,
             ConnectivityCheck = canaries,
+            ConfigFile = Get("FLATLINE_CONFIG"),
         };
     }
 

@@ -27,6 +27,7 @@ public readonly record struct Occurrence(DateTime Start, DateTime End);
 /// <summary>Once, from <c>start</c> to <c>end</c> (RFC 3339).</summary>
 public sealed record OnceSchedule(DateTime Start, DateTime End) : MaintenanceSchedule
 {
+    [JsonIgnore]
     public override TimeSpan Length => End - Start;
 
     public override IEnumerable<Occurrence> Between(DateTime fromUtc, DateTime toUtc)
@@ -38,6 +39,7 @@ public sealed record OnceSchedule(DateTime Start, DateTime End) : MaintenanceSch
 /// <summary>Every week on <c>days</c> (<c>mon</c> … <c>sun</c>) at <c>start_time</c> (HH:MM).</summary>
 public sealed record WeeklySchedule(List<string> Days, string StartTime, int DurationMinutes, string Timezone) : MaintenanceSchedule
 {
+    [JsonIgnore]
     public override TimeSpan Length => TimeSpan.FromMinutes(DurationMinutes);
 
     public override IEnumerable<Occurrence> Between(DateTime fromUtc, DateTime toUtc) =>
@@ -48,6 +50,7 @@ public sealed record WeeklySchedule(List<string> Days, string StartTime, int Dur
 /// <c>last_day</c>, at <c>start_time</c> (HH:MM).</summary>
 public sealed record MonthlySchedule(int? DayOfMonth, bool? LastDay, string StartTime, int DurationMinutes, string Timezone) : MaintenanceSchedule
 {
+    [JsonIgnore]
     public override TimeSpan Length => TimeSpan.FromMinutes(DurationMinutes);
 
     public override IEnumerable<Occurrence> Between(DateTime fromUtc, DateTime toUtc) =>
@@ -58,6 +61,7 @@ public sealed record MonthlySchedule(int? DayOfMonth, bool? LastDay, string Star
 /// <summary>At every match of the five-field cron <c>expression</c> (minute hour day month weekday), in <c>timezone</c>.</summary>
 public sealed record CronSchedule(string Expression, int DurationMinutes, string Timezone) : MaintenanceSchedule
 {
+    [JsonIgnore]
     public override TimeSpan Length => TimeSpan.FromMinutes(DurationMinutes);
 
     public override IEnumerable<Occurrence> Between(DateTime fromUtc, DateTime toUtc)

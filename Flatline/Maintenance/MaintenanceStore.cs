@@ -84,30 +84,40 @@ public sealed class MaintenanceStore(Database database, TimeProvider time) : IMa
 
     public StoredWindow Create(MaintenanceDraft draft)
     {
-        var now = Database.Now(time);
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        var id = Guid.CreateVersion7().ToString();
+        Insert(connection, transaction, id, draft, Database.Now(time));
+        transaction.Commit();
+        return Get(id)!;
+    }
+
+    internal static void Insert(SqliteConnection connection, SqliteTransaction transaction, string id, MaintenanceDraft draft, long now)
+    {
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
             INSERT INTO maintenance_windows (uid, title, description, schedule, tags, created_at, updated_at)
             VALUES ($uid, $title, $description, $schedule, $tags, $now, $now) RETURNING id
             """;
-        var id = Guid.CreateVersion7().ToString();
         insert.Parameters.AddWithValue("$uid", id);
         Bind(insert, draft, now);
         var key = (long)insert.ExecuteScalar()!;
         Link(connection, transaction, key, draft);
-        transaction.Commit();
-        return Get(id)!;
     }
 
     /// <summary>A changed schedule starts afresh: its notifications are announced again as they come.</summary>
     public StoredWindow? Update(string id, MaintenanceDraft draft)
     {
-        var now = Database.Now(time);
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        if (!Update(connection, transaction, id, draft, Database.Now(time))) return null;
+        transaction.Commit();
+        return Get(id);
+    }
+
+    internal static bool Update(SqliteConnection connection, SqliteTransaction transaction, string id, MaintenanceDraft draft, long now)
+    {
         using var update = connection.CreateCommand();
         update.Transaction = transaction;
         update.CommandText = """
@@ -119,7 +129,7 @@ public sealed class MaintenanceStore(Database database, TimeProvider time) : IMa
             """;
         update.Parameters.AddWithValue("$uid", id);
         Bind(update, draft, now);
-        if (update.ExecuteScalar() is not long key) return null;
+        if (update.ExecuteScalar() is not long key) return false;
         foreach (var table in new[] { "maintenance_monitors", "maintenance_channels" })
         {
             using var clear = connection.CreateCommand();
@@ -129,14 +139,19 @@ public sealed class MaintenanceStore(Database database, TimeProvider time) : IMa
             clear.ExecuteNonQuery();
         }
         Link(connection, transaction, key, draft);
-        transaction.Commit();
-        return Get(id);
+        return true;
     }
 
     public bool Delete(string id)
     {
         using var connection = database.Open();
+        return Delete(connection, null, id);
+    }
+
+    internal static bool Delete(SqliteConnection connection, SqliteTransaction? transaction, string id)
+    {
         using var delete = connection.CreateCommand();
+        delete.Transaction = transaction;
         delete.CommandText = "DELETE FROM maintenance_windows WHERE uid = $uid";
         delete.Parameters.AddWithValue("$uid", id);
         return delete.ExecuteNonQuery() == 1;

@@ -15,6 +15,14 @@ public interface IMaintenanceTargets
     bool ChannelExists(string id);
 }
 
+/// <summary>Targets known up front (a configuration file's plan, an import), for writes that are not committed yet.</summary>
+public sealed class MaintenanceTargetSet(HashSet<string> monitors, HashSet<string> tags, HashSet<string> channels) : IMaintenanceTargets
+{
+    public bool MonitorExists(string id) => monitors.Contains(id);
+    public bool TagInUse(string name) => tags.Contains(name);
+    public bool ChannelExists(string id) => channels.Contains(id);
+}
+
 /// <summary>Checks a window's body by hand and names each bad field (<c>schedule.timezone</c>, …).</summary>
 public static class MaintenanceValidator
 {

@@ -7,22 +7,30 @@ public static class Dependencies
     public static Dictionary<string, string[]>? Problems(MonitorView? child, List<string> parents, MonitorStore monitors)
     {
         if (parents.Count == 0) return null;
-        var errors = new Dictionary<string, string[]>();
         var names = monitors.List().ToDictionary(m => m.View.Id, m => m.View.Name);
+        return Problems(child is null ? null : (child.Id, child.Name), parents, names, child is null ? [] : monitors.Dependencies());
+    }
+
+    /// <summary>The same over a graph given whole: every monitor's name by id, and the (child, parent) edges as they stand.</summary>
+    public static Dictionary<string, string[]>? Problems((string Id, string Name)? child, List<string> parents,
+        IReadOnlyDictionary<string, string> names, IEnumerable<(string Child, string Parent)> edges)
+    {
+        if (parents.Count == 0) return null;
+        var errors = new Dictionary<string, string[]>();
         foreach (var parent in parents)
             if (!names.ContainsKey(parent)) FieldErrors.Add(errors, "depends_on", $"unknown monitor '{parent}'");
         if (errors.Count > 0) return errors;
-        if (child is null) return null;
-        if (parents.Contains(child.Id))
-            return new() { ["depends_on"] = [$"a monitor cannot depend on itself: {child.Name} → {child.Name}"] };
+        if (child is not { } self) return null;
+        if (parents.Contains(self.Id))
+            return new() { ["depends_on"] = [$"a monitor cannot depend on itself: {self.Name} → {self.Name}"] };
 
-        var edges = monitors.Dependencies().Where(e => e.Child != child.Id).ToList();
-        edges.AddRange(parents.Select(p => (child.Id, p)));
-        var children = edges.ToLookup(e => e.Child, e => e.Parent);
+        var graph = edges.Where(e => e.Child != self.Id).ToList();
+        graph.AddRange(parents.Select(p => (self.Id, p)));
+        var children = graph.ToLookup(e => e.Child, e => e.Parent);
         // A path from a new parent back to the child, found depth-first, is the cycle to name.
         foreach (var parent in parents)
-            if (PathTo(parent, child.Id, children, []) is { } path)
-                return new() { ["depends_on"] = [$"would make a cycle: {string.Join(" → ", new[] { child.Id }.Concat(path).Select(id => names[id]))}"] };
+            if (PathTo(parent, self.Id, children, []) is { } path)
+                return new() { ["depends_on"] = [$"would make a cycle: {string.Join(" → ", new[] { self.Id }.Concat(path).Select(id => names[id]))}"] };
         return null;
     }
 

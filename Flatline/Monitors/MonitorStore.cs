@@ -116,9 +116,17 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
 
     public StoredMonitor Create(MonitorDraft draft)
     {
-        var now = Database.Now(time);
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        var key = Insert(connection, transaction, Guid.CreateVersion7().ToString(), draft, Database.Now(time));
+        var created = Get(connection, transaction, "id = $key", key)!;
+        transaction.Commit();
+        return Annotate(created)!;
+    }
+
+    /// <summary>Inserts a monitor with its tags (and the parents that exist already) inside the caller's transaction; its key.</summary>
+    internal static long Insert(SqliteConnection connection, SqliteTransaction transaction, string uid, MonitorDraft draft, long now)
+    {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
@@ -126,14 +134,12 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
             VALUES ($uid, $name, $config, $interval, $timeout, $retries, $enabled, $now, $now, CASE WHEN $enabled THEN $now END, CASE WHEN $enabled THEN $now END)
             RETURNING id
             """;
-        command.Parameters.AddWithValue("$uid", Guid.CreateVersion7().ToString());
+        command.Parameters.AddWithValue("$uid", uid);
         BindDraft(command, draft);
         command.Parameters.AddWithValue("$now", now);
         var key = (long)command.ExecuteScalar()!;
         Tags.Write(connection, transaction, key, draft);
-        var created = Get(connection, transaction, "id = $key", key)!;
-        transaction.Commit();
-        return Annotate(created)!;
+        return key;
     }
 
     /// <summary>Applies a validated draft. Pausing resolves an open incident (no recovery alert);
@@ -141,9 +147,18 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
     /// results of the old check are dropped. A rename changes nothing else.</summary>
     public StoredMonitor? Update(string id, MonitorDraft draft)
     {
-        var now = Database.Now(time);
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        if (Update(connection, transaction, id, draft, Database.Now(time), quiet) is not { } key) return null;
+        var updated = Get(connection, transaction, "id = $key", key)!;
+        transaction.Commit();
+        return Annotate(updated);
+    }
+
+    /// <summary><see cref="Update(string, MonitorDraft)"/> inside the caller's transaction; the monitor's key, or null.</summary>
+    /// <param name="quiet">Quiet time (maintenance, offline) that a pause splits off the span up to it.</param>
+    internal static long? Update(SqliteConnection connection, SqliteTransaction transaction, string id, MonitorDraft draft, long now, IQuietTime[] quiet)
+    {
         var current = Get(connection, transaction, "uid = $key", id);
         if (current is null) return null;
         var old = current.Draft;
@@ -190,16 +205,20 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         command.Parameters.AddWithValue("$key", current.Key);
         command.ExecuteNonQuery();
         Tags.Write(connection, transaction, current.Key, draft);
-        var updated = Get(connection, transaction, "id = $key", current.Key)!;
-        transaction.Commit();
-        return Annotate(updated);
+        return current.Key;
     }
 
     /// <summary>Deletes the monitor with its checks, incidents and links. Returns its key, or null.</summary>
     public long? Delete(string id)
     {
         using var connection = database.Open();
+        return Delete(connection, null, id);
+    }
+
+    internal static long? Delete(SqliteConnection connection, SqliteTransaction? transaction, string id)
+    {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "DELETE FROM monitors WHERE uid = $uid RETURNING id";
         command.Parameters.AddWithValue("$uid", id);
         return command.ExecuteScalar() is long key ? key : null;

@@ -20,6 +20,33 @@ public static partial class Tags
     public static string? Problem(string name) =>
         name.Length > MaxLength || name.Any(c => char.IsControl(c) || c == ',') ? $"each tag must be 1-{MaxLength} characters, without commas" : null;
 
+    const string ColourRule = "must be a colour #rrggbb such as #2563eb";
+
+    public static string? ColourProblem(string colour) => ColourPattern().IsMatch(colour) ? null : ColourRule;
+
+    /// <summary>Sets a tag's colour inside the caller's transaction, creating the tag when no monitor carries it yet.</summary>
+    public static void SetColour(SqliteConnection connection, SqliteTransaction transaction, string name, string colour)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO tags (name, colour) VALUES ($v, $colour) ON CONFLICT (name) DO UPDATE SET colour = excluded.colour";
+        command.Parameters.AddWithValue("$v", name);
+        command.Parameters.AddWithValue("$colour", colour.ToLowerInvariant());
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Every tag's colour, by name, whether or not a monitor carries it.</summary>
+    public static Dictionary<string, string> Colours(Database database)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name, colour FROM tags";
+        using var rows = command.ExecuteReader();
+        var colours = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (rows.Read()) colours[rows.GetString(0)] = rows.GetString(1);
+        return colours;
+    }
+
     /// <summary>The colour a new tag gets: stable per name (FNV-1a).</summary>
     public static string DefaultColour(string name)
     {
@@ -80,8 +107,8 @@ public static partial class Tags
 
     static Results<Ok<TagView>, ValidationProblem, ProblemHttpResult> UpdateTag(string name, TagChange body, Database database)
     {
-        if (body.Colour is null || !ColourPattern().IsMatch(body.Colour))
-            return Problems.Invalid(new Dictionary<string, string[]> { ["colour"] = ["must be a colour #rrggbb such as #2563eb"] });
+        if (body.Colour is null || ColourProblem(body.Colour) is not null)
+            return Problems.Invalid(new Dictionary<string, string[]> { ["colour"] = [ColourRule] });
         using (var connection = database.Open())
         using (var command = connection.CreateCommand())
         {

@@ -45,7 +45,14 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
         var now = Database.Now(time);
         var id = Guid.CreateVersion7().ToString();
         using var connection = database.Open();
+        Insert(connection, null, id, name, config, now);
+        return new NotificationChannel(id, name, types.Masked(config), Timestamps.FromMs(now), Timestamps.FromMs(now));
+    }
+
+    internal static void Insert(SqliteConnection connection, SqliteTransaction? transaction, string id, string name, ChannelConfig config, long now)
+    {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO notification_channels (uid, name, type, config, created_at, updated_at) VALUES ($uid, $name, $type, $config, $now, $now)
             """;
@@ -55,13 +62,18 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
         command.Parameters.AddWithValue("$config", ConfigJson(config));
         command.Parameters.AddWithValue("$now", now);
         command.ExecuteNonQuery();
-        return new NotificationChannel(id, name, types.Masked(config), Timestamps.FromMs(now), Timestamps.FromMs(now));
     }
 
     public NotificationChannel? Update(string id, string name, ChannelConfig config)
     {
         using var connection = database.Open();
+        return Update(connection, null, id, name, config, Database.Now(time)) ? Get(id) : null;
+    }
+
+    internal static bool Update(SqliteConnection connection, SqliteTransaction? transaction, string id, string name, ChannelConfig config, long now)
+    {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             UPDATE notification_channels SET name = $name, type = $type, config = $config, updated_at = $now WHERE uid = $uid
             """;
@@ -69,14 +81,20 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
         command.Parameters.AddWithValue("$name", name);
         command.Parameters.AddWithValue("$type", config.Type);
         command.Parameters.AddWithValue("$config", ConfigJson(config));
-        command.Parameters.AddWithValue("$now", Database.Now(time));
-        return command.ExecuteNonQuery() == 1 ? Get(id) : null;
+        command.Parameters.AddWithValue("$now", now);
+        return command.ExecuteNonQuery() == 1;
     }
 
     public bool Delete(string id)
     {
         using var connection = database.Open();
+        return Delete(connection, null, id);
+    }
+
+    internal static bool Delete(SqliteConnection connection, SqliteTransaction? transaction, string id)
+    {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "DELETE FROM notification_channels WHERE uid = $uid";
         command.Parameters.AddWithValue("$uid", id);
         return command.ExecuteNonQuery() == 1;
@@ -89,26 +107,33 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
         var now = Database.Now(time);
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        var id = Guid.CreateVersion7().ToString();
+        var outcome = Link(connection, transaction, id, monitorId, channelId, onRecovery, onDegraded, now);
+        if (outcome != LinkOutcome.Created) return (outcome, null);
+        transaction.Commit();
+        return (LinkOutcome.Created, new ChannelLink(id, monitorId, channelId, onRecovery, Timestamps.FromMs(now), onDegraded));
+    }
+
+    internal static LinkOutcome Link(SqliteConnection connection, SqliteTransaction transaction, string id, string monitorId, string channelId,
+        bool onRecovery, bool onDegraded, long now)
+    {
         var monitor = Scalar(connection, transaction, "SELECT id FROM monitors WHERE uid = $uid", monitorId);
-        if (monitor is null) return (LinkOutcome.NoMonitor, null);
+        if (monitor is null) return LinkOutcome.NoMonitor;
         var channel = Scalar(connection, transaction, "SELECT id FROM notification_channels WHERE uid = $uid", channelId);
-        if (channel is null) return (LinkOutcome.NoChannel, null);
+        if (channel is null) return LinkOutcome.NoChannel;
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO monitor_channels (uid, monitor_id, channel_id, on_recovery, on_degraded, created_at) VALUES ($uid, $monitor, $channel, $recovery, $degraded, $now)
             ON CONFLICT (monitor_id, channel_id) DO NOTHING
             """;
-        var id = Guid.CreateVersion7().ToString();
         command.Parameters.AddWithValue("$uid", id);
         command.Parameters.AddWithValue("$monitor", monitor);
         command.Parameters.AddWithValue("$channel", channel);
         command.Parameters.AddWithValue("$recovery", onRecovery);
         command.Parameters.AddWithValue("$degraded", onDegraded);
         command.Parameters.AddWithValue("$now", now);
-        if (command.ExecuteNonQuery() == 0) return (LinkOutcome.Duplicate, null);
-        transaction.Commit();
-        return (LinkOutcome.Created, new ChannelLink(id, monitorId, channelId, onRecovery, Timestamps.FromMs(now), onDegraded));
+        return command.ExecuteNonQuery() == 0 ? LinkOutcome.Duplicate : LinkOutcome.Created;
     }
 
     /// <summary>The monitor's links, or null when the monitor does not exist.</summary>
@@ -133,7 +158,14 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
     public ChannelLink? UpdateLink(string monitorId, string channelId, bool? onRecovery, bool? onDegraded = null)
     {
         using var connection = database.Open();
+        return UpdateLink(connection, null, monitorId, channelId, onRecovery, onDegraded);
+    }
+
+    internal static ChannelLink? UpdateLink(SqliteConnection connection, SqliteTransaction? transaction, string monitorId, string channelId,
+        bool? onRecovery, bool? onDegraded)
+    {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             UPDATE monitor_channels SET on_recovery = coalesce($recovery, on_recovery), on_degraded = coalesce($degraded, on_degraded)
             WHERE monitor_id = (SELECT id FROM monitors WHERE uid = $monitor) AND channel_id = (SELECT id FROM notification_channels WHERE uid = $channel)
@@ -152,7 +184,13 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
     public bool Unlink(string monitorId, string channelId)
     {
         using var connection = database.Open();
+        return Unlink(connection, null, monitorId, channelId);
+    }
+
+    internal static bool Unlink(SqliteConnection connection, SqliteTransaction? transaction, string monitorId, string channelId)
+    {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             DELETE FROM monitor_channels
             WHERE monitor_id = (SELECT id FROM monitors WHERE uid = $monitor) AND channel_id = (SELECT id FROM notification_channels WHERE uid = $channel)

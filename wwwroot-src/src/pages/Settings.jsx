@@ -1,4 +1,4 @@
-// Settings: the theme, API tokens for scripts (shown once), and signing out.
+// Settings: the theme, API tokens for scripts (shown once), the configuration file export, and signing out.
 import { useEffect, useState } from 'preact/hooks';
 import { logout } from '../api/auth.js';
 import { createToken, listTokens, revokeToken } from '../api/tokens.js';
@@ -178,6 +178,16 @@ export function Settings() {
         </fieldset>
       </section>
       <Tokens />
+      <section class="card" aria-labelledby="config-title">
+        <h2 id="config-title">Configuration file</h2>
+        <p>
+          Monitors, channels, links, tag colours and maintenance windows as the YAML file that <code>flatline apply</code> reads back. Secrets are
+          written as <code>{'${VARIABLE}'}</code> placeholders.
+        </p>
+        <a class="button" href="/api/v1/config/export" download="flatline.yaml">
+          Export configuration
+        </a>
+      </section>
     </>
   );
 }

@@ -1,0 +1,369 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Data.Sqlite;
+
+namespace Flatline;
+
+/// <summary>One line of the diff: <c>+</c> created, <c>~</c> changed (with what), <c>-</c> deleted.</summary>
+public sealed record ConfigChange(char Mark, string Kind, string Key, List<string> Details)
+{
+    public override string ToString() => $"{Mark} {Kind} {Key}{(Details.Count == 0 ? "" : ": " + string.Join("; ", Details))}";
+}
+
+/// <summary>What applying a file would do: the changes in order, or the errors that stop it.</summary>
+public sealed class ConfigPlan
+{
+    public List<string> Errors { get; } = [];
+    public List<ConfigChange> Changes { get; } = [];
+
+    /// <summary>Said after the diff: items a file made that this one no longer lists, and so on.</summary>
+    public List<string> Notes { get; } = [];
+
+    public int MonitorDeletions => Changes.Count(c => c.Mark == '-' && c.Kind == "monitor");
+
+    internal List<Action<SqliteConnection, SqliteTransaction, long>> Writes { get; } = [];
+}
+
+/// <summary>Turns a configuration file into a plan against the database, and writes the plan in one
+/// transaction. Every item is validated by the API's own validator, as its create body; a key names
+/// the item across runs through <c>config_keys</c>, so applying the same file again finds nothing to do.</summary>
+public sealed class ConfigApply(Database database, CheckTypes checkTypes, NotificationChannelTypes channelTypes, TimeProvider time)
+{
+    sealed record ItemId(string Uid, bool Exists, bool Adopt);
+
+    sealed record Planned<T>(ConfigItem Item, string Uid, bool Exists, bool Adopt, T Draft);
+
+    public ConfigPlan Plan(ConfigDocument document, bool prune)
+    {
+        var plan = new ConfigPlan();
+        var state = ConfigState.Read(database, time, channelTypes);
+        var monitorIds = Ids(document.Monitors, "monitor", state);
+        var channelIds = Ids(document.Channels, "channel", state);
+        var windowIds = Ids(document.Maintenance, "maintenance", state);
+
+        // The file's keys for the items it names, the database's for the rest: one naming on both sides of the diff.
+        var fileKeys = new Dictionary<(string, string), string>();
+        foreach (var (kind, ids) in new[] { ("monitor", monitorIds), ("channel", channelIds), ("maintenance", windowIds) })
+            foreach (var (key, id) in ids) fileKeys[(kind, id.Uid)] = key;
+        string KeyOf(string kind, string uid) => fileKeys.GetValueOrDefault((kind, uid)) ?? state.KeyOf.GetValueOrDefault((kind, uid)) ?? uid;
+
+        var monitors = PlanMonitors(document, state, monitorIds);
+        var channels = PlanChannels(document, channelIds);
+        var windows = PlanWindows(document, state, windowIds, monitorIds, channelIds, monitors);
+        var links = new List<(ConfigLink Link, string Monitor, string Channel)>();
+        foreach (var link in document.Links)
+        {
+            var monitor = monitorIds.GetValueOrDefault(link.Monitor);
+            var channel = channelIds.GetValueOrDefault(link.Channel);
+            if (monitor is null) document.Error(link.Node["monitor"]!, $"{link.Where}.monitor", $"no monitor in this file has the key '{link.Monitor}'");
+            if (channel is null) document.Error(link.Node["channel"]!, $"{link.Where}.channel", $"no channel in this file has the key '{link.Channel}'");
+            if (monitor is not null && channel is not null) links.Add((link, monitor.Uid, channel.Uid));
+        }
+        plan.Errors.AddRange(document.Errors);
+        if (plan.Errors.Count > 0) return plan;
+
+        var listed = new HashSet<(string, string)>();
+        var mappings = new List<ConfigKey>();
+        var fresh = new List<StoredMonitor>();
+
+        foreach (var monitor in monitors)
+        {
+            listed.Add(("monitor", monitor.Item.Key));
+            var after = ConfigShapes.Monitor(monitor.Item.Key, monitor.Draft, id => KeyOf("monitor", id));
+            var current = state.Monitors.Find(m => m.View.Id == monitor.Uid);
+            Diff(plan, "monitor", monitor, after, current is null ? null : ConfigShapes.Monitor(monitor.Item.Key, current.Draft, id => KeyOf("monitor", id)), _ => false,
+                (c, t, now) => MonitorStore.Insert(c, t, monitor.Uid, monitor.Draft, now),
+                (c, t, now) => MonitorStore.Update(c, t, monitor.Uid, monitor.Draft, now, []));
+            mappings.Add(new ConfigKey("monitor", monitor.Item.Key, monitor.Uid, !monitor.Exists || state.Mapped.GetValueOrDefault(("monitor", monitor.Item.Key))?.Created == true));
+        }
+        // Parents are written once every monitor of the file exists.
+        plan.Writes.Add((c, t, _) =>
+        {
+            using var find = Sql.Prepare(c, t, "SELECT id FROM monitors WHERE uid = $uid", "$uid");
+            foreach (var monitor in monitors)
+                if (find.Bind(monitor.Uid).ExecuteScalar() is long key) Tags.Write(c, t, key, monitor.Draft);
+        });
+
+        foreach (var tag in document.Tags)
+        {
+            var colour = state.TagColours.GetValueOrDefault(tag.Name);
+            if (colour == tag.Colour) continue;
+            plan.Changes.Add(new ConfigChange(colour is null ? '+' : '~', "tag", tag.Name, colour is null ? [] : [$"colour {colour} → {tag.Colour}"]));
+            plan.Writes.Add((c, t, _) => Tags.SetColour(c, t, tag.Name, tag.Colour));
+        }
+
+        foreach (var channel in channels)
+        {
+            listed.Add(("channel", channel.Item.Key));
+            var type = channelTypes.Find(channel.Draft.Config.Type)!;
+            var current = state.Channels.Find(c => c.Id == channel.Uid);
+            Diff(plan, "channel", channel, ConfigShapes.Channel(channel.Item.Key, channel.Draft.Name, channel.Draft.Config),
+                current is null ? null : ConfigShapes.Channel(channel.Item.Key, current.Name, current.Config),
+                path => path.StartsWith("config.", StringComparison.Ordinal) && type.Field(path[7..])?.Secret == true,
+                (c, t, now) => ChannelStore.Insert(c, t, channel.Uid, channel.Draft.Name, channel.Draft.Config, now),
+                (c, t, now) => ChannelStore.Update(c, t, channel.Uid, channel.Draft.Name, channel.Draft.Config, now));
+            mappings.Add(new ConfigKey("channel", channel.Item.Key, channel.Uid, !channel.Exists || state.Mapped.GetValueOrDefault(("channel", channel.Item.Key))?.Created == true));
+        }
+
+        foreach (var window in windows)
+        {
+            listed.Add(("maintenance", window.Item.Key));
+            var current = state.Windows.Find(w => w.Id == window.Uid);
+            Diff(plan, "maintenance", window,
+                ConfigShapes.Window(window.Item.Key, window.Draft, id => KeyOf("monitor", id), id => KeyOf("channel", id)),
+                current is null ? null : ConfigShapes.Window(window.Item.Key, current.Draft, id => KeyOf("monitor", id), id => KeyOf("channel", id)), _ => false,
+                (c, t, now) => MaintenanceStore.Insert(c, t, window.Uid, window.Draft, now),
+                (c, t, now) => MaintenanceStore.Update(c, t, window.Uid, window.Draft, now));
+            mappings.Add(new ConfigKey("maintenance", window.Item.Key, window.Uid, !window.Exists || state.Mapped.GetValueOrDefault(("maintenance", window.Item.Key))?.Created == true));
+        }
+
+        foreach (var (link, monitor, channel) in links)
+        {
+            listed.Add(("link", link.Key));
+            var current = state.Links.Find(l => l.MonitorId == monitor && l.ChannelId == channel);
+            var mapped = state.Mapped.GetValueOrDefault(("link", link.Key));
+            var uid = current?.Id ?? Guid.CreateVersion7().ToString();
+            if (current is null)
+            {
+                plan.Changes.Add(new ConfigChange('+', "link", $"{link.Monitor} → {link.Channel}", []));
+                plan.Writes.Add((c, t, now) => ChannelStore.Link(c, t, uid, monitor, channel, link.OnRecovery, link.OnDegraded, now));
+            }
+            else
+            {
+                var details = new List<string>();
+                if (current.OnRecovery != link.OnRecovery) details.Add($"on_recovery {Json(current.OnRecovery)} → {Json(link.OnRecovery)}");
+                if (current.OnDegraded != link.OnDegraded) details.Add($"on_degraded {Json(current.OnDegraded)} → {Json(link.OnDegraded)}");
+                if (mapped?.Uid != current.Id) details.Add("taken over by the file (it was made in the app)");
+                if (details.Count > 0)
+                {
+                    plan.Changes.Add(new ConfigChange('~', "link", $"{link.Monitor} → {link.Channel}", details));
+                    plan.Writes.Add((c, t, _) => ChannelStore.UpdateLink(c, t, monitor, channel, link.OnRecovery, link.OnDegraded));
+                }
+            }
+            mappings.Add(new ConfigKey("link", link.Key, uid, current is null || mapped is { Created: true } && mapped.Uid == current.Id));
+        }
+
+        Prune(plan, state, listed, prune);
+
+        plan.Writes.Add((c, t, _) =>
+        {
+            using var save = Sql.Prepare(c, t, "INSERT OR REPLACE INTO config_keys (kind, key, uid, created) VALUES ($kind, $key, $uid, $created)",
+                "$kind", "$key", "$uid", "$created");
+            foreach (var mapping in mappings) save.Bind(mapping.Kind, mapping.Key, mapping.Uid, mapping.Created).ExecuteNonQuery();
+        });
+        return plan;
+    }
+
+    /// <summary>Writes the plan in one transaction: all of it, or (on any failure) none of it.</summary>
+    public void Write(ConfigPlan plan)
+    {
+        if (plan.Errors.Count > 0) throw new InvalidOperationException("a plan with errors is not written");
+        var now = Database.Now(time);
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        foreach (var write in plan.Writes) write(connection, transaction, now);
+        transaction.Commit();
+    }
+
+    static string Json(bool value) => value ? "true" : "false";
+
+    void Diff<T>(ConfigPlan plan, string kind, Planned<T> item, List<KeyValuePair<string, JsonElement>> after, List<KeyValuePair<string, JsonElement>>? before,
+        Func<string, bool> secret, Action<SqliteConnection, SqliteTransaction, long> create, Func<SqliteConnection, SqliteTransaction, long, object?> update)
+    {
+        if (before is null)
+        {
+            plan.Changes.Add(new ConfigChange('+', kind, item.Item.Key, []));
+            plan.Writes.Add(create);
+            return;
+        }
+        var details = ConfigShapes.Differences(before, after, secret);
+        if (item.Adopt) details.Add("taken over by the file (it was made in the app)");
+        if (details.Count == 0) return;
+        plan.Changes.Add(new ConfigChange('~', kind, item.Item.Key, details));
+        plan.Writes.Add((c, t, now) => update(c, t, now));
+    }
+
+    /// <summary>Items a file created that this file no longer lists: deleted with <paramref name="prune"/>, else named in a note.</summary>
+    static void Prune(ConfigPlan plan, ConfigState state, HashSet<(string, string)> listed, bool prune)
+    {
+        var gone = new List<string>();
+        // Links first, monitors last: a monitor's deletion takes its links and window memberships with it.
+        foreach (var kind in new[] { "link", "maintenance", "channel", "monitor" })
+        {
+            foreach (var mapping in state.Mapped.Values.Where(m => m.Kind == kind && !listed.Contains((m.Kind, m.Key))).OrderBy(m => m.Key, StringComparer.Ordinal))
+            {
+                var link = kind == "link" ? state.Links.Find(l => l.Id == mapping.Uid) : null;
+                var exists = kind switch
+                {
+                    "monitor" => state.Monitors.Any(m => m.View.Id == mapping.Uid),
+                    "channel" => state.Channels.Any(c => c.Id == mapping.Uid),
+                    "maintenance" => state.Windows.Any(w => w.Id == mapping.Uid),
+                    _ => link is not null,
+                };
+                var name = kind == "link" ? mapping.Key.Replace(" ", " → ", StringComparison.Ordinal) : mapping.Key;
+                if (!exists || !mapping.Created)
+                {
+                    // Deleted in the app, or only taken over by a file: the key is forgotten, the item (if any) stays.
+                    if (prune) plan.Writes.Add((c, t, _) => Forget(c, t, mapping));
+                    if (exists && prune) plan.Notes.Add($"kept {kind} {name}: a file took it over but did not create it, so --prune leaves it");
+                    continue;
+                }
+                if (!prune)
+                {
+                    gone.Add($"{kind} {name}");
+                    continue;
+                }
+                plan.Changes.Add(new ConfigChange('-', kind, name, []));
+                plan.Writes.Add((c, t, _) =>
+                {
+                    if (kind == "monitor") MonitorStore.Delete(c, t, mapping.Uid);
+                    else if (kind == "channel") ChannelStore.Delete(c, t, mapping.Uid);
+                    else if (kind == "maintenance") MaintenanceStore.Delete(c, t, mapping.Uid);
+                    else ChannelStore.Unlink(c, t, link!.MonitorId, link.ChannelId);
+                    Forget(c, t, mapping);
+                });
+            }
+        }
+        if (gone.Count > 0)
+            plan.Notes.Add($"not in the file but made by one, kept (--prune deletes them): {string.Join(", ", gone)}");
+    }
+
+    static void Forget(SqliteConnection connection, SqliteTransaction transaction, ConfigKey mapping)
+    {
+        using var forget = Sql.Prepare(connection, transaction, "DELETE FROM config_keys WHERE kind = $kind AND key = $key", "$kind", "$key");
+        forget.Bind(mapping.Kind, mapping.Key).ExecuteNonQuery();
+    }
+
+    /// <summary>Each key's item: the one its mapping names, else one made in the app whose name gives the
+    /// same key (taken over), else a new id.</summary>
+    static Dictionary<string, ItemId> Ids(List<ConfigItem> items, string kind, ConfigState state)
+    {
+        var ids = new Dictionary<string, ItemId>(StringComparer.Ordinal);
+        foreach (var item in items)
+            ids[item.Key] = state.Find(kind, item.Key) is { } found
+                ? new ItemId(found.Uid, true, !found.Mapped)
+                : new ItemId(Guid.CreateVersion7().ToString(), false, false);
+        return ids;
+    }
+
+    List<Planned<MonitorDraft>> PlanMonitors(ConfigDocument document, ConfigState state, Dictionary<string, ItemId> ids)
+    {
+        var planned = new List<Planned<MonitorDraft>>();
+        var references = new Dictionary<string, (string, Func<string, string?>)> { ["depends_on"] = ("monitor", key => ids.GetValueOrDefault(key)?.Uid) };
+        foreach (var item in document.Monitors)
+        {
+            var body = document.Body(item, references);
+            // Checked whatever else is wrong: the config's record, read on its own, says which fields there are.
+            if (body.TryGetProperty("config", out var config) && checkTypes.Validate(config, []) is { } shape)
+                UnknownFields(document, item, config, "config", FlatlineJson.Default.GetTypeInfo(shape.GetType()), discriminated: true);
+            var existing = ids[item.Key] is { Exists: true } known ? state.Monitors.Find(m => m.View.Id == known.Uid)?.View.Config : null;
+            if (MonitorValidator.Validate(body, null, checkTypes, out var errors, existing) is not { } draft)
+            {
+                document.AddErrors(item, errors);
+                continue;
+            }
+            var id = ids[item.Key];
+            planned.Add(new Planned<MonitorDraft>(item, id.Uid, id.Exists, id.Adopt, draft));
+        }
+        // Cycles over the graph as it will be: the file's monitors with their new parents, the others as they are.
+        var names = state.Monitors.ToDictionary(m => m.View.Id, m => m.View.Name);
+        foreach (var monitor in planned) names[monitor.Uid] = monitor.Draft.Name;
+        var inFile = planned.Select(m => m.Uid).ToHashSet();
+        var edges = state.Monitors.Where(m => !inFile.Contains(m.View.Id)).SelectMany(m => m.View.DependsOn.Select(p => (m.View.Id, p)))
+            .Concat(planned.SelectMany(m => (m.Draft.DependsOn ?? []).Select(p => (m.Uid, p)))).ToList();
+        foreach (var monitor in planned)
+            if (Dependencies.Problems((monitor.Uid, monitor.Draft.Name), monitor.Draft.DependsOn ?? [], names, edges) is { } problems)
+                document.AddErrors(monitor.Item, problems);
+        return planned;
+    }
+
+    List<Planned<(string Name, ChannelConfig Config)>> PlanChannels(ConfigDocument document, Dictionary<string, ItemId> ids)
+    {
+        var planned = new List<Planned<(string, ChannelConfig)>>();
+        foreach (var item in document.Channels)
+        {
+            var body = document.Body(item, new Dictionary<string, (string, Func<string, string?>)>());
+            if (body.TryGetProperty("config", out var config) && config.ValueKind == JsonValueKind.Object
+                && config.TryGetProperty("type", out var typeName) && typeName.ValueKind == JsonValueKind.String && channelTypes.Find(typeName.GetString()!) is { } type)
+                foreach (var field in config.EnumerateObject())
+                    if (field.Name != "type" && type.Field(field.Name) is null)
+                        document.Error(FieldKey(item.Node, "config", field.Name), $"{item.Where}.config.{field.Name}",
+                            $"is not a field of a {type.Type} channel: use {string.Join(", ", type.Fields.Select(f => f.Name))}");
+            if (ChannelValidator.Validate(body, null, channelTypes, out var errors) is not { } valid)
+            {
+                document.AddErrors(item, errors);
+                continue;
+            }
+            var id = ids[item.Key];
+            planned.Add(new Planned<(string, ChannelConfig)>(item, id.Uid, id.Exists, id.Adopt, valid));
+        }
+        return planned;
+    }
+
+    List<Planned<MaintenanceDraft>> PlanWindows(ConfigDocument document, ConfigState state, Dictionary<string, ItemId> ids,
+        Dictionary<string, ItemId> monitorIds, Dictionary<string, ItemId> channelIds,
+        List<Planned<MonitorDraft>> monitors)
+    {
+        var planned = new List<Planned<MaintenanceDraft>>();
+        var references = new Dictionary<string, (string, Func<string, string?>)>
+        {
+            ["monitors"] = ("monitor", key => monitorIds.GetValueOrDefault(key)?.Uid),
+            ["notify_channels"] = ("channel", key => channelIds.GetValueOrDefault(key)?.Uid),
+        };
+        var targets = new MaintenanceTargetSet(
+            [.. monitorIds.Values.Select(v => v.Uid), .. state.Monitors.Select(m => m.View.Id)],
+            [.. monitors.SelectMany(m => m.Draft.Tags ?? []), .. state.TagsInUse.Select(t => t.Name)],
+            [.. channelIds.Values.Select(v => v.Uid), .. state.Channels.Select(c => c.Id)]);
+        foreach (var item in document.Maintenance)
+        {
+            var body = document.Body(item, references);
+            if (MaintenanceValidator.Validate(body, null, targets, time.GetUtcNow().UtcDateTime, out var errors) is not { } draft)
+            {
+                document.AddErrors(item, errors);
+                continue;
+            }
+            UnknownFields(document, item, body.GetProperty("schedule"), "schedule", FlatlineJson.Default.GetTypeInfo(draft.Schedule.GetType()), discriminated: true);
+            var id = ids[item.Key];
+            planned.Add(new Planned<MaintenanceDraft>(item, id.Uid, id.Exists, id.Adopt, draft));
+        }
+        return planned;
+    }
+
+    /// <summary>Members of <paramref name="sent"/> that its record (as the validator normalized it) has no
+    /// property for, at every depth of nested records; the API would ignore them, a file names them.</summary>
+    static void UnknownFields(ConfigDocument document, ConfigItem item, JsonElement sent, string path, JsonTypeInfo? info, bool discriminated)
+    {
+        if (sent.ValueKind != JsonValueKind.Object || info is not { Kind: JsonTypeInfoKind.Object }) return;
+        foreach (var member in sent.EnumerateObject())
+        {
+            if (discriminated && member.Name == "type") continue;
+            var property = Fields(info).FirstOrDefault(p => p.Name == member.Name);
+            if (property is null)
+            {
+                document.Error(FieldKey(item.Node, [.. path.Split('.'), member.Name]), $"{item.Where}.{path}.{member.Name}",
+                    $"is not a field here: use {string.Join(", ", (discriminated ? ["type"] : Array.Empty<string>()).Concat(Fields(info).Select(p => p.Name)))}");
+                continue;
+            }
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            UnknownFields(document, item, member.Value, $"{path}.{member.Name}", FlatlineJson.Default.GetTypeInfo(type), discriminated: false);
+        }
+    }
+
+    /// <summary>The properties JSON reads and writes ([JsonIgnore] ones have no getter in the metadata).</summary>
+    static IEnumerable<JsonPropertyInfo> Fields(JsonTypeInfo info) => info.Properties.Where(p => p.Get is not null);
+
+    /// <summary>The key of the field at <paramref name="path"/> (where a field that should not be there is named), or the nearest node on the way.</summary>
+    static YamlNode FieldKey(YamlMap root, params string[] path)
+    {
+        YamlNode node = root;
+        foreach (var part in path)
+        {
+            if (node is not YamlMap map) break;
+            var entry = map.Entries.FirstOrDefault(e => e.Key.Text == part);
+            if (entry.Key is null) break;
+            if (part == path[^1]) return entry.Key;
+            node = entry.Value;
+        }
+        return node;
+    }
+}
