@@ -54,7 +54,9 @@ public sealed class BadgeTests
             using var again = new HttpRequestMessage(HttpMethod.Get, $"/badge/{monitor}/{path}");
             again.Headers.IfNoneMatch.Add(response.Headers.ETag!);
             using var cached = await anonymous.SendAsync(again);
-            await Assert.That(cached.StatusCode).IsEqualTo(HttpStatusCode.NotModified);
+            // Seen once under a heavily loaded full suite: a 200 instead; the body says what changed.
+            await Assert.That(cached.StatusCode).IsEqualTo(HttpStatusCode.NotModified)
+                .Because($"{path}: first {text}; then {cached.Headers.ETag} {await cached.Content.ReadAsStringAsync()}");
         }
         // Wider text, wider badge: "mmmm" is wider than "iiii" as Verdana draws them.
         await Assert.That(BadgeSvg.TextWidth("mmmm")).IsGreaterThan(BadgeSvg.TextWidth("iiii") * 3);
