@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -16,6 +17,12 @@ public sealed partial class PublicStatusPageTests
     /// so the engine leaves them alone), with an incident whose cause carries a secret.</summary>
     internal static void SetState(FlatlineServer server, string id, MonitorStatus status, bool openIncident = false, long? resolvedIncidentAgoMs = null)
     {
+        // The scheduler reads a monitor it was told about (its creation, paused) at its next tick; were
+        // that read to come after this write, it would check the now enabled monitor (nothing listens
+        // on its port) and turn it down mid-test.
+        var scheduler = server.Services.GetRequiredService<Scheduler>();
+        if (!SpinWait.SpinUntil(() => scheduler.PendingChanges == 0, TimeSpan.FromSeconds(10)))
+            throw new TimeoutException("the scheduler did not take in the monitor's creation");
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         server.Execute($"UPDATE monitors SET enabled = 1, status = {(int)status}, enabled_at = {now - 3_600_000}, accounted_until = {now} WHERE uid = '{id}'");
         if (openIncident)

@@ -41,7 +41,17 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
     readonly System.Collections.Concurrent.ConcurrentQueue<long> soon = new();
 
     /// <summary>After a create, update or delete commits; applied on the next tick.</summary>
-    public void MonitorChanged(long key) => changes.Enqueue(key);
+    public void MonitorChanged(long key)
+    {
+        Interlocked.Increment(ref pendingChanges);
+        changes.Enqueue(key);
+    }
+
+    long pendingChanges;
+
+    /// <summary>Changes told to the scheduler that it has not finished reading from the database yet
+    /// (tests that then write the monitors table directly wait for 0).</summary>
+    internal long PendingChanges => Interlocked.Read(ref pendingChanges);
 
     /// <summary>Checks the monitor on the next tick (its grid moves to now), e.g. when a maintenance
     /// window that held back its alerts ends.</summary>
@@ -93,17 +103,24 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
     {
         while (changes.TryDequeue(out var key))
         {
-            var monitor = monitors.Get(key);
-            if (monitor is null || !Polled(monitor))
+            try
             {
-                scheduled.Remove(key);
-                continue;
+                var monitor = monitors.Get(key);
+                if (monitor is null || !Polled(monitor))
+                {
+                    scheduled.Remove(key);
+                    continue;
+                }
+                var known = scheduled.TryGetValue(key, out var existing);
+                var previousRevision = existing?.Revision;
+                var entry = Upsert(monitor);
+                // New, re-enabled or re-configured: check now. A rename keeps the schedule as it is.
+                if (!known || previousRevision != entry.Revision) Enqueue(entry, now);
             }
-            var known = scheduled.TryGetValue(key, out var existing);
-            var previousRevision = existing?.Revision;
-            var entry = Upsert(monitor);
-            // New, re-enabled or re-configured: check now. A rename keeps the schedule as it is.
-            if (!known || previousRevision != entry.Revision) Enqueue(entry, now);
+            finally
+            {
+                Interlocked.Decrement(ref pendingChanges);
+            }
         }
     }
 
