@@ -2,13 +2,13 @@ using System.Text.Json;
 
 namespace Flatline.Tests.Compatibility;
 
-/// <summary><c>flatline import</c> of the Uptime Kuma 2.5.3 fixture (shared/fixtures/uptime-kuma-2.5.3,
+/// <summary><c>flatline import</c> of the Uptime Kuma 2.5.3 fixture (a copy of shared/fixtures/uptime-kuma-2.5.3 in Flatline.Tests/Fixtures, so that a clone alone runs it;
 /// whose README lists every row), from a copy, read back through Flatline's own stores: every monitor,
 /// channel, link, tag, window and page comes across with its fields or is listed with the reason.</summary>
 public class KumaImportTests
 {
     /// <summary>shared/ lies beside the repository, here and in CI.</summary>
-    static string Fixture => Path.GetFullPath(Repository.File("..", "shared", "fixtures", "uptime-kuma-2.5.3"));
+    static string Fixture => Path.GetFullPath(Repository.File("Flatline.Tests", "Fixtures", "uptime-kuma-2.5.3"));
 
     static string Copy(TempFolder folder)
     {

@@ -57,7 +57,7 @@ public class ConfigCliTests
     public async Task The_kuma_fixture_imports_through_the_executable_once()
     {
         using var folder = new TempFolder();
-        var fixture = Path.GetFullPath(Repository.File("..", "shared", "fixtures", "uptime-kuma-2.5.3"));
+        var fixture = Path.GetFullPath(Repository.File("Flatline.Tests", "Fixtures", "uptime-kuma-2.5.3"));
         foreach (var suffix in new[] { "", "-wal", "-shm" })
             if (File.Exists(Path.Combine(fixture, "kuma.db" + suffix)))
             {
