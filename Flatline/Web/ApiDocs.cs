@@ -29,8 +29,10 @@ public static partial class ApiDocs
         MapDocument(app);
         // Routing matches /docs and /docs/ alike; the page's relative links want the slash.
         app.MapGet("/docs", ServePage).ExcludeFromDescription();
-        app.MapGet("/docs/scalar.js", ServeScalarBundle).ExcludeFromDescription();
-        app.MapGet("/docs/favicon.svg", (HttpContext context) => ServeScalarAsset(context, "favicon.svg", "image/svg+xml")).ExcludeFromDescription();
+        app.MapGet("/docs/scalar.js", (HttpContext context) =>
+            ServeCompressed(context, OpenScalarBundle(out var encoding), encoding, "text/javascript")).ExcludeFromDescription();
+        app.MapGet("/docs/favicon.svg", (HttpContext context) =>
+            ServeCompressed(context, ScalarAssembly.GetManifestResourceStream("ScalarStaticAssets.favicon.svg"), "gzip", "image/svg+xml")).ExcludeFromDescription();
         return app;
     }
 
@@ -67,20 +69,22 @@ public static partial class ApiDocs
     static readonly Assembly ScalarAssembly = typeof(Scalar.AspNetCore.ScalarOptions).Assembly;
     const string ScalarBundleResource = "ScalarStaticAssets.scalar.js";
 
-    /// <summary>Scalar's bundle (4.9 MB of script), embedded compressed: sent as it is to a client that
-    /// accepts its encoding; otherwise recompressed as gzip while sending (Brotli is offered by browsers
-    /// over HTTPS only), or inflated for a client that takes neither. Nothing is held in the heap.</summary>
-    static async Task ServeScalarBundle(HttpContext context)
+    /// <summary>One of Scalar's files, embedded compressed in <paramref name="encoding"/> (the bundle,
+    /// 4.9 MB of script, as Brotli in the published executable, gzip otherwise; its favicon as gzip):
+    /// sent as it is to a client that accepts that encoding; otherwise recompressed as gzip while
+    /// sending (browsers offer Brotli over HTTPS only), or inflated for a client that takes neither.
+    /// The resource stream reads the executable's mapped image: nothing is held in the heap.</summary>
+    static async Task ServeCompressed(HttpContext context, Stream? resource, string encoding, string contentType)
     {
         var response = context.Response;
-        await using var stream = OpenScalarBundle(out var encoding);
+        await using var stream = resource;
         if (stream is null)
         {
             response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
         var etag = "\"" + ScalarAssembly.GetName().Version + "-" + stream.Length + "\"";
-        response.ContentType = "text/javascript";
+        response.ContentType = contentType;
         response.Headers.Vary = "Accept-Encoding";
         response.Headers.CacheControl = "no-cache";
         response.Headers.ETag = etag;
@@ -108,39 +112,6 @@ public static partial class ApiDocs
             return;
         }
         await plain.CopyToAsync(response.Body, context.RequestAborted);
-    }
-
-    /// <summary>Scalar's assets are embedded gzip-compressed; they are sent as they are (the
-    /// resource stream reads the executable's mapped image, nothing is copied into the heap), or
-    /// inflated while sending for a client that accepts no gzip.</summary>
-    static async Task ServeScalarAsset(HttpContext context, string name, string contentType)
-    {
-        var response = context.Response;
-        await using var stream = ScalarAssembly.GetManifestResourceStream("ScalarStaticAssets." + name);
-        if (stream is null)
-        {
-            response.StatusCode = StatusCodes.Status404NotFound;
-            return;
-        }
-        var etag = "\"" + ScalarAssembly.GetName().Version + "-" + stream.Length + "\"";
-        response.ContentType = contentType;
-        response.Headers.Vary = "Accept-Encoding";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers.ETag = etag;
-        if (context.Request.Headers.IfNoneMatch.ToString() == etag)
-        {
-            response.StatusCode = StatusCodes.Status304NotModified;
-            return;
-        }
-        if (context.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.Ordinal))
-        {
-            response.Headers.ContentEncoding = "gzip";
-            response.ContentLength = stream.Length;
-            await stream.CopyToAsync(response.Body, context.RequestAborted);
-            return;
-        }
-        await using var inflated = new GZipStream(stream, CompressionMode.Decompress);
-        await inflated.CopyToAsync(response.Body, context.RequestAborted);
     }
 
     static partial void AddGenerator(IServiceCollection services);
