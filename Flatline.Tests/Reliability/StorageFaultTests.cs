@@ -215,6 +215,41 @@ public class StorageFaultTests
         await Assert.That(server.Scalar<string>("PRAGMA integrity_check")).IsEqualTo("ok");
     }
 
+    /// <summary>SQLite opens a file that cannot be written read-only instead of failing; such a
+    /// connection, once pooled, would refuse every write for good after the disk came back.</summary>
+    [Test]
+    public async Task A_connection_opened_while_the_disk_was_read_only_is_not_kept_for_later()
+    {
+        await using var disk = await SmallDisk.MountAsync();
+        // A rollback-journal file: one in WAL mode cannot be opened at all on a read-only file system
+        // once its -shm is gone; this one opens read-only, which is the case to hold.
+        var file = Path.Combine(disk.Path, "flatline.db");
+        using (var create = new SqliteConnection($"Data Source={file};Pooling=False"))
+        {
+            create.Open();
+            using var table = create.CreateCommand();
+            table.CommandText = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)";
+            table.ExecuteNonQuery();
+        }
+        var database = new Database(file);
+        await disk.MakeReadOnlyAsync();
+        using (var during = database.Open())
+        {
+            await Assert.That(SQLitePCL.raw.sqlite3_db_readonly(during.Handle, "main")).IsEqualTo(1);
+            using var write = during.CreateCommand();
+            write.CommandText = "INSERT INTO meta (key, value) VALUES ('t', '1')";
+            await Assert.That(() => write.ExecuteNonQuery()).Throws<SqliteException>();
+        }
+        await disk.MakeWritableAsync();
+        using var after = database.Open();
+        await Assert.That(SQLitePCL.raw.sqlite3_db_readonly(after.Handle, "main")).IsEqualTo(0);
+        using var retry = after.CreateCommand();
+        retry.CommandText = "INSERT INTO meta (key, value) VALUES ('t', '1')";
+        await Assert.That(retry.ExecuteNonQuery()).IsEqualTo(1);
+        after.Dispose();
+        database.ReleaseConnections();
+    }
+
     [Test]
     public async Task Stopping_while_the_disk_is_still_full_ends_within_the_stop_timeout_and_says_what_was_lost()
     {

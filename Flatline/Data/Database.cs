@@ -31,11 +31,26 @@ public sealed class Database
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = ConnectionPragmas;
-        pragmas.ExecuteNonQuery();
-        return connection;
+        try
+        {
+            connection.Open();
+            // On a file system that is read-only at this moment SQLite opens the file read-only
+            // instead of failing, and the pool would hand out that connection for good: writes would
+            // keep failing with SQLITE_READONLY after the disk came back. Clearing the pool makes this
+            // one be closed when it is given back, so the next Open tries read-write again.
+            if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1) SqliteConnection.ClearPool(connection);
+            using var pragmas = connection.CreateCommand();
+            pragmas.CommandText = ConnectionPragmas;
+            pragmas.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            // A WAL file whose -shm cannot be opened fails here; the half-open connection must go
+            // back (and out of) the pool now, not when the collector finds it.
+            connection.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Creates the file (and its folder) if missing, switches it to WAL and applies migrations.</summary>
