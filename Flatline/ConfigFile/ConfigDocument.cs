@@ -25,7 +25,7 @@ public sealed partial class ConfigDocument
     /// <summary>The fields an item of each section may have: <c>key</c> and the API's create body.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Fields = new Dictionary<string, string[]>
     {
-        ["monitors"] = ["key", "name", "config", "interval", "timeout", "retries", "enabled", "tags", "depends_on"],
+        ["monitors"] = ["key", "name", "config", "interval", "timeout", "retries", "enabled", "tags", "depends_on", "locations", "quorum"],
         ["channels"] = ["key", "name", "config"],
         ["links"] = ["monitor", "channel", "on_recovery", "on_degraded"],
         ["tags"] = ["name", "colour"],

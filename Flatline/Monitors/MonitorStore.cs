@@ -16,7 +16,7 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         return QuietTime.IsQuiet(maintenance, monitor.Key, Database.Now(time)) ? monitor with { View = monitor.View with { InMaintenance = true } } : monitor;
     }
 
-    const string Columns = "id, revision, uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, status, last_checked_at, tls_expires_at, degraded_reason";
+    const string Columns = "id, revision, uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, status, last_checked_at, tls_expires_at, degraded_reason, locations, quorum";
 
     public List<StoredMonitor> List()
     {
@@ -130,8 +130,9 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
-            INSERT INTO monitors (uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, enabled_at, accounted_until)
-            VALUES ($uid, $name, $config, $interval, $timeout, $retries, $enabled, $now, $now, CASE WHEN $enabled THEN $now END, CASE WHEN $enabled THEN $now END)
+            INSERT INTO monitors (uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, enabled_at, accounted_until, locations, quorum)
+            VALUES ($uid, $name, $config, $interval, $timeout, $retries, $enabled, $now, $now, CASE WHEN $enabled THEN $now END, CASE WHEN $enabled THEN $now END,
+                $locations, $quorum)
             RETURNING id
             """;
         command.Parameters.AddWithValue("$uid", uid);
@@ -163,7 +164,8 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         if (current is null) return null;
         var old = current.Draft;
         var checkChanged = old.Interval != draft.Interval || old.Timeout != draft.Timeout || old.Retries != draft.Retries
-            || ConfigJson(old.Config) != ConfigJson(draft.Config);
+            || ConfigJson(old.Config) != ConfigJson(draft.Config)
+            || LocationsText(old) != LocationsText(draft) || QuorumText(old) != QuorumText(draft);
 
         if (old.Enabled && !draft.Enabled)
         {
@@ -190,7 +192,7 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         command.Transaction = transaction;
         command.CommandText = """
             UPDATE monitors SET name = $name, config = $config, interval_s = $interval, timeout_s = $timeout,
-                retries = $retries, enabled = $enabled, updated_at = $now, revision = revision + $bump,
+                retries = $retries, enabled = $enabled, updated_at = $now, revision = revision + $bump, locations = $locations, quorum = $quorum,
                 status = CASE WHEN $enabled = enabled THEN status ELSE 0 END,
                 consecutive_failures = CASE WHEN $enabled = enabled THEN consecutive_failures ELSE 0 END,
                 consecutive_slow = CASE WHEN $enabled = enabled THEN consecutive_slow ELSE 0 END,
@@ -205,6 +207,19 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         command.Parameters.AddWithValue("$key", current.Key);
         command.ExecuteNonQuery();
         Tags.Write(connection, transaction, current.Key, draft);
+        // Resuming starts every location from unknown; a location no longer listed forgets its state.
+        using (var states = connection.CreateCommand())
+        {
+            states.Transaction = transaction;
+            states.CommandText = """
+                DELETE FROM monitor_location_states WHERE monitor_id = $key
+                    AND ($reset OR location NOT IN (SELECT value FROM json_each(coalesce($locations, '["local"]'))))
+                """;
+            states.Parameters.AddWithValue("$key", current.Key);
+            states.Parameters.AddWithValue("$reset", old.Enabled != draft.Enabled);
+            states.Parameters.AddWithValue("$locations", (object?)LocationsText(draft) ?? DBNull.Value);
+            states.ExecuteNonQuery();
+        }
         return current.Key;
     }
 
@@ -289,7 +304,15 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         command.Parameters.AddWithValue("$timeout", draft.Timeout);
         command.Parameters.AddWithValue("$retries", draft.Retries);
         command.Parameters.AddWithValue("$enabled", draft.Enabled);
+        command.Parameters.AddWithValue("$locations", (object?)LocationsText(draft) ?? DBNull.Value);
+        command.Parameters.AddWithValue("$quorum", (object?)QuorumText(draft) ?? DBNull.Value);
     }
+
+    /// <summary>The stored <c>locations</c>: null for the main node alone, so such rows read as before.</summary>
+    static string? LocationsText(MonitorDraft draft) => draft.Locations is null or [LocationNames.Local]
+        ? null : JsonSerializer.Serialize(draft.Locations, FlatlineJson.Default.ListString);
+
+    static string? QuorumText(MonitorDraft draft) => draft.Quorum is null || draft.Quorum == Quorum.Majority ? null : draft.Quorum.Value.ToString();
 
     internal static string ConfigJson(MonitorConfig config) => JsonSerializer.Serialize(config, FlatlineJson.Default.MonitorConfig);
 
@@ -304,7 +327,11 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
             enabled ? (MonitorStatus)reader.GetInt32(11) : MonitorStatus.Paused,
             reader.IsDBNull(12) ? null : Timestamps.FromMs(reader.GetInt64(12)),
             reader.IsDBNull(13) ? null : Timestamps.FromMs(reader.GetInt64(13)),
-            enabled && !reader.IsDBNull(14) ? reader.GetString(14) : null);
+            enabled && !reader.IsDBNull(14) ? reader.GetString(14) : null)
+        {
+            Locations = reader.IsDBNull(15) ? [LocationNames.Local] : JsonSerializer.Deserialize(reader.GetString(15), FlatlineJson.Default.ListString)!,
+            Quorum = reader.IsDBNull(16) ? Quorum.Majority : Quorum.Parse(reader.GetString(16)) ?? Quorum.Majority,
+        };
         return new StoredMonitor(reader.GetInt64(0), reader.GetInt32(1), view);
     }
 }

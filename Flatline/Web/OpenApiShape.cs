@@ -82,6 +82,7 @@ public static class OpenApiShape
                 if (schemas["MonitorInput"] is OpenApiSchema { Properties: { } monitorInput }) monitorInput["config"] = Ref("MonitorConfig", document);
                 foreach (var (key, schema) in schemas.ToList())
                     if (schema is OpenApiSchema union) OpenApiUnions.ExactlyOneOf(key, union, schemas, document);
+                DescribeQuorum(document, schemas);
                 OpenApiUnions.AddStreamEvent(document);
                 OpenApiUnions.NullableReferences(document);
                 DescribeUser(schemas);
@@ -183,6 +184,23 @@ public static class OpenApiShape
 
     /// <summary>/auth/me is the original's User (id, sub, email, name, created_at) with Flatline's is_owner:
     /// every field is always there, the id is a UUID, and the name is never an id.</summary>
+    /// <summary>A quorum is a word or a number (its converter writes either), one schema wherever it appears.</summary>
+    static void DescribeQuorum(OpenApiDocument document, IDictionary<string, IOpenApiSchema> schemas)
+    {
+        document.AddComponent("Quorum", new OpenApiSchema
+        {
+            Description = "How many of the monitor's locations must have failed retries + 1 times in a row before it is down: " +
+                "\"any\", \"majority\" (the default), \"all\", or a number (at most the number of locations). Locations that do not report count neither way.",
+            OneOf =
+            [
+                new OpenApiSchema { Type = JsonSchemaType.String, Enum = [System.Text.Json.Nodes.JsonValue.Create("any"), System.Text.Json.Nodes.JsonValue.Create("majority"), System.Text.Json.Nodes.JsonValue.Create("all")] },
+                new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
+            ],
+        });
+        foreach (var (_, schema) in schemas.ToList())
+            if (schema is OpenApiSchema { Properties: { } properties } && properties.ContainsKey("quorum")) properties["quorum"] = Ref("Quorum", document);
+    }
+
     static void DescribeUser(IDictionary<string, IOpenApiSchema> schemas)
     {
         if (!schemas.TryGetValue(nameof(SessionUser), out var found) || found is not OpenApiSchema { Properties: { } fields } user) return;
