@@ -70,10 +70,12 @@ public static class FlatlineApp
         if (command == "openapi" && positional.Count == 2) return await ApiDocs.WriteDocumentAsync(positional[1], stderr);
         if (command == "docs-bundle" && positional.Count == 2) return ApiDocs.WriteScalarBundle(positional[1]);
 #endif
-        if (command is not ("serve" or "token" or "backup" or "import" or "apply" or "export" or "location")) return Usage(stderr, $"unknown command '{command}'");
+        if (command is not ("serve" or "token" or "backup" or "import" or "apply" or "export" or "location" or "agent")) return Usage(stderr, $"unknown command '{command}'");
         if (command == "serve" && positional.Count > 1) return Usage(stderr, $"unexpected argument '{positional[1]}'");
 
         var environment = DotEnv.Load(Directory.GetCurrentDirectory(), Environment.GetEnvironmentVariables());
+        // An agent has no database or web host of its own: none of the server's settings apply.
+        if (command == "agent") return await AgentCommand.RunAsync(positional[1..], environment, stdout, stderr);
         var settings = Settings.Parse(environment, address, out var errors);
         if (settings is null)
         {
@@ -225,6 +227,8 @@ public static class FlatlineApp
         app.MapUi();
         // Public too, as their own groups: a push's token is its credential.
         app.MapPush();
+        // An agent's token is its credential, for its location's routes only.
+        app.MapAgents();
         var api = app.MapGroup("/api/v1").RequireCaller();
         api.MapApiTokens();
         api.MapMonitors();
@@ -235,6 +239,7 @@ public static class FlatlineApp
         api.MapStatusPages();
         api.MapConnectivity();
         api.MapLocations();
+        api.MapLocationStats();
         api.MapConfigFile();
 
         app.Lifetime.ApplicationStarted.Register(() =>

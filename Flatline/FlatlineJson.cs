@@ -9,6 +9,11 @@ namespace Flatline;
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     UseStringEnumConverter = true,
     GenerationMode = JsonSourceGenerationMode.Metadata)]
+[JsonSerializable(typeof(AgentAssignments))]
+[JsonSerializable(typeof(AgentBatch))]
+[JsonSerializable(typeof(AgentBatchReceipt))]
+[JsonSerializable(typeof(AgentMonitor))]
+[JsonSerializable(typeof(AgentResult))]
 [JsonSerializable(typeof(AnnouncementInput))]
 [JsonSerializable(typeof(AnnouncementUpdateInput))]
 [JsonSerializable(typeof(AnnouncementView))]
@@ -44,6 +49,7 @@ namespace Flatline;
 [JsonSerializable(typeof(List<DeliveryAttempt>))]
 [JsonSerializable(typeof(List<IncidentView>))]
 [JsonSerializable(typeof(List<JsonElement>))]
+[JsonSerializable(typeof(List<LocationStatsView>))]
 [JsonSerializable(typeof(List<LocationView>))]
 [JsonSerializable(typeof(List<MaintenanceView>))]
 [JsonSerializable(typeof(List<MonitorStats>))]

@@ -21,12 +21,43 @@ public sealed class ScheduledMonitor(long key, string uid)
     public void Finish() => Volatile.Write(ref inFlight, 0);
 }
 
+/// <summary>Where the scheduler reads the monitors it checks: the database on the main node (the ones whose
+/// locations include <c>local</c>), the assignments it pulled on an agent.</summary>
+public interface IScheduleSource
+{
+    /// <summary>Every monitor to schedule at start.</summary>
+    IEnumerable<StoredMonitor> LoadAll();
+
+    /// <summary>The monitor as it is now; null when it is gone or not this node's to check.</summary>
+    StoredMonitor? Get(long key);
+}
+
+/// <summary>The main node's monitors: the ones that list <c>local</c>. Restart keeps the truth: a monitor
+/// with an open incident starts down.</summary>
+public sealed class StoredSchedule(MonitorStore monitors, IncidentStore incidents) : IScheduleSource
+{
+    public IEnumerable<StoredMonitor> LoadAll()
+    {
+        incidents.MarkOpenIncidentsDown();
+        return monitors.List().Where(CheckedHere);
+    }
+
+    public StoredMonitor? Get(long key) => monitors.Get(key) is { } monitor && CheckedHere(monitor) ? monitor : null;
+
+    static bool CheckedHere(StoredMonitor monitor) => monitor.View.Locations.Contains(LocationNames.Local);
+}
+
 /// <summary>One scheduler for every monitor: a heap of due times ticked by a
 /// <see cref="PeriodicTimer"/>. Ticks coalesce and missed slots are skipped, so an overrun never
 /// bursts; a monitor whose previous check still runs skips a slot rather than queueing up.</summary>
-public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, CheckTypes checkTypes, SchedulerHeartbeat heartbeat, TimeProvider time,
+public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, SchedulerHeartbeat heartbeat, TimeProvider time,
     ILogger<Scheduler> logger) : IMonitorChangeListener
 {
+    public Scheduler(MonitorStore monitors, IncidentStore incidents, CheckTypes checkTypes, SchedulerHeartbeat heartbeat, TimeProvider time, ILogger<Scheduler> logger)
+        : this(new StoredSchedule(monitors, incidents), checkTypes, heartbeat, time, logger)
+    {
+    }
+
     // Short enough that a check starts within 25 ms of its due time; a tick with nothing due costs microseconds.
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(25);
 
@@ -85,8 +116,7 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
     /// (stable across restarts), so thousands of monitors never start at once.</summary>
     void LoadAll(long now)
     {
-        incidents.MarkOpenIncidentsDown();
-        foreach (var monitor in monitors.List())
+        foreach (var monitor in source.LoadAll())
         {
             if (!Polled(monitor)) continue;
             var entry = Upsert(monitor);
@@ -105,7 +135,7 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
         {
             try
             {
-                var monitor = monitors.Get(key);
+                var monitor = source.Get(key);
                 if (monitor is null || !Polled(monitor))
                 {
                     scheduled.Remove(key);

@@ -46,6 +46,10 @@ public static class LocationServices
         services.AddSingleton<LocationRegistry>();
         services.AddSingleton<ILocationPresence>(sp => sp.GetRequiredService<LocationRegistry>());
         services.AddSingleton<LocationWatch>();
+        services.AddSingleton<AgentFeed>();
+        services.AddSingleton<IMonitorChangeListener>(sp => sp.GetRequiredService<AgentFeed>());
+        services.AddSingleton<IResultRecorder, AgentSequenceRecorder>();
+        services.AddSingleton<IResultRecorder, LocationRollupRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<LocationWatch>());
         return services;
     }

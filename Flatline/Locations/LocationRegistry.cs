@@ -115,7 +115,7 @@ public sealed class LocationRegistry : ILocationPresence
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, uid, name, token_hash, created_at, last_seen_at, version, last_seq, offline_since FROM locations ORDER BY name";
+        command.CommandText = "SELECT id, uid, name, token_hash, created_at, last_seen_at, version, last_seq, offline_since, agent_instance FROM locations ORDER BY name";
         var fresh = new Dictionary<string, LocationEntry>(StringComparer.Ordinal);
         using var rows = command.ExecuteReader();
         lock (gate)
@@ -133,6 +133,7 @@ public sealed class LocationRegistry : ILocationPresence
                 {
                     AcceptedSeq = rows.GetInt64(7),
                     OfflineSince = rows.IsDBNull(8) ? null : rows.GetInt64(8),
+                    Instance = rows.IsDBNull(9) ? null : rows.GetString(9),
                     Offline = true,
                 };
                 var seen = rows.IsDBNull(5) ? 0 : rows.GetInt64(5);

@@ -239,14 +239,17 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         return command.ExecuteScalar() is long key ? key : null;
     }
 
-    /// <summary>Newest first; null when the monitor does not exist.</summary>
-    public List<CheckView>? ListChecks(string id, int limit, DateTimeOffset? before)
+    /// <summary>Newest first; null when the monitor does not exist. <paramref name="location"/>: only that
+    /// location's checks (<c>local</c>: the main node's).</summary>
+    public List<CheckView>? ListChecks(string id, int limit, DateTimeOffset? before, string? location = null)
     {
         var ids = new CheckIds(id);
-        return Page(database, id, limit, before, """
-            SELECT checked_at, ok, status_code, latency_us, error FROM checks
-            WHERE monitor_id = $key AND checked_at < $before
-            ORDER BY checked_at DESC LIMIT $limit
+        var only = location is null ? "" : location == LocationNames.Local ? " AND c.location IS NULL" : " AND c.location = (SELECT id FROM locations WHERE name = $location)";
+        return Page(database, id, limit, before, $"""
+            SELECT c.checked_at, c.ok, c.status_code, c.latency_us, c.error, CASE WHEN c.location IS NULL THEN 'local' ELSE l.name END
+            FROM checks c LEFT JOIN locations l ON l.id = c.location
+            WHERE c.monitor_id = $key AND c.checked_at < $before{only}
+            ORDER BY c.checked_at DESC LIMIT $limit
             """, reader =>
             {
                 var at = reader.GetInt64(0);
@@ -255,13 +258,14 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
                     reader.GetBoolean(1) ? MonitorStatus.Up : MonitorStatus.Down,
                     reader.IsDBNull(2) ? null : reader.GetInt32(2),
                     ResponseTimes.WholeMs(latency), ResponseTimes.Ms(latency),
-                    reader.IsDBNull(4) ? null : reader.GetString(4));
-            });
+                    reader.IsDBNull(4) ? null : reader.GetString(4))
+                { Location = reader.IsDBNull(5) ? "deleted" : reader.GetString(5) };
+            }, location);
     }
 
     /// <summary>One page of a monitor's rows by <paramref name="sql"/> (with <c>$key</c>, <c>$before</c>
     /// and <c>$limit</c>); null when the monitor does not exist.</summary>
-    internal static List<T>? Page<T>(Database database, string id, int limit, DateTimeOffset? before, string sql, Func<SqliteDataReader, T> read)
+    internal static List<T>? Page<T>(Database database, string id, int limit, DateTimeOffset? before, string sql, Func<SqliteDataReader, T> read, string? location = null)
     {
         using var connection = database.Open();
         if (KeyOf(connection, id) is not { } key) return null;
@@ -270,6 +274,7 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         command.Parameters.AddWithValue("$key", key);
         command.Parameters.AddWithValue("$before", before?.ToUnixTimeMilliseconds() ?? long.MaxValue);
         command.Parameters.AddWithValue("$limit", limit);
+        if (location is not null) command.Parameters.AddWithValue("$location", location);
         using var reader = command.ExecuteReader();
         var rows = new List<T>();
         while (reader.Read()) rows.Add(read(reader));

@@ -46,6 +46,13 @@ public static class OpenApiShape
                 Description = "An API token from `flatline token create` or POST /api/v1/tokens. Read-only tokens get 403 on writes.",
             };
 
+            document.Components.SecuritySchemes["agent"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "A location's agent token (`flatline location create NAME` or POST /api/v1/locations): it reaches /api/agent/v1 for its location and nothing else (403 on /api/v1).",
+            };
+
             document.AddComponent("ProblemDetails", await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken));
             foreach (var type in new[] { typeof(CheckResultEvent), typeof(IncidentEvent), typeof(StatsUpdateEvent), typeof(MaintenanceEvent), typeof(ConnectivityEvent), typeof(WebhookPayload), typeof(MonitorInput), typeof(ChannelInput),
                 typeof(StatusPageInput), typeof(AnnouncementInput), typeof(AnnouncementUpdateInput) })
@@ -129,6 +136,12 @@ public static class OpenApiShape
                     break;
                 case "CreateAnnouncement" or "UpdateAnnouncement":
                     Body(operation, Ref("AnnouncementInput", document));
+                    break;
+                case "AgentAssignments" or "AgentResults":
+                    operation.Security = [Requirement("agent", document)];
+                    Problem(operation, document, "401", "No agent token, or one of no location");
+                    Problem(operation, document, "429", "Too many requests from this agent, or too many wrong tokens");
+                    if (operation.OperationId == "AgentResults") Problem(operation, document, "503", "The results are taken but not stored yet: send the batch again (it is taken once)");
                     break;
                 case "AddAnnouncementUpdate":
                     Body(operation, Ref("AnnouncementUpdateInput", document));

@@ -1,7 +1,8 @@
 -- Locations (SPEC §16): the main node is the location 'local' and has no row; every other location
 -- is a probe agent that pulls its monitors and pushes their results with its token. Only a SHA-256
 -- hash of the token is kept. last_seq is the sequence number of the agent's last result committed, so
--- that a batch sent again (its answer was lost) is not recorded twice. offline_since is set while the
+-- that a batch sent again (its answer was lost) is not recorded twice; agent_instance names the agent's
+-- buffer file those numbers count in (a new file counts from 1 again). offline_since is set while the
 -- agent has stopped reporting (the owner was told once).
 CREATE TABLE locations (
     id            INTEGER PRIMARY KEY,
@@ -12,6 +13,7 @@ CREATE TABLE locations (
     last_seen_at  INTEGER,
     version       TEXT,
     last_seq      INTEGER NOT NULL DEFAULT 0,
+    agent_instance TEXT,
     offline_since INTEGER
 ) STRICT;
 
