@@ -139,7 +139,9 @@ public sealed class AgentCommand
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 timeout.CancelAfter(TimeSpan.FromSeconds(40));
                 var path = revision is { } known ? $"api/agent/v1/assignments?since={known}" : "api/agent/v1/assignments";
-                using var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                using var request = new HttpRequestMessage(HttpMethod.Get, path);
+                request.Headers.Add(AgentEndpoints.TimeHeader, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 if (response.StatusCode == HttpStatusCode.NoContent)
                 {
                     Connected(null);

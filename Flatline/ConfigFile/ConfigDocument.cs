@@ -36,7 +36,7 @@ public sealed partial class ConfigDocument
     static readonly Dictionary<string, string> NotYet = new()
     {
         ["status_pages"] = "status pages",
-        ["locations"] = "locations (probe agents)",
+        ["locations"] = "locations (probe agents: make them with 'flatline location create NAME' and list them in a monitor's locations)",
     };
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]

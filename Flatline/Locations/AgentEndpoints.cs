@@ -8,6 +8,8 @@ namespace Flatline;
 public static class AgentEndpoints
 {
     public const string VersionHeader = "Flatline-Agent-Version";
+    /// <summary>The agent's clock (Unix ms) when it sent the request, for <see cref="LocationEntry.ObserveClock"/>.</summary>
+    public const string TimeHeader = "Flatline-Agent-Time";
     public const int MaxBatch = 1000;
     static readonly TimeSpan CommitWait = TimeSpan.FromSeconds(10);
     // An agent's clock may be off, and a result may have waited a day in its buffer: nothing from before that, nor from the future.
@@ -37,7 +39,10 @@ public static class AgentEndpoints
             return TypedResults.Problem(statusCode: 401, title: "Unauthorized", detail: "send the location's agent token as 'Authorization: Bearer <token>'");
         }
         if (!found.Admit(time)) return Limited(context);
-        found.Seen(Database.Now(time), context.Request.Headers[VersionHeader].ToString() is { Length: > 0 } version ? version : null);
+        var now = Database.Now(time);
+        found.Seen(now, context.Request.Headers[VersionHeader].ToString() is { Length: > 0 } version ? version : null);
+        if (long.TryParse(context.Request.Headers[TimeHeader].ToString(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var agentTime))
+            found.ObserveClock(now, agentTime);
         entry = found;
         return null;
     }
@@ -86,7 +91,8 @@ public static class AgentEndpoints
             if (batch.Results[i].Seq <= batch.Results[i - 1].Seq) return Problems.Invalid("results", "must be in increasing seq order");
 
         var now = Database.Now(time);
-        var offset = now - batch.SentAt;
+        entry.ObserveClock(now, batch.SentAt);
+        var offset = entry.ClockOffset;
         var (_, _, keys) = feed.For(entry.Name);
         BatchReceipt receipt;
         int accepted = 0, duplicates = 0, dropped = 0;

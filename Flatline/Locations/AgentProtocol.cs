@@ -10,8 +10,9 @@ public sealed record AgentMonitor(string Id, int Revision, string Name, MonitorC
 
 /// <summary>A batch of an agent's results. <c>instance</c> names the agent's buffer file, whose <c>seq</c>
 /// numbers increase in the order the checks ran; a batch sent again is taken once. <c>sent_at</c> is the
-/// agent's clock when it sent the batch (Unix ms): the main node moves every <c>checked_at</c> by the
-/// difference to its own clock, so an agent's clock error does not move its checks.</summary>
+/// agent's clock when it sent the batch (Unix ms): with the agent's other requests it tells the main node how
+/// far the agent's clock is off (the smallest recent difference, so time in transit does not count), and every
+/// <c>checked_at</c> is moved by that, so an agent's clock error does not move its checks.</summary>
 public sealed record AgentBatch(string Instance, long SentAt, List<AgentResult> Results);
 
 /// <summary>One check an agent ran; times are Unix ms on the agent's clock.</summary>

@@ -39,6 +39,31 @@ public sealed class LocationEntry(long id, string uid, string name, byte[] token
     /// <summary>The agent's buffer file that <see cref="AcceptedSeq"/> counts in: a new file counts from 0.</summary>
     public string? Instance { get; set; }
 
+    readonly Lock clockGate = new();
+    readonly Queue<(long At, long Sample)> clock = new();
+
+    /// <summary>Takes one sample of the agent's clock: the main node's time on receipt minus the agent's at sending.
+    /// A sample is the clock difference plus the time in transit, which is never negative, so the smallest
+    /// recent sample is the best estimate: a request held up in the network (retransmitted after a cut) cannot
+    /// move the agent's checks.</summary>
+    public void ObserveClock(long now, long agentTime)
+    {
+        lock (clockGate)
+        {
+            while (clock.Count > 0 && (clock.Count >= 64 || now - clock.Peek().At > 600_000)) clock.Dequeue();
+            clock.Enqueue((now, now - agentTime));
+        }
+    }
+
+    /// <summary>How far the main node's clock is ahead of the agent's (ms), from the recent samples; 0 before any.</summary>
+    public long ClockOffset
+    {
+        get
+        {
+            lock (clockGate) return clock.Count == 0 ? 0 : clock.Min(s => s.Sample);
+        }
+    }
+
     readonly Lock bucketGate = new();
     TokenBucket? bucket;
 
