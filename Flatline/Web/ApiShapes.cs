@@ -10,7 +10,7 @@ namespace Flatline;
 /// of codes such as [200, 204], classes "2xx" or ranges "200-299" reads back as sent), follow_redirects
 /// and verify_tls true; tcp to tls false and verify_tls true.</summary>
 public sealed record MonitorInput(string Name, MonitorConfig Config, int? Interval = null, int? Timeout = null, int? Retries = null, bool? Enabled = null,
-    List<string>? Tags = null, List<string>? DependsOn = null);
+    List<string>? Tags = null, List<string>? DependsOn = null, List<string>? Locations = null, Quorum? Quorum = null);
 
 /// <summary>A notification channel to create, or the fields to change. Secrets may be sent back as the
 /// mask <c>********</c> (or left out) to keep the stored value.</summary>

@@ -46,6 +46,13 @@ public static class OpenApiShape
                 Description = "An API token from `flatline token create` or POST /api/v1/tokens. Read-only tokens get 403 on writes.",
             };
 
+            document.Components.SecuritySchemes["agent"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "A location's agent token (`flatline location create NAME` or POST /api/v1/locations): it reaches /api/agent/v1 for its location and nothing else (403 on /api/v1).",
+            };
+
             document.AddComponent("ProblemDetails", await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken));
             foreach (var type in new[] { typeof(CheckResultEvent), typeof(IncidentEvent), typeof(StatsUpdateEvent), typeof(MaintenanceEvent), typeof(ConnectivityEvent), typeof(WebhookPayload), typeof(MonitorInput), typeof(ChannelInput),
                 typeof(StatusPageInput), typeof(AnnouncementInput), typeof(AnnouncementUpdateInput) })
@@ -82,6 +89,7 @@ public static class OpenApiShape
                 if (schemas["MonitorInput"] is OpenApiSchema { Properties: { } monitorInput }) monitorInput["config"] = Ref("MonitorConfig", document);
                 foreach (var (key, schema) in schemas.ToList())
                     if (schema is OpenApiSchema union) OpenApiUnions.ExactlyOneOf(key, union, schemas, document);
+                DescribeQuorum(document, schemas);
                 OpenApiUnions.AddStreamEvent(document);
                 OpenApiUnions.NullableReferences(document);
                 DescribeUser(schemas);
@@ -128,6 +136,12 @@ public static class OpenApiShape
                     break;
                 case "CreateAnnouncement" or "UpdateAnnouncement":
                     Body(operation, Ref("AnnouncementInput", document));
+                    break;
+                case "AgentAssignments" or "AgentResults":
+                    operation.Security = [Requirement("agent", document)];
+                    Problem(operation, document, "401", "No agent token, or one of no location");
+                    Problem(operation, document, "429", "Too many requests from this agent, or too many wrong tokens");
+                    if (operation.OperationId == "AgentResults") Problem(operation, document, "503", "The results are taken but not stored yet: send the batch again (it is taken once)");
                     break;
                 case "AddAnnouncementUpdate":
                     Body(operation, Ref("AnnouncementUpdateInput", document));
@@ -183,6 +197,23 @@ public static class OpenApiShape
 
     /// <summary>/auth/me is the original's User (id, sub, email, name, created_at) with Flatline's is_owner:
     /// every field is always there, the id is a UUID, and the name is never an id.</summary>
+    /// <summary>A quorum is a word or a number (its converter writes either), one schema wherever it appears.</summary>
+    static void DescribeQuorum(OpenApiDocument document, IDictionary<string, IOpenApiSchema> schemas)
+    {
+        document.AddComponent("Quorum", new OpenApiSchema
+        {
+            Description = "How many of the monitor's locations must have failed retries + 1 times in a row before it is down: " +
+                "\"any\", \"majority\" (the default), \"all\", or a number (at most the number of locations). Locations that do not report count neither way.",
+            OneOf =
+            [
+                new OpenApiSchema { Type = JsonSchemaType.String, Enum = [System.Text.Json.Nodes.JsonValue.Create("any"), System.Text.Json.Nodes.JsonValue.Create("majority"), System.Text.Json.Nodes.JsonValue.Create("all")] },
+                new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
+            ],
+        });
+        foreach (var (_, schema) in schemas.ToList())
+            if (schema is OpenApiSchema { Properties: { } properties } && properties.ContainsKey("quorum")) properties["quorum"] = Ref("Quorum", document);
+    }
+
     static void DescribeUser(IDictionary<string, IOpenApiSchema> schemas)
     {
         if (!schemas.TryGetValue(nameof(SessionUser), out var found) || found is not OpenApiSchema { Properties: { } fields } user) return;
