@@ -104,6 +104,7 @@ public sealed class WebhookSender(SenderHttp http) : INotificationSender
             NotificationKind.Up => "monitor.up",
             NotificationKind.Notice => notification.Event ?? "notice",
             NotificationKind.Degraded => "monitor.degraded",
+            NotificationKind.DegradedEnded => "monitor.degraded_ended",
             _ => "test",
         });
         if (notification.Kind == NotificationKind.Notice)
