@@ -5,6 +5,7 @@ import { deleteMonitor, getLatency, getMonitor, getStats, getUptime, listChecks,
 import { onLive } from '../live.js';
 import { navigate } from '../router.js';
 import { entries, removeMonitor, time, upsertMonitor } from '../state.js';
+import { checkType } from '../checks/index.js';
 import { Ago } from '../components/Ago.jsx';
 import { confirm } from '../components/Confirm.jsx';
 import { dateTime, duration, millis, percent } from '../components/format.js';
@@ -242,6 +243,9 @@ export function MonitorDetail({ id }) {
       });
   };
 
+  // A check type may add a part of its own (push: the URL the job reports to).
+  const TypeDetail = checkType(m.config.type).Detail;
+
   return (
     <>
       <p class="crumbs">
@@ -301,6 +305,7 @@ export function MonitorDetail({ id }) {
           Degraded{m.degraded_reason ? `: ${m.degraded_reason}` : ''}. It is up, and this time counts apart from down time.
         </p>
       )}
+      {TypeDetail && <TypeDetail monitor={m} />}
       <StatsGrid stats={entry.stats.value} />
       <Latency id={id} version={version} />
       <Uptime id={id} version={version} />
