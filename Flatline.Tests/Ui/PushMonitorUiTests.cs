@@ -49,6 +49,9 @@ public sealed class PushMonitorUiTests
         // On the monitor's own page, right after creation: both shapes and the curl line.
         var push = page.GetByRole(AriaRole.Region, new() { Name = "Push URL" });
         await Expect(push).ToContainTextAsync("each run of 30 2 * * * (Europe/Berlin) plus 60 s of grace");
+        // Nothing is polled: the page names the schedule and the grace, not an interval and a timeout.
+        await Expect(page.Locator("p.meta")).ToContainTextAsync("A push by each run of 30 2 * * * (Europe/Berlin) · grace 60 s · 0 retries");
+        await Expect(page.Locator("p.meta")).Not.ToContainTextAsync("timeout");
         var pushUrl = $"{browser.BaseUrl}/api/push/{token}";
         var curl = $"curl -fsS -m 10 --retry 3 '{pushUrl}?status=up&msg=OK'";
         await Expect(push.GetByLabel("Push URL", new() { Exact = true })).ToHaveValueAsync(pushUrl);

@@ -4,6 +4,7 @@
 // (Uptime Kuma's and healthchecks.io's), with a curl line for a cron job.
 import { Copyable } from '../components/Copyable.jsx';
 import { Field } from '../components/Field.jsx';
+import { duration } from '../components/format.js';
 import { number } from './number.js';
 
 const localZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -76,4 +77,6 @@ export const push = {
   },
   Fields: PushFields,
   Detail: PushDetail,
+  // Nothing is polled, so there is no timeout; the period is the cron schedule when there is one.
+  schedule: (m) => `${m.config.cron ? `A push by each run of ${m.config.cron} (${m.config.timezone})` : `A push every ${duration(m.interval)}`} · grace ${m.config.grace_seconds} s`,
 };

@@ -243,8 +243,9 @@ export function MonitorDetail({ id }) {
       });
   };
 
-  // A check type may add a part of its own (push: the URL the job reports to).
-  const TypeDetail = checkType(m.config.type).Detail;
+  // A check type may say when it checks, and add a part of its own (push: the URL the job reports to).
+  const type = checkType(m.config.type);
+  const TypeDetail = type.Detail;
 
   return (
     <>
@@ -260,7 +261,8 @@ export function MonitorDetail({ id }) {
             {m.config.method && <span class="method">{m.config.method}</span>} {m.target}
           </p>
           <p class="muted meta">
-            Every {duration(m.interval)} · timeout {m.timeout} s · {m.retries} {m.retries === 1 ? 'retry' : 'retries'} · last check <Ago at={m.last_checked_at} />
+            {type.schedule ? type.schedule(m) : `Every ${duration(m.interval)} · timeout ${m.timeout} s`} · {m.retries} {m.retries === 1 ? 'retry' : 'retries'} · last check{' '}
+            <Ago at={m.last_checked_at} />
             {m.tls_expires_at && <> · certificate expires {dateTime(m.tls_expires_at)}</>}
           </p>
           <MonitorMarks monitor={m} />
