@@ -220,4 +220,7 @@ for r in pushes:
     route = "`GET /api/push/:token`" if r["shape"] == "kuma" else "`GET /ping/:token`"
     lines.append(f"| {route} | {r['rate']:,}/s | {r['measured']:,.0f}/s | {r['non2xx']} | {r['stored']:,} of {r['requests']:,} | {r['p50']:.2f} ms | "
                  f"{r['p90']:.2f} ms | {r['p99']:.2f} ms | {r['us_per_push']:.0f} µs | {'holds' if r['p99'] <= PUSH_TARGET_MS and r['non2xx'] == 0 else '**does not hold**'} |")
+if max(float(load_before), float(load_after)) > os.cpu_count():
+    lines += ["", f"The load average was above the machine's {os.cpu_count()} cores during the run: every tail latency above includes time spent "
+              "waiting for a CPU behind other processes, so a p99 that does not hold here says as much about the machine as about Flatline."]
 write_section("checks", "Check types: TCP, DNS and ping throughput, push ingest", lines)
