@@ -76,8 +76,8 @@ public sealed class RecordedResult(long monitorKey, string monitorId, int retrie
     public Transition Transition { get; set; }
     public IncidentView? Incident { get; set; }
 
-    /// <summary>Set by the state stage when the monitor turned degraded in a way channels that opt in hear about.</summary>
-    public bool DegradedNotice { get; set; }
+    /// <summary>Set by the state stage when the monitor turned degraded, or back to up from degraded, in a way channels that opt in hear about.</summary>
+    public DegradedNotice DegradedNotice { get; set; }
 
     /// <summary>Notification events written for this result.</summary>
     public int Notifications { get; set; }

@@ -75,7 +75,8 @@ public sealed class StateRecorder(IEnumerable<IQuietTime> quietTime, ILocationPr
             var (upOrDown, transition) = hold.Apply(r, decided);
             var (next, degradedNotice) = DegradedRules.Apply(r.Before, upOrDown, r.Outcome, r.Retries);
             // A degraded notice is an alert too: none while maintenance (or anything else) holds the monitor's alerts.
-            if (degradedNotice && hold.Reason(r) is not null) degradedNotice = false;
+            // Its end, like a recovery, is never held; the outbox sends it only where the notice went.
+            if (degradedNotice == DegradedNotice.Began && hold.Reason(r) is not null) degradedNotice = DegradedNotice.None;
             update.Bind((int)next.Status, next.ConsecutiveFailures, r.At, r.Outcome.TlsExpiresAt?.ToUnixTimeMilliseconds(),
                 next.ConsecutiveSlow, next.DegradedReason, next.WarnedCertificate, r.MonitorKey).ExecuteNonQuery();
             r.After = next;
