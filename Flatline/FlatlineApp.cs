@@ -243,7 +243,9 @@ public static class FlatlineApp
                 .Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? settings.Address.ToString();
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flatline");
             ServerLog.Listening(log, Version, url, database.Path);
-            _ = Task.Run(() => AfterStart(app.Services.GetRequiredService<StatsCache>(), log, app.Lifetime.ApplicationStopping));
+            // A thread of its own, not the pool's: the first requests must not wait for the windows.
+            _ = Task.Factory.StartNew(() => AfterStart(app.Services.GetRequiredService<StatsCache>(), log, app.Lifetime.ApplicationStopping),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if (settings.OAuth is not null) _ = app.Services.GetRequiredService<Oidc>().WarmUpAsync();
             else if (app.Services.GetRequiredService<LocalOwner>().NewSetupToken() is { } token)
             {

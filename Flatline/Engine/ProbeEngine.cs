@@ -69,7 +69,10 @@ public sealed class ProbeEngine : IHostedService, IDisposable
     {
         writerLoop = Task.Run(() => writer.RunAsync(results.Reader, abandonWrites.Token), CancellationToken.None);
         dispatcherLoop = Task.Run(DispatchAsync, CancellationToken.None);
-        schedulerLoop = Task.Run(() => scheduler.RunAsync(job => due.Writer.TryWrite(job), stopScheduling.Token), CancellationToken.None);
+        // Its own thread for the start: loading thousands of monitors is synchronous, and on two cores it would
+        // hold one of the pool's two threads while the first requests wait for one.
+        schedulerLoop = Task.Factory.StartNew(() => scheduler.RunAsync(job => due.Writer.TryWrite(job), stopScheduling.Token),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         return Task.CompletedTask;
     }
 

@@ -84,7 +84,8 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
     // The loop waits on this; a change, a CheckNow, the timer and stopping complete it.
     TaskCompletionSource signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Requests (changes and CheckNows) made, and the count the last finished wake had seen.
-    long requested, handled;
+    // handled starts behind: nothing is caught up before the first wake has loaded the schedule.
+    long requested, handled = -1;
     // When the loop sleeps: the time it will look again; long.MinValue while it works.
     long sleepingUntil = long.MinValue;
 
@@ -153,6 +154,8 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
 
     public async Task RunAsync(Func<ProbeJob, bool> dispatch, CancellationToken stoppingToken)
     {
+        // Alive from here: /healthz answers while the schedule loads (a few hundred ms at ten thousand monitors).
+        heartbeat.Beat(Database.Now(time));
         LoadAll(Database.Now(time));
         var clock = time.CreateTimer(_ => Fired(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         Volatile.Write(ref timer, clock);

@@ -75,7 +75,7 @@ public sealed class PushMonitors(MonitorStore monitors, CheckTypes checkTypes, P
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var now = Database.Now(time);
-        foreach (var monitor in monitors.List()) Track(monitor, now, restart: true);
+        foreach (var monitor in monitors.List("push")) Track(monitor, now, restart: true);
         return Task.CompletedTask;
     }
 
