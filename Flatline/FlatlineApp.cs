@@ -31,7 +31,7 @@ public static class FlatlineApp
         (the real environment wins): DATABASE_URL, FLATLINE_ADDRESS, PUBLIC_URL, OAUTH_ISSUER_URL,
         OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_REDIRECT_URL, OAUTH_TOKEN_AUTH, JWT_SECRET,
         MONITOR_CHECKS_RETENTION_DAYS, SWEEP_INTERVAL_SECONDS, LOG_LEVEL, METRICS_PUBLIC, CONNECTIVITY_CHECK,
-        FLATLINE_CONFIG.
+        FLATLINE_CONFIG, PUBLIC_RATE_LIMIT (requests/s per address on status pages and badges, default 50).
         See .env.example.
         """;
 

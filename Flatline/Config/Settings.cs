@@ -78,13 +78,17 @@ public sealed record Settings
     public IReadOnlyList<ConnectivityCanary> ConnectivityCheck { get; init; } = [];
     /// <summary>FLATLINE_CONFIG=FILE: a configuration file applied at start (docs/config.md).</summary>
     public string? ConfigFile { get; init; }
+    /// <summary>PUBLIC_RATE_LIMIT: requests per second per address on the public routes (status pages,
+    /// badges), with a burst of <see cref="PublicBurstSeconds"/> seconds' worth.</summary>
+    public int PublicRateLimit { get; init; } = 50;
+    public const int PublicBurstSeconds = 6;
 
     public static readonly string[] Variables =
     [
         "DATABASE_URL", "FLATLINE_ADDRESS", "PUBLIC_URL", "OAUTH_ISSUER_URL", "OAUTH_CLIENT_ID",
         "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URL", "OAUTH_TOKEN_AUTH", "JWT_SECRET", "MONITOR_CHECKS_RETENTION_DAYS",
         "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL", "METRICS_PUBLIC",
-        "CONNECTIVITY_CHECK", "FLATLINE_CONFIG",
+        "CONNECTIVITY_CHECK", "FLATLINE_CONFIG", "PUBLIC_RATE_LIMIT",
     ];
 
     /// <summary>Parses the settings; <paramref name="errors"/> gets one line per problem, naming the variable.</summary>
@@ -124,6 +128,7 @@ public sealed record Settings
 
         var retention = ParseInt(Get, "MONITOR_CHECKS_RETENTION_DAYS", 90, 1, 3650, problems);
         var sweep = ParseInt(Get, "SWEEP_INTERVAL_SECONDS", 60, 1, 86400, problems);
+        var publicRate = ParseInt(Get, "PUBLIC_RATE_LIMIT", 50, 1, 1_000_000, problems);
 
         var logLevel = LogLevel.Information;
         if (Get("LOG_LEVEL") is { } levelText && !TryParseLogLevel(levelText, out logLevel))
@@ -154,6 +159,7 @@ public sealed record Settings
             MetricsPublic = metricsPublic,
             ConnectivityCheck = canaries,
             ConfigFile = Get("FLATLINE_CONFIG"),
+            PublicRateLimit = publicRate,
         };
     }
 

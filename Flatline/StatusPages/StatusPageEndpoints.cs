@@ -96,7 +96,11 @@ public static class StatusPageServices
         services.AddSingleton<StatusPageService>();
         services.AddSingleton<StatusPageAssets>();
         services.AddSingleton<PagePasswords>();
-        services.AddSingleton<PublicRateLimit>();
+        services.AddSingleton(s => new PublicRateLimit(s.GetRequiredService<TimeProvider>())
+        {
+            PerSecond = s.GetRequiredService<Settings>().PublicRateLimit,
+            Burst = s.GetRequiredService<Settings>().PublicRateLimit * Settings.PublicBurstSeconds,
+        });
         return services;
     }
 }
