@@ -19,13 +19,13 @@ public static class BadgeEndpoints
     {
         // Public by its own group; each answer first takes its share of the address's rate limit.
         var group = app.MapGroup("/badge/{id}").WithTags("Badges");
-        group.MapGet("/status.svg", Status).WithName("GetStatusBadge").WithSummary("The monitor's status as an SVG badge")
+        group.MapMethods("/status.svg", PublicStatusEndpoints.GetAndHead, Status).WithName("GetStatusBadge").WithSummary("The monitor's status as an SVG badge")
             .Produces(200, contentType: "image/svg+xml").Produces(304).ProducesProblem(404).ProducesProblem(429);
-        group.MapGet("/uptime.svg", Uptime).WithName("GetUptimeBadge").WithSummary("The monitor's uptime over window=24h|7d|30d|90d (default 30d) as an SVG badge")
+        group.MapMethods("/uptime.svg", PublicStatusEndpoints.GetAndHead, Uptime).WithName("GetUptimeBadge").WithSummary("The monitor's uptime over window=24h|7d|30d|90d (default 30d) as an SVG badge")
             .Produces(200, contentType: "image/svg+xml").Produces(304).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(429);
-        group.MapGet("/response.svg", Response).WithName("GetResponseBadge").WithSummary("The monitor's median response time over the last 24 hours as an SVG badge")
+        group.MapMethods("/response.svg", PublicStatusEndpoints.GetAndHead, Response).WithName("GetResponseBadge").WithSummary("The monitor's median response time over the last 24 hours as an SVG badge")
             .Produces(200, contentType: "image/svg+xml").Produces(304).ProducesProblem(404).ProducesProblem(429);
-        group.MapGet("/shields.json", Shields).WithName("GetShieldsBadge")
+        group.MapMethods("/shields.json", PublicStatusEndpoints.GetAndHead, Shields).WithName("GetShieldsBadge")
             .WithSummary("A badge in the Shields endpoint format: type=status|uptime|response (default status), window for uptime")
             .Produces<ShieldsEndpoint>().Produces(304).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(429);
         return app;
