@@ -10,12 +10,16 @@ namespace Flatline;
 /// <remarks>
 /// An entry is dropped when: a committed check changes the status of a monitor on it from the one it
 /// was rendered with (the <see cref="ICommitListener"/>; incidents open and resolve only with a status
-/// change); a monitor on it is changed or deleted (the <see cref="IMonitorChangeListener"/>); the page or
-/// one of its announcements is written (<see cref="StatusPageService"/>). Uptime and down time grow with
-/// time alone, so an entry is also made afresh when it is older than <see cref="MaxAge"/>. A render that
+/// change); a monitor on it is changed or deleted (the <see cref="IMonitorChangeListener"/>); a maintenance
+/// window that covers a monitor on it is written, or one of its occurrences starts or ends (the
+/// <see cref="IMaintenanceListener"/>, told by the maintenance clock within a second of the start or end);
+/// the page or one of its announcements is written (<see cref="StatusPageService"/>). Uptime and down time
+/// grow with time alone, and an upcoming window comes within the week a page shows with time alone, so an
+/// entry is also made afresh when it is older than <see cref="MaxAge"/>. A render that
 /// overlapped an invalidation is served but not kept, so a stale snapshot never outlives its cause.
 /// </remarks>
-public sealed class StatusPageCache(StatusPageStore pages, PublicPageReader reader, TimeProvider time) : ICommitListener, IMonitorChangeListener
+public sealed class StatusPageCache(StatusPageStore pages, PublicPageReader reader, TimeProvider time)
+    : ICommitListener, IMonitorChangeListener, IMaintenanceListener
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
 
@@ -73,7 +77,7 @@ public sealed class StatusPageCache(StatusPageStore pages, PublicPageReader read
         publicMonitors = null;
     }
 
-    /// <summary>Drops every snapshot: for a change that touches pages the cache cannot tell (maintenance windows).</summary>
+    /// <summary>Drops every snapshot: for a change that touches pages the cache cannot tell.</summary>
     public void InvalidateAll()
     {
         Interlocked.Increment(ref generation);
@@ -88,6 +92,19 @@ public sealed class StatusPageCache(StatusPageStore pages, PublicPageReader read
         foreach (var (slug, entry) in entries)
             if (entry.Statuses.ContainsKey(key)) entries.TryRemove(slug, out _);
         publicMonitors = null;
+    }
+
+    /// <summary>Drops the pages that show any of these monitors: only they can show the window.</summary>
+    public void MaintenanceChanged(IReadOnlyCollection<long> monitorKeys)
+    {
+        Interlocked.Increment(ref generation);
+        foreach (var (slug, entry) in entries)
+            foreach (var key in monitorKeys)
+                if (entry.Statuses.ContainsKey(key))
+                {
+                    entries.TryRemove(slug, out _);
+                    break;
+                }
     }
 
     public void OnCommitted(CommittedBatch batch)

@@ -93,6 +93,7 @@ public static class StatusPageServices
         services.AddSingleton<StatusPageCache>();
         services.AddSingleton<ICommitListener>(s => s.GetRequiredService<StatusPageCache>());
         services.AddSingleton<IMonitorChangeListener>(s => s.GetRequiredService<StatusPageCache>());
+        services.AddSingleton<IMaintenanceListener>(s => s.GetRequiredService<StatusPageCache>());
         services.AddSingleton<StatusPageService>();
         services.AddSingleton<StatusPageAssets>();
         services.AddSingleton<PagePasswords>();
