@@ -159,12 +159,7 @@ public static class FlatlineApp
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-        });
+        builder.Logging.AddProvider(new LineLogProvider());
         builder.Logging.SetMinimumLevel(settings.LogLevel);
         if (settings.LogLevel > LogLevel.Debug) builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 

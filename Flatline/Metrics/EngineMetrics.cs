@@ -23,6 +23,10 @@ public sealed class EngineMetrics : ICommitListener
     public sealed class MonitorCounters
     {
         public long Checks, Failures;
+        /// <summary>The last stored check's response time; null when it got no answer. Known only
+        /// once a check was stored since start, or <see cref="Seed"/> said it.</summary>
+        public long? LastLatencyUs;
+        public bool LatencyKnown;
     }
 
     public long Checks => Interlocked.Read(ref checks);
@@ -37,6 +41,8 @@ public sealed class EngineMetrics : ICommitListener
             {
                 if (!monitors.TryGetValue(check.MonitorKey, out var counters)) monitors[check.MonitorKey] = counters = new MonitorCounters();
                 counters.Checks++;
+                counters.LastLatencyUs = check.Outcome.LatencyUs;
+                counters.LatencyKnown = true;
                 if (!check.Outcome.Ok)
                 {
                     counters.Failures++;
@@ -48,10 +54,23 @@ public sealed class EngineMetrics : ICommitListener
         Interlocked.Add(ref failures, failed);
     }
 
-    /// <summary>The counters of one monitor, (0, 0) when it has not been checked since start.</summary>
-    public (long Checks, long Failures) Of(long key)
+    /// <summary>The counters of one monitor, (0, 0) when it has not been checked since start, and its
+    /// last response time when known.</summary>
+    public (long Checks, long Failures, bool LatencyKnown, long? LastLatencyUs) Of(long key)
     {
-        lock (gate) return monitors.TryGetValue(key, out var c) ? (c.Checks, c.Failures) : (0, 0);
+        lock (gate) return monitors.TryGetValue(key, out var c) ? (c.Checks, c.Failures, c.LatencyKnown, c.LastLatencyUs) : (0, 0, false, null);
+    }
+
+    /// <summary>The last response time of a monitor not checked since start, as the database has it.</summary>
+    public void Seed(long key, long? lastLatencyUs)
+    {
+        lock (gate)
+        {
+            if (!monitors.TryGetValue(key, out var counters)) monitors[key] = counters = new MonitorCounters();
+            if (counters.LatencyKnown) return;
+            counters.LastLatencyUs = lastLatencyUs;
+            counters.LatencyKnown = true;
+        }
     }
 
     /// <summary>Drops the counters of monitors that no longer exist.</summary>

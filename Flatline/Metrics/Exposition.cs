@@ -18,15 +18,21 @@ public sealed class Exposition(PipeWriter output, bool openMetrics)
     public const string TextContentType = "text/plain; version=0.0.4; charset=utf-8";
     public const string OpenMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+    // Samples are copied into one span of the pipe at a time and handed over when it is full: a scrape of
+    // ten thousand monitors is over a hundred thousand samples, and a GetSpan/Advance per piece cost more
+    // than the copying.
+    Memory<byte> block;
+    int used;
     long unflushed;
 
     public bool OpenMetrics => openMetrics;
 
     /// <summary>Whether enough has been written that the caller should flush before going on.</summary>
-    public bool ShouldFlush => unflushed >= 64 * 1024;
+    public bool ShouldFlush => unflushed + used >= 64 * 1024;
 
     public ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken)
     {
+        Commit();
         unflushed = 0;
         return output.FlushAsync(cancellationToken);
     }
@@ -56,28 +62,49 @@ public sealed class Exposition(PipeWriter output, bool openMetrics)
     }
 
     /// <summary>One sample: <c>name{labels} value</c>. Labels come as name/value pairs.</summary>
-    public void Sample(string name, ReadOnlySpan<string> labels, double value)
-    {
-        Raw(name);
-        if (labels.Length > 0)
-        {
-            Raw("{");
-            for (var i = 0; i + 1 < labels.Length; i += 2)
-            {
-                if (i > 0) Raw(",");
-                Raw(labels[i]);
-                Raw("=\"");
-                LabelValue(labels[i + 1]);
-                Raw("\"");
-            }
-            Raw("}");
-        }
-        Raw(" ");
-        Number(value);
-        Raw("\n");
-    }
+    public void Sample(string name, ReadOnlySpan<string> labels, double value) =>
+        Sample(Encoding.UTF8.GetBytes(name), labels.Length > 0 ? Labels(labels) : [], [], value);
 
     public void Sample(string name, double value) => Sample(name, [], value);
+
+    /// <summary>One sample from pre-encoded parts, for the families written once per monitor:
+    /// <paramref name="labels"/> and <paramref name="more"/> are label pairs as <see cref="Labels"/>
+    /// makes them (<paramref name="more"/> after a comma when both are there).</summary>
+    public void Sample(ReadOnlySpan<byte> name, ReadOnlySpan<byte> labels, ReadOnlySpan<byte> more, double value)
+    {
+        var span = Reserve(name.Length + labels.Length + more.Length + 40);
+        var at = 0;
+        name.CopyTo(span); at += name.Length;
+        if (labels.Length + more.Length > 0)
+        {
+            span[at++] = (byte)'{';
+            labels.CopyTo(span[at..]); at += labels.Length;
+            if (labels.Length > 0 && more.Length > 0) span[at++] = (byte)',';
+            more.CopyTo(span[at..]); at += more.Length;
+            span[at++] = (byte)'}';
+        }
+        span[at++] = (byte)' ';
+        at += Number(span[at..], value);
+        span[at++] = (byte)'\n';
+        used += at;
+    }
+
+    /// <summary>Label pairs (name, value, name, value…) as they go between the braces, UTF-8 and escaped:
+    /// <c>a="1",b="x\"y"</c>.</summary>
+    public static byte[] Labels(ReadOnlySpan<string> pairs)
+    {
+        var text = new StringBuilder();
+        for (var i = 0; i + 1 < pairs.Length; i += 2)
+        {
+            if (i > 0) text.Append(',');
+            text.Append(pairs[i]).Append("=\"");
+            var value = pairs[i + 1];
+            if (value.AsSpan().IndexOfAny(Escaped) < 0) text.Append(value);
+            else text.Append(value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal));
+            text.Append('"');
+        }
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
 
     /// <summary>A histogram's buckets, sum and count under the family <paramref name="name"/>.</summary>
     public void Histogram(string name, double[] bounds, long[] cumulative, double sum)
@@ -92,36 +119,53 @@ public sealed class Exposition(PipeWriter output, bool openMetrics)
     public void End()
     {
         if (openMetrics) Raw("# EOF\n");
-    }
-
-    void LabelValue(string value)
-    {
-        if (value.AsSpan().IndexOfAny(Escaped) < 0) Raw(value);
-        else Raw(value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal));
+        Commit();
     }
 
     static readonly SearchValues<char> Escaped = SearchValues.Create("\\\"\n");
 
-    void Number(double value)
+    static int Number(Span<byte> span, double value)
     {
-        if (double.IsNaN(value)) Raw("NaN");
-        else if (double.IsPositiveInfinity(value)) Raw("+Inf");
-        else if (double.IsNegativeInfinity(value)) Raw("-Inf");
-        else
-        {
-            var span = output.GetSpan(32);
-            // Shortest round-trip form: integers print without a fraction, as both formats allow.
-            value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
-            output.Advance(written);
-            unflushed += written;
-        }
+        if (double.IsNaN(value)) return Copy(span, "NaN"u8);
+        if (double.IsPositiveInfinity(value)) return Copy(span, "+Inf"u8);
+        if (double.IsNegativeInfinity(value)) return Copy(span, "-Inf"u8);
+        int written;
+        // Counts and timestamps are whole numbers: printed as integers (both formats allow it), which
+        // is also cheaper than the shortest round-trip form of a double.
+        if (Math.Abs(value) < 9e15 && value == Math.Floor(value)) ((long)value).TryFormat(span, out written, default, CultureInfo.InvariantCulture);
+        else value.TryFormat(span, out written, default, CultureInfo.InvariantCulture);
+        return written;
+    }
+
+    static int Copy(Span<byte> span, ReadOnlySpan<byte> text)
+    {
+        text.CopyTo(span);
+        return text.Length;
     }
 
     void Raw(string text)
     {
-        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
-        var written = Encoding.UTF8.GetBytes(text, span);
-        output.Advance(written);
-        unflushed += written;
+        var span = Reserve(Encoding.UTF8.GetMaxByteCount(text.Length));
+        used += Encoding.UTF8.GetBytes(text, span);
+    }
+
+    // At least size bytes of the current block, a new block when this one has not that much left.
+    Span<byte> Reserve(int size)
+    {
+        if (block.Length - used < size)
+        {
+            Commit();
+            block = output.GetMemory(Math.Max(size, 16 * 1024));
+        }
+        return block.Span[used..];
+    }
+
+    void Commit()
+    {
+        if (used == 0) return;
+        output.Advance(used);
+        unflushed += used;
+        used = 0;
+        block = default;
     }
 }

@@ -13,6 +13,7 @@ public static class MetricsEndpoint
     public static IServiceCollection AddMetrics(this IServiceCollection services)
     {
         services.AddSingleton<EngineMetrics>();
+        services.AddSingleton<MonitorLabels>();
         services.AddSingleton<ICommitListener>(sp => sp.GetRequiredService<EngineMetrics>());
         return services;
     }
@@ -26,10 +27,11 @@ public static class MetricsEndpoint
         return app;
     }
 
-    static readonly string[] Windows = ["24h", "7d", "30d", "90d"];
+    static readonly byte[][] WindowLabels = [.. new[] { "24h", "7d", "30d", "90d" }.Select(w => Exposition.Labels(["window", w]))];
+    static readonly byte[] Success = Exposition.Labels(["result", "success"]), Failure = Exposition.Labels(["result", "failure"]);
 
     static async Task Scrape(HttpContext context, Database database, StatsCache stats, EngineMetrics metrics, Scheduler scheduler,
-        LiveHub live, ProbeEngine engine, TimeProvider time)
+        LiveHub live, ProbeEngine engine, MonitorLabels labels, TimeProvider time)
     {
         var openMetrics = context.Request.Headers.Accept.ToString().Contains("application/openmetrics-text", StringComparison.Ordinal);
         context.Response.ContentType = openMetrics ? Exposition.OpenMetricsContentType : Exposition.TextContentType;
@@ -37,10 +39,11 @@ public static class MetricsEndpoint
         var cancel = context.RequestAborted;
         var output = new Exposition(context.Response.BodyWriter, openMetrics);
 
-        var rows = ReadMonitors(database, out var outboxPending);
+        var rows = ReadMonitors(database, labels, metrics, out var outboxPending);
         var keys = new HashSet<long>(rows.Count);
         foreach (var row in rows) keys.Add(row.Key);
         metrics.Retain(keys);
+        labels.Retain(keys);
 
         await MonitorFamiliesAsync(output, rows, stats, metrics, cancel);
         OwnFigures(output, metrics, scheduler, live, engine, outboxPending, rows.Count, time);
@@ -48,27 +51,41 @@ public static class MetricsEndpoint
         await output.FlushAsync(cancel);
     }
 
-    sealed record MonitorRow(long Key, string Id, string Name, string Type, bool Enabled, MonitorStatus Status,
-        long? LastCheckedAt, long? TlsExpiresAt, long? LastLatencyUs);
+    sealed record MonitorRow(long Key, MonitorLabels.Set Labels, bool Enabled, MonitorStatus Status,
+        long? LastCheckedAt, long? TlsExpiresAt);
 
-    static List<MonitorRow> ReadMonitors(Database database, out long outboxPending)
+    static List<MonitorRow> ReadMonitors(Database database, MonitorLabels labels, EngineMetrics metrics, out long outboxPending)
     {
         var rows = new List<MonitorRow>();
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: true);
         using (var command = Sql.Prepare(connection, transaction, """
-            SELECT m.id, m.uid, m.name, coalesce(json_extract(m.config, '$.type'), ''), m.enabled, m.status,
-                   m.last_checked_at, m.tls_expires_at,
-                   (SELECT c.latency_us FROM checks c WHERE c.monitor_id = m.id ORDER BY c.checked_at DESC LIMIT 1)
-            FROM monitors m ORDER BY m.id
+            SELECT id, uid, name, revision, enabled, status, last_checked_at, tls_expires_at FROM monitors ORDER BY id
             """))
         using (var reader = command.ExecuteReader())
+        using (var type = Sql.Prepare(connection, transaction, "SELECT coalesce(json_extract(config, '$.type'), '') FROM monitors WHERE id = $id", "$id"))
+        using (var latency = Sql.Prepare(connection, transaction,
+            "SELECT latency_us FROM checks WHERE monitor_id = $id ORDER BY checked_at DESC LIMIT 1", "$id"))
         {
             while (reader.Read())
-                rows.Add(new MonitorRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                    reader.GetBoolean(4), (MonitorStatus)reader.GetInt32(5),
-                    reader.IsDBNull(6) ? null : reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetInt64(7),
-                    reader.IsDBNull(8) ? null : reader.GetInt64(8)));
+            {
+                var key = reader.GetInt64(0);
+                // The labels are encoded once per name and revision (the type cannot change without one).
+                var set = labels.Get(key, reader.GetString(1), reader.GetString(2), reader.GetInt64(3), () =>
+                {
+                    type.Parameters[0].Value = key;
+                    return (string)type.ExecuteScalar()!;
+                });
+                var lastCheckedAt = reader.IsDBNull(6) ? (long?)null : reader.GetInt64(6);
+                // Not checked since start: its last response time is the database's, read once.
+                if (lastCheckedAt is not null && !metrics.Of(key).LatencyKnown)
+                {
+                    latency.Parameters[0].Value = key;
+                    metrics.Seed(key, latency.ExecuteScalar() is long us ? us : null);
+                }
+                rows.Add(new MonitorRow(key, set, reader.GetBoolean(4), (MonitorStatus)reader.GetInt32(5),
+                    lastCheckedAt, reader.IsDBNull(7) ? null : reader.GetInt64(7)));
+            }
         }
         using (var command = Sql.Prepare(connection, transaction, "SELECT count(*) FROM outbox WHERE state = 'pending'"))
             outboxPending = (long)command.ExecuteScalar()!;
@@ -89,42 +106,42 @@ public static class MetricsEndpoint
         }
 
         output.Family("flatline_monitor_info", MetricType.Info, "A monitor's name and check type (value always 1)");
-        await Each(r => output.Sample("flatline_monitor_info", ["monitor_id", r.Id, "monitor", r.Name, "type", r.Type], 1));
+        await Each(r => output.Sample("flatline_monitor_info"u8, r.Labels.Monitor, r.Labels.Type, 1));
 
         output.Family("flatline_monitor_enabled", MetricType.Gauge, "1 when the monitor is checked, 0 when paused");
-        await Each(r => output.Sample("flatline_monitor_enabled", ["monitor_id", r.Id, "monitor", r.Name], r.Enabled ? 1 : 0));
+        await Each(r => output.Sample("flatline_monitor_enabled"u8, r.Labels.Monitor, [], r.Enabled ? 1 : 0));
 
         static bool Known(MonitorRow r) => r.Enabled && r.Status is MonitorStatus.Up or MonitorStatus.Down or MonitorStatus.Degraded;
         output.Family("flatline_monitor_up", MetricType.Gauge, "1 when the monitor is up (degraded included), 0 when down; absent while unknown or paused");
         await Each(r =>
         {
-            if (Known(r)) output.Sample("flatline_monitor_up", ["monitor_id", r.Id, "monitor", r.Name], r.Status == MonitorStatus.Down ? 0 : 1);
+            if (Known(r)) output.Sample("flatline_monitor_up"u8, r.Labels.Monitor, [], r.Status == MonitorStatus.Down ? 0 : 1);
         });
 
         output.Family("flatline_monitor_degraded", MetricType.Gauge, "1 when the monitor is degraded (slow, or a certificate near expiry), else 0; absent while unknown or paused");
         await Each(r =>
         {
-            if (Known(r)) output.Sample("flatline_monitor_degraded", ["monitor_id", r.Id, "monitor", r.Name], r.Status == MonitorStatus.Degraded ? 1 : 0);
+            if (Known(r)) output.Sample("flatline_monitor_degraded"u8, r.Labels.Monitor, [], r.Status == MonitorStatus.Degraded ? 1 : 0);
         });
 
         output.Family("flatline_monitor_response_time_seconds", MetricType.Gauge, "Response time of the monitor's last check that got an answer", "seconds");
         await Each(r =>
         {
-            if (r.LastLatencyUs is { } us) output.Sample("flatline_monitor_response_time_seconds", ["monitor_id", r.Id, "monitor", r.Name], us / 1e6);
+            if (metrics.Of(r.Key).LastLatencyUs is { } us) output.Sample("flatline_monitor_response_time_seconds"u8, r.Labels.Monitor, [], us / 1e6);
         });
 
         output.Family("flatline_monitor_last_check_timestamp_seconds", MetricType.Gauge, "When the monitor was last checked, in Unix seconds", "seconds");
         await Each(r =>
         {
-            if (r.LastCheckedAt is { } ms) output.Sample("flatline_monitor_last_check_timestamp_seconds", ["monitor_id", r.Id, "monitor", r.Name], ms / 1e3);
+            if (r.LastCheckedAt is { } ms) output.Sample("flatline_monitor_last_check_timestamp_seconds"u8, r.Labels.Monitor, [], ms / 1e3);
         });
 
         output.Family("flatline_monitor_checks_total", MetricType.Counter, "Checks of the monitor stored since Flatline started, by result");
         await Each(r =>
         {
-            var (checks, failures) = metrics.Of(r.Key);
-            output.Sample("flatline_monitor_checks_total", ["monitor_id", r.Id, "monitor", r.Name, "result", "success"], checks - failures);
-            output.Sample("flatline_monitor_checks_total", ["monitor_id", r.Id, "monitor", r.Name, "result", "failure"], failures);
+            var (checks, failures, _, _) = metrics.Of(r.Key);
+            output.Sample("flatline_monitor_checks_total"u8, r.Labels.Monitor, Success, checks - failures);
+            output.Sample("flatline_monitor_checks_total"u8, r.Labels.Monitor, Failure, failures);
         });
 
         output.Family("flatline_monitor_certificate_expiry_timestamp_seconds", MetricType.Gauge,
@@ -132,17 +149,16 @@ public static class MetricsEndpoint
         await Each(r =>
         {
             if (r.TlsExpiresAt is { } ms)
-                output.Sample("flatline_monitor_certificate_expiry_timestamp_seconds", ["monitor_id", r.Id, "monitor", r.Name], ms / 1e3);
+                output.Sample("flatline_monitor_certificate_expiry_timestamp_seconds"u8, r.Labels.Monitor, [], ms / 1e3);
         });
 
         output.Family("flatline_monitor_uptime_ratio", MetricType.Gauge, "Time-based uptime of the monitor over a window (0 to 1); absent when it was never enabled in it", "ratio");
+        var uptimes = new double?[WindowLabels.Length];
         await Each(r =>
         {
-            if (stats.Get(r.Key, r.Id) is not { } s) return;
-            var w = s.Windows;
-            ReadOnlySpan<double?> values = [w.Last24Hours.Uptime, w.Last7Days.Uptime, w.Last30Days.Uptime, w.Last90Days.Uptime];
-            for (var i = 0; i < Windows.Length; i++)
-                if (values[i] is { } uptime) output.Sample("flatline_monitor_uptime_ratio", ["monitor_id", r.Id, "monitor", r.Name, "window", Windows[i]], uptime);
+            if (!stats.Uptimes(r.Key, uptimes)) return;
+            for (var i = 0; i < WindowLabels.Length; i++)
+                if (uptimes[i] is { } uptime) output.Sample("flatline_monitor_uptime_ratio"u8, r.Labels.Monitor, WindowLabels[i], uptime);
         });
     }
 

@@ -86,14 +86,20 @@ public sealed class Aggregate
     /// <summary>The window, with the time since the last check added.</summary>
     public WindowStats ToWindow(LiveTime live = default)
     {
-        var (liveEnabledMs, liveDownMs) = (live.EnabledMs, live.DownMs);
         percentiles ??= [Percentile(0.50), Percentile(0.95), Percentile(0.99)];
-        var enabled = EnabledMs + liveEnabledMs;
-        var down = DownMs + liveDownMs;
-        double? uptime = enabled > 0 ? Math.Clamp(1 - (double)down / enabled, 0, 1) : null;
+        var down = DownMs + live.DownMs;
+        var uptime = Uptime(live);
         // Whole seconds cut like an incident's duration_seconds, so that one incident's downtime is its duration.
         return new WindowStats(uptime, down / 1000, Checks, Failures, percentiles[0], percentiles[1], percentiles[2],
             (DegradedMs + live.DegradedMs) / 1000, (MaintenanceMs + live.MaintenanceMs) / 1000, (OfflineMs + live.OfflineMs) / 1000);
+    }
+
+    /// <summary>Time-based uptime (0 to 1) with the time since the last check added; null when the
+    /// monitor was never enabled in the window.</summary>
+    public double? Uptime(LiveTime live = default)
+    {
+        var enabled = EnabledMs + live.EnabledMs;
+        return enabled > 0 ? Math.Clamp(1 - (double)(DownMs + live.DownMs) / enabled, 0, 1) : null;
     }
 
     /// <summary>Adds one piece of time: enabled (and down or degraded as said), or quiet of its kind.</summary>

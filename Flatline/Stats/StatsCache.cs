@@ -50,6 +50,29 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
         }
     }
 
+    /// <summary>The uptime of each window (24 h, 7 d, 30 d, 90 d) of one monitor now, as <see cref="Get"/>
+    /// has them, without the rest of the stats (the percentiles above all); false when it does not exist.</summary>
+    public bool Uptimes(long key, Span<double?> uptimes)
+    {
+        var now = Database.Now(time);
+        lock (gate)
+        {
+            if (!entries.TryGetValue(key, out var entry))
+            {
+                entry = Load(key, now);
+                if (entry is null) return false;
+                entries[key] = entry;
+            }
+            entry = Roll(entry, key, now, reload: true);
+            if (entry is null) return false;
+            var liveDays = new LiveTime[DaySpans.Length];
+            var liveHours = Live(entry, key, now, liveDays);
+            uptimes[0] = entry.Hours.Uptime(liveHours);
+            for (var w = 0; w < DaySpans.Length; w++) uptimes[w + 1] = entry.Days[w].Uptime(liveDays[w]);
+            return true;
+        }
+    }
+
     /// <summary>After the monitor's settings, pause state or existence changed outside the writer.</summary>
     public void MonitorChanged(long key)
     {
@@ -95,9 +118,19 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
 
     MonitorStats ToStats(Entry entry, long key, string id, long now)
     {
-        // The time since the last check is not in the rollups yet: count it as it stands.
-        var liveHours = new LiveTime();
         var liveDays = new LiveTime[DaySpans.Length];
+        var liveHours = Live(entry, key, now, liveDays);
+        return new MonitorStats(id, new StatsWindows(
+            entry.Hours.ToWindow(liveHours),
+            entry.Days[0].ToWindow(liveDays[0]),
+            entry.Days[1].ToWindow(liveDays[1]),
+            entry.Days[2].ToWindow(liveDays[2])));
+    }
+
+    // The time since the last check is not in the rollups yet: count it as it stands.
+    LiveTime Live(Entry entry, long key, long now, LiveTime[] liveDays)
+    {
+        var liveHours = new LiveTime();
         if (entry.Enabled && entry.AccountedUntil is { } from && from < now)
         {
             var down = entry.Status == MonitorStatus.Down;
@@ -111,11 +144,7 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
                         if (day > entry.Day - DaySpans[w]) liveDays[w].Add(ms, down, degraded, kind);
             }
         }
-        return new MonitorStats(id, new StatsWindows(
-            entry.Hours.ToWindow(liveHours),
-            entry.Days[0].ToWindow(liveDays[0]),
-            entry.Days[1].ToWindow(liveDays[1]),
-            entry.Days[2].ToWindow(liveDays[2])));
+        return liveHours;
     }
 
     Entry? Load(long key, long now)
