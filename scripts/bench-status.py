@@ -105,6 +105,7 @@ def figures(out):
     extra = (f", {non2xx.group(1)} non-2xx" if non2xx else "") + (f", socket errors {errors.group(1)}" if errors else "")
     return rate, ms(out, "50"), ms(out, "99"), extra, not non2xx and not errors
 
+load = open("/proc/loadavg").read().split()[0]   # anything else on the machine skews the percentiles
 with tempfile.TemporaryDirectory() as nginx_folder:
     nginx_port = start_nginx(nginx_folder)
     try:
@@ -115,7 +116,7 @@ with tempfile.TemporaryDirectory() as nginx_folder:
 
 total = sum(g for g, _ in weights.values())
 html_gz, html_raw = weights[f"/status/{SLUG}"]
-lines = [machine_line(), "",
+lines = [machine_line() + f" Load average (1 min) when it began: {load}.", "",
          f"Command: `python3 scripts/bench-status.py` — {MONITORS:,} monitors checking a local nginx every {INTERVAL} s, {ON_PAGE} of them on one "
          f"public page in 5 sections with 90 days of daily history (every seventh day with 12 min down) and one past incident each; "
          f"`PUBLIC_RATE_LIMIT=1000000` so one address may send this much. `wrk -t2 -c{CONNECTIONS} -d{SECONDS}s --latency` with a Lua "

@@ -62,8 +62,17 @@ public static class BadgeEndpoints
             await PublicStatusEndpoints.Problem(context, 404, "Not Found", "no such badge");
             return;
         }
-        var windows = services.GetRequiredService<StatsCache>().Get(monitor.Key, monitorId)?.Windows;
-        var badge = Describe(type, window ?? "30d", monitor.View.Status, windows);
+        // Each badge asks the stats only for its own figure: the full stats compute every window's percentiles.
+        var stats = services.GetRequiredService<StatsCache>();
+        window ??= "30d";
+        double? figure = null;
+        if (type == "uptime")
+        {
+            var uptimes = new double?[4];
+            if (stats.Uptimes(monitor.Key, uptimes)) figure = uptimes[window switch { "24h" => 0, "7d" => 1, "30d" => 2, _ => 3 }];
+        }
+        else if (type == "response") figure = stats.Get(monitor.Key, monitorId)?.Windows.Last24Hours.P50;
+        var badge = Describe(type, window, monitor.View.Status, figure);
         if (label is not null) badge = badge with { Label = label };
 
         var body = svg
@@ -74,19 +83,14 @@ public static class BadgeEndpoints
         await PublicStatusEndpoints.Serve(context, asset, (viaToken ? "private" : "public") + $", max-age={MaxAgeSeconds}", ETag(body));
     }
 
-    public static Badge Describe(string type, string window, MonitorStatus status, StatsWindows? windows)
+    /// <param name="figure">The uptime (0 to 1) over <paramref name="window"/> for <c>uptime</c>, the
+    /// 24-hour median response time in ms for <c>response</c>; null without data (and for <c>status</c>).</param>
+    public static Badge Describe(string type, string window, MonitorStatus status, double? figure)
     {
         switch (type)
         {
             case "uptime":
-                var stats = window switch
-                {
-                    "24h" => windows?.Last24Hours,
-                    "7d" => windows?.Last7Days,
-                    "90d" => windows?.Last90Days,
-                    _ => windows?.Last30Days,
-                };
-                var uptime = stats?.Uptime;
+                var uptime = figure;
                 var color = uptime switch
                 {
                     null => BadgeSvg.Grey,
@@ -98,7 +102,7 @@ public static class BadgeEndpoints
                 };
                 return new Badge($"uptime {window}", uptime is null ? "no data" : StatusPageHtml.UptimeText(uptime)[..^3], color);
             case "response":
-                var p50 = windows?.Last24Hours.P50;
+                var p50 = figure;
                 return new Badge("response", p50 is { } ms ? Math.Round(ms).ToString(CultureInfo.InvariantCulture) + " ms" : "no data",
                     p50 switch { null => BadgeSvg.Grey, < 300 => BadgeSvg.BrightGreen, < 1000 => BadgeSvg.Yellow, _ => BadgeSvg.Orange });
             default:
