@@ -18,6 +18,7 @@ public class SettingsTests
         await Assert.That(settings.RetentionDays).IsEqualTo(90);
         await Assert.That(settings.SweepIntervalSeconds).IsEqualTo(60);
         await Assert.That(settings.LogLevel).IsEqualTo(LogLevel.Information);
+        await Assert.That(settings.PublicRateLimit).IsEqualTo(50);
     }
 
     [Test]
@@ -35,7 +36,8 @@ public class SettingsTests
             ("JWT_SECRET", new string('k', 32)),
             ("MONITOR_CHECKS_RETENTION_DAYS", "30"),
             ("SWEEP_INTERVAL_SECONDS", "15"),
-            ("LOG_LEVEL", "debug"));
+            ("LOG_LEVEL", "debug"),
+            ("PUBLIC_RATE_LIMIT", "5000"));
         await Assert.That(errors.Count).IsEqualTo(0);
         await Assert.That(settings!.DatabasePath).IsEqualTo("/var/lib/flatline/db.sqlite");
         await Assert.That(settings.Address.ToString()).IsEqualTo("127.0.0.1:8080");
@@ -47,6 +49,7 @@ public class SettingsTests
         await Assert.That(settings.RetentionDays).IsEqualTo(30);
         await Assert.That(settings.SweepIntervalSeconds).IsEqualTo(15);
         await Assert.That(settings.LogLevel).IsEqualTo(LogLevel.Debug);
+        await Assert.That(settings.PublicRateLimit).IsEqualTo(5000);
     }
 
     [Test]
@@ -127,6 +130,8 @@ public class SettingsTests
     [Arguments("MONITOR_CHECKS_RETENTION_DAYS", "ninety", "MONITOR_CHECKS_RETENTION_DAYS must be a whole number")]
     [Arguments("SWEEP_INTERVAL_SECONDS", "-5", "SWEEP_INTERVAL_SECONDS must be a whole number from 1 to 86400")]
     [Arguments("LOG_LEVEL", "loud", "LOG_LEVEL must be one of")]
+    [Arguments("PUBLIC_RATE_LIMIT", "0", "PUBLIC_RATE_LIMIT must be a whole number from 1 to 1000000 (got \"0\")")]
+    [Arguments("PUBLIC_RATE_LIMIT", "fast", "PUBLIC_RATE_LIMIT must be a whole number from 1 to 1000000 (got \"fast\")")]
     [Arguments("OAUTH_TOKEN_AUTH", "private_key_jwt", "OAUTH_TOKEN_AUTH must be basic, post or auto (got \"private_key_jwt\")")]
     public async Task A_bad_value_gives_one_line_naming_the_variable(string key, string value, string expected)
     {

@@ -26,12 +26,13 @@ public class CliTests
     {
         using var folder = new TempFolder();
         var result = await PublishedBinary.RunAsync(folder.Path,
-            new Dictionary<string, string> { ["JWT_SECRET"] = "short", ["LOG_LEVEL"] = "chatty", ["OAUTH_TOKEN_AUTH"] = "jwt" });
+            new Dictionary<string, string> { ["JWT_SECRET"] = "short", ["LOG_LEVEL"] = "chatty", ["OAUTH_TOKEN_AUTH"] = "jwt", ["PUBLIC_RATE_LIMIT"] = "unlimited" });
         await Assert.That(result.ExitCode).IsEqualTo(2);
         var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        await Assert.That(lines.Length).IsEqualTo(3);
+        await Assert.That(lines.Length).IsEqualTo(4);
         await Assert.That(lines).Contains("error: JWT_SECRET must be at least 32 bytes");
         await Assert.That(lines).Contains("error: OAUTH_TOKEN_AUTH must be basic, post or auto (got \"jwt\")");
+        await Assert.That(lines).Contains("error: PUBLIC_RATE_LIMIT must be a whole number from 1 to 1000000 (got \"unlimited\")");
         await Assert.That(result.Stderr).DoesNotContain("   at ");
         await Assert.That(File.Exists(folder.File("flatline.db"))).IsFalse();
     }

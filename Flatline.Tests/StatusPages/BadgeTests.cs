@@ -123,4 +123,21 @@ public sealed class BadgeTests
         using var client = server.CreateClient();
         await Assert.That((await client.GetAsync("/api/v1/status-pages")).StatusCode).IsEqualTo(HttpStatusCode.OK);
     }
+
+    [Test]
+    public async Task The_public_rate_limit_is_the_one_PUBLIC_RATE_LIMIT_sets_with_six_seconds_of_burst()
+    {
+        await using var server = await FlatlineServer.StartAsync(s => s with { PublicRateLimit = 2 });
+        var limit = server.Services.GetRequiredService<PublicRateLimit>();
+        await Assert.That(limit.PerSecond).IsEqualTo(2.0);
+        await Assert.That(limit.Burst).IsEqualTo(12.0);
+        using var anonymous = server.CreateAnonymousClient();
+        var statuses = new List<HttpStatusCode>();
+        // 12 at once, then refused: 8 more outrun a refill of 2/s unless each took half a second.
+        for (var i = 0; i < 20; i++) statuses.Add((await anonymous.GetAsync(StatusPageAssets.StylePath)).StatusCode);
+        await Assert.That(statuses.Take(12).All(s => s == HttpStatusCode.OK)).IsTrue().Because(string.Join(",", statuses));
+        await Assert.That(statuses.Skip(12)).Contains(HttpStatusCode.TooManyRequests);
+        await using var standard = await FlatlineServer.StartAsync();
+        await Assert.That(standard.Services.GetRequiredService<PublicRateLimit>().Burst).IsEqualTo(300.0);
+    }
 }

@@ -159,6 +159,63 @@ public sealed partial class PublicStatusPageTests
     }
 
     [Test]
+    public async Task Every_public_read_answers_head_as_it_answers_get_without_the_body()
+    {
+        await using var server = await FlatlineServer.StartAsync();
+        using var client = server.CreateClient();
+        using var anonymous = server.CreateAnonymousClient();
+        var monitor = await Monitor(client, "Head API");
+        SetState(server, monitor, MonitorStatus.Up);
+        await Page(client, $$"""{"slug":"acme","title":"Acme","custom_domain":"status.acme.test","sections":[{"name":"S","monitors":["{{monitor}}"]}]}""");
+        await Page(client, """{"slug":"locked","title":"Locked","password":"a long secret"}""");
+
+        var paths = new (string Path, string? Host, HttpStatusCode Status)[]
+        {
+            ("/status/acme", null, HttpStatusCode.OK), ("/status/acme/summary.json", null, HttpStatusCode.OK),
+            ("/status/acme/feed.atom", null, HttpStatusCode.OK), (StatusPageAssets.StylePath, null, HttpStatusCode.OK),
+            (StatusPageAssets.ScriptPath, null, HttpStatusCode.OK), ("/", "status.acme.test", HttpStatusCode.OK),
+            ($"/badge/{monitor}/status.svg", null, HttpStatusCode.OK), ($"/badge/{monitor}/uptime.svg?window=7d", null, HttpStatusCode.OK),
+            ($"/badge/{monitor}/response.svg", null, HttpStatusCode.OK), ($"/badge/{monitor}/shields.json?type=uptime", null, HttpStatusCode.OK),
+            ("/status/locked", null, HttpStatusCode.OK), ("/status/locked/summary.json", null, HttpStatusCode.Unauthorized),
+            ("/status/nothing-here", null, HttpStatusCode.NotFound), ("/status/nothing-here/feed.atom", null, HttpStatusCode.NotFound),
+            ($"/badge/{Guid.CreateVersion7()}/status.svg", null, HttpStatusCode.NotFound),
+            ($"/badge/{monitor}/uptime.svg?window=1y", null, HttpStatusCode.BadRequest),
+        };
+        foreach (var (path, host, expected) in paths)
+            foreach (var gzip in new[] { false, true })
+            {
+                void Ask(HttpRequestMessage r)
+                {
+                    if (gzip) r.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("gzip"));
+                }
+                var get = await Get(anonymous, path, host, Ask);
+                using var request = new HttpRequestMessage(HttpMethod.Head, path);
+                if (host is not null) request.Headers.Host = host;
+                Ask(request);
+                using var head = await anonymous.SendAsync(request);
+                var because = $"HEAD {path}{(gzip ? " (gzip)" : "")}";
+                await Assert.That(head.StatusCode).IsEqualTo(expected).Because(because);
+                await Assert.That(get.Status).IsEqualTo(expected).Because(because);
+                await Assert.That((await head.Content.ReadAsByteArrayAsync()).Length).IsEqualTo(0).Because(because);
+                await Assert.That(head.Content.Headers.ContentType?.ToString()).IsEqualTo(get.Response.Content.Headers.ContentType?.ToString()).Because(because);
+                await Assert.That(head.Headers.ETag?.Tag).IsEqualTo(get.Response.Headers.ETag?.Tag).Because(because);
+                await Assert.That(head.Headers.CacheControl?.ToString()).IsEqualTo(get.Response.Headers.CacheControl?.ToString()).Because(because);
+                await Assert.That(string.Join(",", head.Content.Headers.ContentEncoding)).IsEqualTo(string.Join(",", get.Response.Content.Headers.ContentEncoding)).Because(because);
+                if (get.Response.Content.Headers.ContentLength is { } length && get.Response.Headers.TransferEncodingChunked != true)
+                    await Assert.That(head.Content.Headers.ContentLength).IsEqualTo(length).Because(because);
+                if (expected == HttpStatusCode.OK && path.StartsWith("/status/acme", StringComparison.Ordinal))
+                    await Assert.That(get.Text.Length).IsGreaterThan(0).Because(because);
+            }
+
+        // A HEAD that holds the ETag gets the 304 a GET would.
+        var etag = (await Get(anonymous, "/status/acme")).Response.Headers.ETag!.Tag;
+        using var conditional = new HttpRequestMessage(HttpMethod.Head, "/status/acme");
+        conditional.Headers.IfNoneMatch.Add(new EntityTagHeaderValue(etag));
+        using var notModified = await anonymous.SendAsync(conditional);
+        await Assert.That(notModified.StatusCode).IsEqualTo(HttpStatusCode.NotModified);
+    }
+
+    [Test]
     public async Task Custom_domains_map_two_pages_by_host_and_a_third_host_gets_the_app()
     {
         await using var server = await FlatlineServer.StartAsync();

@@ -16,8 +16,9 @@ public sealed class StatusPageUiTests
         await using var browser = await Browser.StartAsync();
         var page = browser.Page;
         await browser.SetUpOwnerAsync();
+        var monitors = new List<string>();
         foreach (var name in new[] { "Website", "Billing API" })
-            await browser.Api.PostAsync("/api/v1/monitors", $$$"""{"name":"{{{name}}}","enabled":false,"config":{"type":"http","url":"http://127.0.0.1:9/"}}""");
+            monitors.Add((await browser.Api.PostAsync("/api/v1/monitors", $$$"""{"name":"{{{name}}}","enabled":false,"config":{"type":"http","url":"http://127.0.0.1:9/"}}""")).Json.GetProperty("id").GetString()!);
 
         await page.GotoAsync("/status-pages");
         await page.GetByRole(AriaRole.Link, new() { Name = "New status page" }).ClickAsync();
@@ -49,12 +50,30 @@ public sealed class StatusPageUiTests
         await Expect(editor.GetByRole(AriaRole.Heading, new() { Name = "Edit Acme status", Level = 1 })).ToBeVisibleAsync();
         await Assert.That(await Axe.SeriousViolationsAsync(editor)).IsEmpty();
 
+        // Maintenance on the page's monitor, one in progress and one to come, so that axe sees it too.
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (title, start) in new[] { ("CDN switch", now.AddMinutes(-5)), ("Certificate renewal", now.AddDays(2)) })
+        {
+            var window = await browser.Api.PostAsync("/api/v1/maintenance", JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["title"] = title,
+                ["monitors"] = new[] { monitors[0] },
+                ["schedule"] = new Dictionary<string, string> { ["type"] = "once", ["start"] = start.ToString("O"), ["end"] = start.AddHours(1).ToString("O") },
+            }));
+            await Assert.That(window.Status).IsEqualTo(HttpStatusCode.Created);
+        }
+
         foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
         {
             var visitor = await browser.NewPageAsync(colorScheme: scheme);
             await visitor.GotoAsync("/status/acme");
             await Expect(visitor.GetByRole(AriaRole.Heading, new() { Name = "Acme status", Level = 1 })).ToBeVisibleAsync();
             await Expect(visitor.GetByRole(AriaRole.Heading, new() { Name = "Past announcements" })).ToBeVisibleAsync();
+            await Expect(visitor.Locator("#overall")).ToHaveTextAsync("Under maintenance");
+            await Expect(visitor.Locator("li.monitor .state")).ToHaveTextAsync("Maintenance");
+            await Expect(visitor.GetByRole(AriaRole.Heading, new() { Name = "CDN switch" })).ToBeVisibleAsync();
+            await Expect(visitor.GetByText("In progress:")).ToBeVisibleAsync();
+            await Expect(visitor.GetByRole(AriaRole.Heading, new() { Name = "Certificate renewal" })).ToBeVisibleAsync();
             await Expect(visitor.GetByText("Fixed.")).ToBeVisibleAsync();
             await Expect(visitor.Locator("li.monitor")).ToHaveCountAsync(1);
             await Assert.That(await Axe.SeriousViolationsAsync(visitor)).IsEmpty().Because(scheme.ToString());

@@ -19,13 +19,13 @@ public static class BadgeEndpoints
     {
         // Public by its own group; each answer first takes its share of the address's rate limit.
         var group = app.MapGroup("/badge/{id}").WithTags("Badges");
-        group.MapGet("/status.svg", Status).WithName("GetStatusBadge").WithSummary("The monitor's status as an SVG badge")
+        group.MapMethods("/status.svg", PublicStatusEndpoints.GetAndHead, Status).WithName("GetStatusBadge").WithSummary("The monitor's status as an SVG badge")
             .Produces(200, contentType: "image/svg+xml").Produces(304).ProducesProblem(404).ProducesProblem(429);
-        group.MapGet("/uptime.svg", Uptime).WithName("GetUptimeBadge").WithSummary("The monitor's uptime over window=24h|7d|30d|90d (default 30d) as an SVG badge")
+        group.MapMethods("/uptime.svg", PublicStatusEndpoints.GetAndHead, Uptime).WithName("GetUptimeBadge").WithSummary("The monitor's uptime over window=24h|7d|30d|90d (default 30d) as an SVG badge")
             .Produces(200, contentType: "image/svg+xml").Produces(304).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(429);
-        group.MapGet("/response.svg", Response).WithName("GetResponseBadge").WithSummary("The monitor's median response time over the last 24 hours as an SVG badge")
+        group.MapMethods("/response.svg", PublicStatusEndpoints.GetAndHead, Response).WithName("GetResponseBadge").WithSummary("The monitor's median response time over the last 24 hours as an SVG badge")
             .Produces(200, contentType: "image/svg+xml").Produces(304).ProducesProblem(404).ProducesProblem(429);
-        group.MapGet("/shields.json", Shields).WithName("GetShieldsBadge")
+        group.MapMethods("/shields.json", PublicStatusEndpoints.GetAndHead, Shields).WithName("GetShieldsBadge")
             .WithSummary("A badge in the Shields endpoint format: type=status|uptime|response (default status), window for uptime")
             .Produces<ShieldsEndpoint>().Produces(304).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(429);
         return app;
@@ -62,8 +62,17 @@ public static class BadgeEndpoints
             await PublicStatusEndpoints.Problem(context, 404, "Not Found", "no such badge");
             return;
         }
-        var windows = services.GetRequiredService<StatsCache>().Get(monitor.Key, monitorId)?.Windows;
-        var badge = Describe(type, window ?? "30d", monitor.View.Status, windows);
+        // Each badge asks the stats only for its own figure: the full stats compute every window's percentiles.
+        var stats = services.GetRequiredService<StatsCache>();
+        window ??= "30d";
+        double? figure = null;
+        if (type == "uptime")
+        {
+            var uptimes = new double?[4];
+            if (stats.Uptimes(monitor.Key, uptimes)) figure = uptimes[window switch { "24h" => 0, "7d" => 1, "30d" => 2, _ => 3 }];
+        }
+        else if (type == "response") figure = stats.Get(monitor.Key, monitorId)?.Windows.Last24Hours.P50;
+        var badge = Describe(type, window, monitor.View.Status, figure);
         if (label is not null) badge = badge with { Label = label };
 
         var body = svg
@@ -74,19 +83,14 @@ public static class BadgeEndpoints
         await PublicStatusEndpoints.Serve(context, asset, (viaToken ? "private" : "public") + $", max-age={MaxAgeSeconds}", ETag(body));
     }
 
-    public static Badge Describe(string type, string window, MonitorStatus status, StatsWindows? windows)
+    /// <param name="figure">The uptime (0 to 1) over <paramref name="window"/> for <c>uptime</c>, the
+    /// 24-hour median response time in ms for <c>response</c>; null without data (and for <c>status</c>).</param>
+    public static Badge Describe(string type, string window, MonitorStatus status, double? figure)
     {
         switch (type)
         {
             case "uptime":
-                var stats = window switch
-                {
-                    "24h" => windows?.Last24Hours,
-                    "7d" => windows?.Last7Days,
-                    "90d" => windows?.Last90Days,
-                    _ => windows?.Last30Days,
-                };
-                var uptime = stats?.Uptime;
+                var uptime = figure;
                 var color = uptime switch
                 {
                     null => BadgeSvg.Grey,
@@ -98,7 +102,7 @@ public static class BadgeEndpoints
                 };
                 return new Badge($"uptime {window}", uptime is null ? "no data" : StatusPageHtml.UptimeText(uptime)[..^3], color);
             case "response":
-                var p50 = windows?.Last24Hours.P50;
+                var p50 = figure;
                 return new Badge("response", p50 is { } ms ? Math.Round(ms).ToString(CultureInfo.InvariantCulture) + " ms" : "no data",
                     p50 switch { null => BadgeSvg.Grey, < 300 => BadgeSvg.BrightGreen, < 1000 => BadgeSvg.Yellow, _ => BadgeSvg.Orange });
             default:

@@ -85,6 +85,10 @@ public sealed record Settings
     /// <summary>PUSH_RATE_LIMIT_TOTAL: pushes a second all push monitors together take (after a burst of twice as many),
     /// so that a flood cannot crowd probe results out of the writer.</summary>
     public int PushRateLimitTotal { get; init; } = 1000;
+    /// <summary>PUBLIC_RATE_LIMIT: requests per second per address on the public routes (status pages,
+    /// badges), with a burst of <see cref="PublicBurstSeconds"/> seconds' worth.</summary>
+    public int PublicRateLimit { get; init; } = 50;
+    public const int PublicBurstSeconds = 6;
 
     public static readonly string[] Variables =
     [
@@ -92,6 +96,7 @@ public sealed record Settings
         "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URL", "OAUTH_TOKEN_AUTH", "JWT_SECRET", "MONITOR_CHECKS_RETENTION_DAYS",
         "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL", "METRICS_PUBLIC",
         "CONNECTIVITY_CHECK", "FLATLINE_CONFIG", "LOCATION_OFFLINE_SECONDS", "PUSH_RATE_LIMIT", "PUSH_RATE_LIMIT_TOTAL",
+        "PUBLIC_RATE_LIMIT",
     ];
 
     /// <summary>Parses the settings; <paramref name="errors"/> gets one line per problem, naming the variable.</summary>
@@ -136,6 +141,7 @@ public sealed record Settings
         var pushTotal = ParseInt(Get, "PUSH_RATE_LIMIT_TOTAL", 1000, 1, 1_000_000, problems);
         if (pushTotal < pushRate)
             problems.Add($"PUSH_RATE_LIMIT_TOTAL ({pushTotal}) must be at least PUSH_RATE_LIMIT ({pushRate}): the total caps all monitors together");
+        var publicRate = ParseInt(Get, "PUBLIC_RATE_LIMIT", 50, 1, 1_000_000, problems);
 
         var logLevel = LogLevel.Information;
         if (Get("LOG_LEVEL") is { } levelText && !TryParseLogLevel(levelText, out logLevel))
@@ -169,6 +175,7 @@ public sealed record Settings
             LocationOfflineSeconds = locationOffline,
             PushRateLimit = pushRate,
             PushRateLimitTotal = pushTotal,
+            PublicRateLimit = publicRate,
         };
     }
 

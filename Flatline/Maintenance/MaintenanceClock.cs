@@ -1,11 +1,12 @@
 namespace Flatline;
 
 /// <summary>Watches windows start and end, once a second: sends the optional start and end notices,
-/// tells the live stream, and at an end has the scheduler check the window's failing monitors at once,
-/// so that one still failing opens its incident at the end rather than an interval later. What was
+/// tells the live stream and the <see cref="IMaintenanceListener"/>s (status pages), and at an end has
+/// the scheduler check the window's failing monitors at once, so that one still failing opens its
+/// incident at the end rather than an interval later. What was
 /// announced is stored, so a restart neither repeats nor skips a notice.</summary>
 public sealed class MaintenanceClock(MaintenanceCalendar calendar, MaintenanceStore store, Database database, Scheduler scheduler, Outbox outbox,
-    LiveHub live, TimeProvider time, ILogger<MaintenanceClock> logger) : BackgroundService
+    LiveHub live, IEnumerable<IMaintenanceListener> listeners, TimeProvider time, ILogger<MaintenanceClock> logger) : BackgroundService
 {
     public static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
@@ -73,6 +74,7 @@ public sealed class MaintenanceClock(MaintenanceCalendar calendar, MaintenanceSt
         }
         if (sent > 0) outbox.Wake();
         live.Publish(new MaintenanceEvent(ended ? "maintenance_ended" : "maintenance_started", w.Id, w.Title, occurrence.Start, occurrence.End, [.. w.TargetIds]), FlatlineJson.Default.MaintenanceEvent);
+        foreach (var listener in listeners) listener.MaintenanceChanged(w.Targets);
         if (!ended) return;
         // Check what the window covered now, so that a monitor still failing opens its incident at the end.
         foreach (var key in w.Targets) scheduler.CheckNow(key);

@@ -40,14 +40,15 @@ public static class MaintenanceEndpoints
         service.Delete(id) ? TypedResults.NoContent() : Problems.NotFound("maintenance window");
 }
 
-/// <summary>Window writes: validate, store, then refresh the calendar the engine reads.</summary>
-public sealed class MaintenanceService(MaintenanceStore store, MaintenanceCalendar calendar, TimeProvider time)
+/// <summary>Window writes: validate, store, refresh the calendar the engine reads, then tell the
+/// listeners (status pages) which monitors the window covered and covers.</summary>
+public sealed class MaintenanceService(MaintenanceStore store, MaintenanceCalendar calendar, IEnumerable<IMaintenanceListener> listeners, TimeProvider time)
 {
     public (MaintenanceView? View, Dictionary<string, string[]>? Errors) Create(JsonElement body)
     {
         if (MaintenanceValidator.Validate(body, null, store, time.GetUtcNow().UtcDateTime, out var errors) is not { } draft) return (null, errors);
         var id = store.Create(draft).Id;
-        return (Refreshed(id), null);
+        return (Refreshed(id, []), null);
     }
 
     /// <summary>Both null: no such window.</summary>
@@ -55,20 +56,29 @@ public sealed class MaintenanceService(MaintenanceStore store, MaintenanceCalend
     {
         if (store.Get(id) is not { } current) return (null, null);
         if (MaintenanceValidator.Validate(body, current.Draft, store, time.GetUtcNow().UtcDateTime, out var errors) is not { } draft) return (null, errors);
-        return store.Update(id, draft) is null ? (null, null) : (Refreshed(id), null);
+        return store.Update(id, draft) is null ? (null, null) : (Refreshed(id, current.Targets), null);
     }
 
     public bool Delete(string id)
     {
+        var before = calendar.Find(id)?.Stored.Targets ?? [];
         var deleted = store.Delete(id);
         calendar.Refresh();
+        Tell(before);
         return deleted;
     }
 
-    MaintenanceView? Refreshed(string id)
+    MaintenanceView? Refreshed(string id, long[] before)
     {
         calendar.Refresh();
-        return calendar.Find(id) is { } window ? calendar.View(window) : null;
+        var window = calendar.Find(id);
+        Tell([.. before, .. window?.Stored.Targets ?? []]);
+        return window is not null ? calendar.View(window) : null;
+    }
+
+    void Tell(long[] monitorKeys)
+    {
+        foreach (var listener in listeners) listener.MaintenanceChanged(monitorKeys);
     }
 }
 
@@ -81,6 +91,7 @@ public static class MaintenanceServices
         services.AddSingleton<IQuietTime>(sp => sp.GetRequiredService<MaintenanceCalendar>());
         services.AddSingleton<IMonitorChangeListener>(sp => sp.GetRequiredService<MaintenanceCalendar>());
         services.AddSingleton<MaintenanceService>();
+        services.AddSingleton<IStatusPageMaintenance, MaintenanceNotices>();
         services.AddSingleton<MaintenanceClock>();
         services.AddHostedService(sp => sp.GetRequiredService<MaintenanceClock>());
         return services;

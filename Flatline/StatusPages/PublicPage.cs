@@ -25,12 +25,14 @@ public sealed record PublicPage(
 
 public sealed record PublicSection(string Name, List<PublicMonitor> Monitors);
 
-/// <summary>One monitor as a page shows it. <c>url</c> is null unless the page shows URLs.</summary>
+/// <summary>One monitor as a page shows it. <c>url</c> is null unless the page shows URLs;
+/// <c>in_maintenance</c> says a window shown on the page covers it now.</summary>
 public sealed record PublicMonitor(
     string Id,
     [property: JsonIgnore] long Key,
     string Name,
     MonitorStatus Status,
+    bool InMaintenance,
     string? Url,
     double? Uptime24h,
     double? Uptime7d,
@@ -52,20 +54,28 @@ public enum PageState
     [JsonStringEnumMemberName("degraded")] Degraded,
     [JsonStringEnumMemberName("partial_outage")] PartialOutage,
     [JsonStringEnumMemberName("major_outage")] MajorOutage,
+    /// <summary>Every monitor shown is in a maintenance window now.</summary>
+    [JsonStringEnumMemberName("maintenance")] Maintenance,
     [JsonStringEnumMemberName("unknown")] Unknown,
 }
 
-/// <summary>Maintenance shown on a page: active now, or upcoming.</summary>
+/// <summary>A maintenance window's occurrence shown on a page: the one in progress, or else the next
+/// that starts within <see cref="IStatusPageMaintenance.Ahead"/>. <c>monitor_ids</c> are only the
+/// page's monitors among those the window covers.</summary>
 public sealed record MaintenanceNotice(string Title, string? Description, DateTime Start, DateTime End, bool Active, List<string> MonitorIds);
 
-/// <summary>The slot for maintenance windows (SPEC §13) on status pages: the maintenance feature
-/// registers one and the pages show what it returns for their monitors. Until it lands none is
-/// registered and pages show no maintenance section. After a window's change, call
-/// <see cref="StatusPageCache.InvalidateAll"/> so pages show it at once (else within the cache's max age).</summary>
+/// <summary>Maintenance windows (SPEC §13) as status pages show them; the maintenance feature
+/// registers the one implementation (<c>MaintenanceNotices</c>). It tells the page cache of every
+/// change a page would show (<see cref="IMaintenanceListener"/>): a window written, an occurrence
+/// started or ended.</summary>
 public interface IStatusPageMaintenance
 {
-    /// <summary>Active and upcoming windows (say, the next 7 days) that touch any of these monitors.</summary>
-    IReadOnlyList<MaintenanceNotice> For(IReadOnlyCollection<PublicMonitor> monitors, DateTimeOffset now);
+    /// <summary>How far ahead a page shows upcoming maintenance.</summary>
+    static readonly TimeSpan Ahead = TimeSpan.FromDays(7);
+
+    /// <summary>The windows that cover any of <paramref name="monitorKeys"/> now or start within
+    /// <see cref="Ahead"/>, in progress first, then by start; each names only monitors of that set.</summary>
+    IReadOnlyList<MaintenanceNotice> For(IReadOnlySet<long> monitorKeys, DateTime nowUtc);
 }
 
 /// <summary>Builds a <see cref="PublicPage"/> from the stores and the running stats.</summary>
@@ -80,44 +90,70 @@ public sealed class PublicPageReader(
     {
         var page = stored.View;
         var now = Database.Now(time);
+        // First what is on the page, so that maintenance is asked once for all of it.
+        var placed = new List<(string Section, List<StoredMonitor> Monitors)>();
+        var onPage = new HashSet<long>();
+        foreach (var section in page.Sections)
+        {
+            var found = new List<StoredMonitor>();
+            foreach (var id in section.Monitors)
+                if (monitors.Get(id) is { } monitor)
+                {
+                    found.Add(monitor);
+                    onPage.Add(monitor.Key);
+                }
+            placed.Add((section.Name, found));
+        }
+        var notices = new List<MaintenanceNotice>();
+        if (onPage.Count > 0)
+            foreach (var source in maintenance) notices.AddRange(source.For(onPage, Timestamps.FromMs(now)));
+        var inMaintenance = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var notice in notices)
+            if (notice.Active) inMaintenance.UnionWith(notice.MonitorIds);
+
         var sections = new List<PublicSection>();
         var all = new List<PublicMonitor>();
         var keys = new Dictionary<long, PublicMonitor>();
-        foreach (var section in page.Sections)
+        foreach (var (name, found) in placed)
         {
             var shown = new List<PublicMonitor>();
-            foreach (var id in section.Monitors)
+            foreach (var monitor in found)
             {
-                if (monitors.Get(id) is not { } monitor) continue;
+                var id = monitor.View.Id;
                 var windows = stats.Get(monitor.Key, id)?.Windows;
                 var days = history.Uptime(id, Days) ?? [];
                 var incidentDays = IncidentsPerDay(monitor.Key, now);
                 var publicDays = days.ConvertAll(d => new PublicDay(d.Date, d.Uptime, d.DowntimeSeconds, incidentDays.GetValueOrDefault(d.Date)));
-                var item = new PublicMonitor(id, monitor.Key, monitor.View.Name, monitor.View.Status, page.ShowUrls ? monitor.View.Target : null,
+                var item = new PublicMonitor(id, monitor.Key, monitor.View.Name, monitor.View.Status, inMaintenance.Contains(id),
+                    page.ShowUrls ? monitor.View.Target : null,
                     windows?.Last24Hours.Uptime, windows?.Last7Days.Uptime, windows?.Last30Days.Uptime, windows?.Last90Days.Uptime,
                     windows?.Last24Hours.P50, publicDays);
                 shown.Add(item);
                 all.Add(item);
                 keys[monitor.Key] = item;
             }
-            sections.Add(new PublicSection(section.Name, shown));
+            sections.Add(new PublicSection(name, shown));
         }
 
         var (open, recent) = Incidents(keys, now);
         var list = announcements.List(stored);
         var (state, text) = Overall(all);
-        var notices = new List<MaintenanceNotice>();
-        foreach (var source in maintenance) notices.AddRange(source.For(all, time.GetUtcNow()));
         return new PublicPage(page.Slug, page.Title, page.Description, page.LogoUrl, page.Footer, state, text, sections, open, recent,
             list.FindAll(a => !a.Resolved), list.FindAll(a => a.Resolved), notices, Timestamps.FromMs(now), now);
     }
 
-    /// <summary>The page's state from its monitors': any down is an outage (major when all are down).</summary>
+    /// <summary>The page's state from its monitors': any down is an outage (major when all are down).
+    /// A monitor in maintenance counts neither up nor down, as in the stats (SPEC §13).</summary>
     public static (PageState State, string Text) Overall(List<PublicMonitor> monitors)
     {
-        int up = 0, down = 0, other = 0, unknown = 0, paused = 0;
+        int up = 0, down = 0, other = 0, unknown = 0, paused = 0, maintenance = 0;
         foreach (var m in monitors)
         {
+            if (m.InMaintenance)
+            {
+                maintenance++;
+                continue;
+            }
             switch (m.Status)
             {
                 case MonitorStatus.Up: up++; break;
@@ -130,6 +166,8 @@ public sealed class PublicPageReader(
         if (down > 0 && up == 0 && other == 0) return (PageState.MajorOutage, "Major outage");
         if (down > 0) return (PageState.PartialOutage, "Partial outage");
         if (other > 0) return (PageState.Degraded, "Degraded performance");
+        if (maintenance > 0 && maintenance == monitors.Count) return (PageState.Maintenance, "Under maintenance");
+        if (maintenance > 0 && up > 0) return (PageState.Operational, "Operational, with maintenance in progress");
         if (up == 0) return (PageState.Unknown, unknown > 0 ? "Waiting for the first checks" : paused > 0 ? "Monitoring is paused" : "No monitors to show");
         return (PageState.Operational, unknown > 0 ? "All checked systems operational" : "All systems operational");
     }

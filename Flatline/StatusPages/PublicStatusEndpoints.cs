@@ -20,6 +20,10 @@ public static class PublicStatusEndpoints
 {
     const string CustomDomainKey = "flatline.status.custom-domain";
 
+    /// <summary>Every public read answers HEAD as it answers GET, without the body (monitoring and link
+    /// checkers ask HEAD); the OpenAPI document lists the HEAD operations apart (<c>…Head</c>).</summary>
+    internal static readonly string[] GetAndHead = ["GET", "HEAD"];
+
     /// <summary>On a page's custom domain, <c>/</c>, <c>/summary.json</c> and <c>/feed.atom</c> are that
     /// page's; every other path, and every other host, goes on to the app as usual.</summary>
     public static IApplicationBuilder UseStatusPageDomains(this IApplicationBuilder app) => app.Use((context, next) =>
@@ -38,18 +42,18 @@ public static class PublicStatusEndpoints
     {
         // Public by its own group; every handler first takes its share of the address's rate limit.
         var group = app.MapGroup("/status").WithTags("Public status pages");
-        group.MapGet("/_/page.css", Style).WithName("GetStatusPageStyle").WithSummary("The status pages' stylesheet");
-        group.MapGet("/_/page.js", Script).WithName("GetStatusPageScript").WithSummary("The status pages' script, which refreshes a page from its summary.json");
-        group.MapGet("/{slug}", Page).WithName("GetPublicStatusPage")
+        group.MapMethods("/_/page.css", GetAndHead, Style).WithName("GetStatusPageStyle").WithSummary("The status pages' stylesheet");
+        group.MapMethods("/_/page.js", GetAndHead, Script).WithName("GetStatusPageScript").WithSummary("The status pages' script, which refreshes a page from its summary.json");
+        group.MapMethods("/{slug}", GetAndHead, Page).WithName("GetPublicStatusPage")
             .WithSummary("A status page as HTML (also at / on its custom domain); a password page shows its form until unlocked")
             .Produces(200, contentType: "text/html").Produces(304).ProducesProblem(404).ProducesProblem(429);
         group.MapPost("/{slug}", Unlock).WithName("UnlockStatusPage")
             .WithSummary("Send a password page's password (form field password); sets the page's signed cookie and redirects to the page")
             .Accepts<string>("application/x-www-form-urlencoded").Produces(303).Produces(401, contentType: "text/html").ProducesProblem(404).ProducesProblem(429);
-        group.MapGet("/{slug}/summary.json", Summary).WithName("GetStatusPageSummary")
-            .WithSummary("What the page shows, as JSON: its state, sections and monitors, open incidents, announcements")
+        group.MapMethods("/{slug}/summary.json", GetAndHead, Summary).WithName("GetStatusPageSummary")
+            .WithSummary("What the page shows, as JSON: its state, sections and monitors, open incidents, announcements, active and upcoming maintenance")
             .Produces<PublicPage>().Produces(304).ProducesProblem(401).ProducesProblem(404).ProducesProblem(429);
-        group.MapGet("/{slug}/feed.atom", Feed).WithName("GetStatusPageFeed")
+        group.MapMethods("/{slug}/feed.atom", GetAndHead, Feed).WithName("GetStatusPageFeed")
             .WithSummary("The page's announcements and its monitors' incidents as an Atom feed")
             .Produces(200, contentType: "application/atom+xml").ProducesProblem(401).ProducesProblem(404).ProducesProblem(429);
         return app;
@@ -188,10 +192,12 @@ public static class PublicStatusEndpoints
 
     static Task Html(HttpContext context, int status, string html)
     {
+        var body = Encoding.UTF8.GetBytes(html);
         context.Response.StatusCode = status;
         context.Response.Headers.CacheControl = "no-store";
         context.Response.ContentType = "text/html; charset=utf-8";
-        return context.Response.WriteAsync(html, context.RequestAborted);
+        context.Response.ContentLength = body.Length;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 
     static Task NotFoundPage(HttpContext context)

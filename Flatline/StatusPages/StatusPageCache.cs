@@ -10,12 +10,20 @@ namespace Flatline;
 /// <remarks>
 /// An entry is dropped when: a committed check changes the status of a monitor on it from the one it
 /// was rendered with (the <see cref="ICommitListener"/>; incidents open and resolve only with a status
-/// change); a monitor on it is changed or deleted (the <see cref="IMonitorChangeListener"/>); the page or
-/// one of its announcements is written (<see cref="StatusPageService"/>). Uptime and down time grow with
-/// time alone, so an entry is also made afresh when it is older than <see cref="MaxAge"/>. A render that
+/// change); a monitor on it is changed or deleted (the <see cref="IMonitorChangeListener"/>); a maintenance
+/// window that covers a monitor on it is written, or one of its occurrences starts or ends (the
+/// <see cref="IMaintenanceListener"/>, told by the maintenance clock within a second of the start or end);
+/// the page or one of its announcements is written (<see cref="StatusPageService"/>). Uptime and down time
+/// grow with time alone, and an upcoming window comes within the week a page shows with time alone, so an
+/// entry is also made afresh when it is older than <see cref="MaxAge"/>. A render that
 /// overlapped an invalidation is served but not kept, so a stale snapshot never outlives its cause.
+/// One caller renders a page at a time: when an entry was dropped the others wait for that render
+/// rather than each making their own (a 50-monitor page takes 10-20 ms on two cores, and a busy page
+/// has many visitors at that moment); when it is only older than its max age, they are served the old
+/// one meanwhile.
 /// </remarks>
-public sealed class StatusPageCache(StatusPageStore pages, PublicPageReader reader, TimeProvider time) : ICommitListener, IMonitorChangeListener
+public sealed class StatusPageCache(StatusPageStore pages, PublicPageReader reader, TimeProvider time)
+    : ICommitListener, IMonitorChangeListener, IMaintenanceListener
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
 
@@ -29,14 +37,18 @@ public sealed class StatusPageCache(StatusPageStore pages, PublicPageReader read
         public UiAssets.Asset Summary { get; } = Compressed("application/json; charset=utf-8",
             JsonSerializer.SerializeToUtf8Bytes(snapshot, FlatlineJson.Default.PublicPage));
 
-        readonly ConcurrentDictionary<string, UiAssets.Asset> html = new(StringComparer.Ordinal);
+        // Lazy: concurrent first visitors wait for one rendering instead of each rendering and gzipping.
+        readonly ConcurrentDictionary<string, Lazy<UiAssets.Asset>> html = new(StringComparer.Ordinal);
 
         /// <summary>The HTML for where it is served (<c>/status/slug</c>, or the custom domain's root).</summary>
         public UiAssets.Asset Html(string basePath) =>
-            html.GetOrAdd(basePath, b => Compressed("text/html; charset=utf-8", Encoding.UTF8.GetBytes(StatusPageHtml.Render(Snapshot, b))));
+            html.GetOrAdd(basePath, b => new Lazy<UiAssets.Asset>(
+                () => Compressed("text/html; charset=utf-8", Encoding.UTF8.GetBytes(StatusPageHtml.Render(Snapshot, b))))).Value;
     }
 
     readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    // Striped by slug, so that a flood of unknown slugs adds nothing to remember.
+    readonly Lock[] rendering = [.. Enumerable.Range(0, 16).Select(_ => new Lock())];
     long generation;
     volatile Dictionary<string, string>? domains;
     volatile HashSet<string>? publicMonitors;
@@ -44,18 +56,32 @@ public sealed class StatusPageCache(StatusPageStore pages, PublicPageReader read
     /// <summary>The page at <paramref name="slug"/> with its snapshot; null when there is none.</summary>
     public Entry? Get(string slug)
     {
-        var now = Database.Now(time);
-        if (entries.TryGetValue(slug, out var cached) && now - cached.MadeAt < MaxAge.TotalMilliseconds) return cached;
-        var before = Interlocked.Read(ref generation);
-        if (pages.BySlug(slug) is not { } page) return null;
-        var snapshot = reader.Read(page);
-        var statuses = new Dictionary<long, MonitorStatus>();
-        foreach (var section in snapshot.Sections)
-            foreach (var monitor in section.Monitors) statuses[monitor.Key] = monitor.Status;
-        var entry = new Entry(page, snapshot, statuses, now);
-        if (Interlocked.Read(ref generation) == before) entries[slug] = entry;
-        return entry;
+        if (entries.TryGetValue(slug, out var cached) && Fresh(cached)) return cached;
+        var gate = rendering[(uint)StringComparer.Ordinal.GetHashCode(slug) % (uint)rendering.Length];
+        if (cached is null) gate.Enter();
+        else if (!gate.TryEnter()) return cached;
+        try
+        {
+            // Made by the caller that held the gate before.
+            if (entries.TryGetValue(slug, out var made) && made != cached && Fresh(made)) return made;
+            var now = Database.Now(time);
+            var before = Interlocked.Read(ref generation);
+            if (pages.BySlug(slug) is not { } page) return null;
+            var snapshot = reader.Read(page);
+            var statuses = new Dictionary<long, MonitorStatus>();
+            foreach (var section in snapshot.Sections)
+                foreach (var monitor in section.Monitors) statuses[monitor.Key] = monitor.Status;
+            var entry = new Entry(page, snapshot, statuses, now);
+            if (Interlocked.Read(ref generation) == before) entries[slug] = entry;
+            return entry;
+        }
+        finally
+        {
+            gate.Exit();
+        }
     }
+
+    bool Fresh(Entry entry) => Database.Now(time) - entry.MadeAt < MaxAge.TotalMilliseconds;
 
     /// <summary>The slug of the page whose custom domain is <paramref name="host"/>, if any.</summary>
     public string? SlugForHost(string host) => (domains ??= pages.Domains()).GetValueOrDefault(host);
@@ -73,7 +99,7 @@ public sealed class StatusPageCache(StatusPageStore pages, PublicPageReader read
         publicMonitors = null;
     }
 
-    /// <summary>Drops every snapshot: for a change that touches pages the cache cannot tell (maintenance windows).</summary>
+    /// <summary>Drops every snapshot: for a change that touches pages the cache cannot tell.</summary>
     public void InvalidateAll()
     {
         Interlocked.Increment(ref generation);
@@ -88,6 +114,19 @@ public sealed class StatusPageCache(StatusPageStore pages, PublicPageReader read
         foreach (var (slug, entry) in entries)
             if (entry.Statuses.ContainsKey(key)) entries.TryRemove(slug, out _);
         publicMonitors = null;
+    }
+
+    /// <summary>Drops the pages that show any of these monitors: only they can show the window.</summary>
+    public void MaintenanceChanged(IReadOnlyCollection<long> monitorKeys)
+    {
+        Interlocked.Increment(ref generation);
+        foreach (var (slug, entry) in entries)
+            foreach (var key in monitorKeys)
+                if (entry.Statuses.ContainsKey(key))
+                {
+                    entries.TryRemove(slug, out _);
+                    break;
+                }
     }
 
     public void OnCommitted(CommittedBatch batch)

@@ -93,10 +93,15 @@ public static class StatusPageServices
         services.AddSingleton<StatusPageCache>();
         services.AddSingleton<ICommitListener>(s => s.GetRequiredService<StatusPageCache>());
         services.AddSingleton<IMonitorChangeListener>(s => s.GetRequiredService<StatusPageCache>());
+        services.AddSingleton<IMaintenanceListener>(s => s.GetRequiredService<StatusPageCache>());
         services.AddSingleton<StatusPageService>();
         services.AddSingleton<StatusPageAssets>();
         services.AddSingleton<PagePasswords>();
-        services.AddSingleton<PublicRateLimit>();
+        services.AddSingleton(s => new PublicRateLimit(s.GetRequiredService<TimeProvider>())
+        {
+            PerSecond = s.GetRequiredService<Settings>().PublicRateLimit,
+            Burst = s.GetRequiredService<Settings>().PublicRateLimit * Settings.PublicBurstSeconds,
+        });
         return services;
     }
 }

@@ -40,6 +40,9 @@ public static class StatusPageHtml
         if (page.Maintenance.Count > 0)
         {
             html.Open("section", ("aria-labelledby", "maintenance")).Element("h2", "Maintenance", ("id", "maintenance")).Open("ul", ("class", "plain"));
+            var names = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var section in page.Sections)
+                foreach (var monitor in section.Monitors) names[monitor.Id] = monitor.Name;
             foreach (var notice in page.Maintenance)
             {
                 html.Open("li", ("class", "ann sev-maintenance")).Element("h3", notice.Title).Open("p").Text(notice.Active ? "In progress: " : "Scheduled: ");
@@ -47,6 +50,7 @@ public static class StatusPageHtml
                 html.Text(" to ");
                 Time(html, notice.End);
                 html.Close("p");
+                html.Element("p", "Affects " + string.Join(", ", notice.MonitorIds.Select(id => names[id])), ("class", "sev"));
                 if (notice.Description is not null) html.Element("p", notice.Description);
                 html.Close("li");
             }
@@ -128,7 +132,9 @@ public static class StatusPageHtml
     static void Monitor(Markup html, PublicMonitor monitor)
     {
         html.Open("li", ("class", "monitor"), ("data-monitor", monitor.Id));
-        html.Open("div", ("class", "row")).Element("h3", monitor.Name).Element("span", StatusText(monitor.Status), ("class", "state st-" + StatusClass(monitor.Status)));
+        html.Open("div", ("class", "row")).Element("h3", monitor.Name);
+        if (monitor.InMaintenance) html.Element("span", "Maintenance", ("class", "state st-maintenance"));
+        else html.Element("span", StatusText(monitor.Status), ("class", "state st-" + StatusClass(monitor.Status)));
         html.Close("div");
         if (monitor.Url is not null) html.Element("p", monitor.Url, ("class", "url"));
 
@@ -237,6 +243,7 @@ public static class StatusPageHtml
         PageState.Degraded => "degraded",
         PageState.PartialOutage => "partial",
         PageState.MajorOutage => "major",
+        PageState.Maintenance => "maint",
         _ => "unknown",
     };
 }

@@ -196,6 +196,14 @@ public static class OpenApiShape
                     };
                     break;
             }
+            // A public read's HEAD: the GET's answer without its body, under its own operation id.
+            if (method == "HEAD")
+            {
+                operation.OperationId += "Head";
+                operation.Summary = "HEAD: " + operation.Summary + " (its headers, no body)";
+                foreach (var response in operation.Responses.Values)
+                    if (response is OpenApiResponse plain) plain.Content = null;
+            }
             return Task.CompletedTask;
         });
     }
