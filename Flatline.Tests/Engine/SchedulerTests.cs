@@ -46,8 +46,8 @@ public sealed class SchedulerTests : IAsyncDisposable
     async Task WaitForTick()
     {
         var target = time.GetUtcNow().ToUnixTimeMilliseconds();
-        for (var i = 0; i < 2000 && heartbeat.LastTickMs < target; i++) await Task.Delay(1);
-        if (heartbeat.LastTickMs < target) throw new TimeoutException("the scheduler did not tick");
+        for (var i = 0; i < 2000 && !scheduler.CaughtUp(target); i++) await Task.Delay(1);
+        if (!scheduler.CaughtUp(target)) throw new TimeoutException("the scheduler did not catch up");
     }
 
     async Task Run(TimeSpan duration)
@@ -124,6 +124,22 @@ public sealed class SchedulerTests : IAsyncDisposable
         var firstInterval = dispatched.Where(d => d.Due < start + 60_000).ToList();
         await Assert.That(firstInterval.Count).IsEqualTo(600);
         await Assert.That(firstInterval.Select(d => d.Key).Distinct().Count()).IsEqualTo(600);
+    }
+
+    [Test]
+    public async Task Between_checks_it_sleeps_waking_once_a_second_at_most_to_beat_its_heartbeat()
+    {
+        Store();
+        var m = Add("m", 60);
+        await StartAsync();
+        var wakesBefore = scheduler.Wakes;
+        // Two minutes in 25 ms steps: a loop that ticked would wake 4,800 times.
+        await Run(TimeSpan.FromSeconds(120));
+        var wakes = scheduler.Wakes - wakesBefore;
+        await Assert.That(dispatched.Count(d => d.Key == m.Key)).IsBetween(2, 3);
+        // Once a second for the heartbeat, plus a wake per check and a few where a wait ends early.
+        await Assert.That(wakes).IsBetween(110L, 130L);
+        await Assert.That(heartbeat.Problem(time.GetUtcNow().ToUnixTimeMilliseconds())).IsNull();
     }
 
     [Test]

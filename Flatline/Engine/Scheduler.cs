@@ -21,14 +21,21 @@ public sealed class ScheduledMonitor(long key, string uid)
     public void Finish() => Volatile.Write(ref inFlight, 0);
 }
 
-/// <summary>One scheduler for every monitor: a heap of due times ticked by a
-/// <see cref="PeriodicTimer"/>. Ticks coalesce and missed slots are skipped, so an overrun never
-/// bursts; a monitor whose previous check still runs skips a slot rather than queueing up.</summary>
+/// <summary>One scheduler for every monitor: a heap of due times, and a loop that sleeps until the
+/// earliest of them or a change. Missed slots are skipped, so an overrun never bursts; a monitor
+/// whose previous check still runs skips a slot rather than queueing up.</summary>
+/// <remarks>Between two wakes at least <see cref="Tick"/> passes, so a busy schedule is served in
+/// batches (a check starts at most one tick after its due time) and a quiet one costs nothing
+/// between its checks. It wakes at least every <see cref="MaxSleep"/> to beat the heartbeat
+/// /healthz reads.</remarks>
 public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, CheckTypes checkTypes, SchedulerHeartbeat heartbeat, TimeProvider time,
     ILogger<Scheduler> logger) : IMonitorChangeListener
 {
-    // Short enough that a check starts within 25 ms of its due time; a tick with nothing due costs microseconds.
+    /// <summary>The least time between two wakes: a check starts within this of its due time.</summary>
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>The longest sleep, with nothing due: the heartbeat is beaten at least this often.</summary>
+    public static readonly TimeSpan MaxSleep = TimeSpan.FromSeconds(1);
 
     readonly Dictionary<long, ScheduledMonitor> scheduled = [];
     // Lazy deletion: an entry whose due time no longer matches its monitor's is stale and skipped.
@@ -38,13 +45,24 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
     public int Count => scheduled.Count;
     public long SkippedSlots { get; private set; }
 
+    /// <summary>How often the loop has woken since it started.</summary>
+    public long Wakes { get; private set; }
+
     readonly System.Collections.Concurrent.ConcurrentQueue<long> soon = new();
 
-    /// <summary>After a create, update or delete commits; applied on the next tick.</summary>
+    // The loop waits on this; a change, a CheckNow, the timer and stopping complete it.
+    TaskCompletionSource signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Requests (changes and CheckNows) made, and the count the last finished wake had seen.
+    long requested, handled;
+    // When the loop sleeps: the time it will look again; long.MinValue while it works.
+    long sleepingUntil = long.MinValue;
+
+    /// <summary>After a create, update or delete commits; applied within a tick.</summary>
     public void MonitorChanged(long key)
     {
         Interlocked.Increment(ref pendingChanges);
         changes.Enqueue(key);
+        Request();
     }
 
     long pendingChanges;
@@ -53,32 +71,106 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
     /// (tests that then write the monitors table directly wait for 0).</summary>
     internal long PendingChanges => Interlocked.Read(ref pendingChanges);
 
-    /// <summary>Checks the monitor on the next tick (its grid moves to now), e.g. when a maintenance
+    /// <summary>Whether the loop has done everything asked of it and everything due by
+    /// <paramref name="target"/> (Unix ms): it woke at or after it, or sleeps past it.</summary>
+    internal bool CaughtUp(long target) =>
+        Interlocked.Read(ref handled) == Interlocked.Read(ref requested)
+        && (heartbeat.LastTickMs >= target || Interlocked.Read(ref sleepingUntil) > target);
+
+    /// <summary>Checks the monitor within a tick (its grid moves to then), e.g. when a maintenance
     /// window that held back its alerts ends.</summary>
-    public void CheckNow(long key) => soon.Enqueue(key);
+    public void CheckNow(long key)
+    {
+        soon.Enqueue(key);
+        Request();
+    }
+
+    // Counted after the queue holds the item: a wake that saw the count drains the item too. Taken
+    // in on the next tick, as the loop's own timer brings it (under fake time too), at once or
+    // at most a tick later; never later than the wake already set, however many requests come.
+    void Request()
+    {
+        Interlocked.Increment(ref requested);
+        Arm(Database.Now(time) + (long)Tick.TotalMilliseconds);
+    }
+
+    void Wake() => Volatile.Read(ref signal).TrySetResult();
+
+    ITimer? timer;
+    long armedFor = long.MaxValue; // when the timer fires next (Unix ms); MaxValue when not set
+
+    // Sets the timer to fire at `at` unless it fires sooner already (or always). No lock: the timer's
+    // callback may run inside Change (a fake clock does that), and two Changes that cross can only
+    // make a wake early, never lose a request: the loop re-arms for requests it did not take in.
+    void Arm(long at, bool always = false)
+    {
+        if (Volatile.Read(ref timer) is not { } current) return;
+        while (true)
+        {
+            var armed = Interlocked.Read(ref armedFor);
+            if (!always && at >= armed) return;
+            if (Interlocked.CompareExchange(ref armedFor, at, armed) == armed) break;
+        }
+        current.Change(TimeSpan.FromMilliseconds(Math.Max(0, at - Database.Now(time))), Timeout.InfiniteTimeSpan);
+    }
+
+    void Fired()
+    {
+        Interlocked.Exchange(ref armedFor, long.MaxValue);
+        Wake();
+    }
 
     public async Task RunAsync(Func<ProbeJob, bool> dispatch, CancellationToken stoppingToken)
     {
         LoadAll(Database.Now(time));
-        using var timer = new PeriodicTimer(Tick, time);
-        heartbeat.Beat(Database.Now(time));
+        var clock = time.CreateTimer(_ => Fired(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Volatile.Write(ref timer, clock);
+        using var stopping = stoppingToken.Register(Wake);
         try
         {
-            do
+            while (!stoppingToken.IsCancellationRequested)
             {
+                Interlocked.Exchange(ref sleepingUntil, long.MinValue);
+                Wakes++;
+                var seen = Interlocked.Read(ref requested);
+                // A fresh signal before the queues are read: whatever comes after the reads wakes the next wait.
+                var woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref signal, woken);
+
                 var now = Database.Now(time);
                 ApplyChanges(now);
                 while (soon.TryDequeue(out var key))
                     if (scheduled.TryGetValue(key, out var entry)) Enqueue(entry, now);
                 DispatchDue(now, dispatch);
-                // After the work: a beat means the scheduler got through a whole tick.
+                // After the work: a beat means the scheduler got through a whole wake.
                 heartbeat.Beat(now);
+                Interlocked.Exchange(ref handled, seen);
+
+                var wait = (long)MaxSleep.TotalMilliseconds;
+                if (NextDue() is { } due) wait = Math.Clamp(due - now, (long)Tick.TotalMilliseconds, wait);
+                Interlocked.Exchange(ref sleepingUntil, now + wait);
+                Arm(now + wait, always: true);
+                // A request that came while this wake worked, after its count was read: a tick from now.
+                if (Interlocked.Read(ref requested) != seen) Arm(now + (long)Tick.TotalMilliseconds, always: true);
+                await woken.Task;
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        finally
         {
+            Volatile.Write(ref timer, null);
+            clock.Dispose();
         }
+    }
+
+    // The earliest due time in the heap, stale entries dropped on the way.
+    long? NextDue()
+    {
+        while (heap.TryPeek(out var entry, out var due))
+        {
+            if (scheduled.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry) && entry.NextDueMs == due) return due;
+            heap.Dequeue();
+        }
+        return null;
     }
 
     /// <summary>At start-up each monitor's first check falls on its own phase within its interval
