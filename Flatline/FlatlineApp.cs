@@ -21,6 +21,10 @@ public static class FlatlineApp
                flatline token list
                flatline token revoke ID
                flatline backup FILE
+               flatline location create NAME | list | delete ID|NAME
+                                        agent locations; create prints the agent's token
+               flatline agent --server URL --token TOKEN [--data FILE]
+                                        run as a probe agent of the main node at URL
                flatline import PATH     take in a database of the original Flatline
                flatline apply FILE [--dry-run] [--prune] [--yes]
                                         make the database match a configuration file
@@ -31,7 +35,7 @@ public static class FlatlineApp
         (the real environment wins): DATABASE_URL, FLATLINE_ADDRESS, PUBLIC_URL, OAUTH_ISSUER_URL,
         OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_REDIRECT_URL, OAUTH_TOKEN_AUTH, JWT_SECRET,
         MONITOR_CHECKS_RETENTION_DAYS, SWEEP_INTERVAL_SECONDS, LOG_LEVEL, METRICS_PUBLIC, CONNECTIVITY_CHECK,
-        FLATLINE_CONFIG.
+        FLATLINE_CONFIG, LOCATION_OFFLINE_SECONDS, PUSH_RATE_LIMIT, PUSH_RATE_LIMIT_TOTAL.
         See .env.example.
         """;
 
@@ -66,10 +70,12 @@ public static class FlatlineApp
         if (command == "openapi" && positional.Count == 2) return await ApiDocs.WriteDocumentAsync(positional[1], stderr);
         if (command == "docs-bundle" && positional.Count == 2) return ApiDocs.WriteScalarBundle(positional[1]);
 #endif
-        if (command is not ("serve" or "token" or "backup" or "import" or "apply" or "export")) return Usage(stderr, $"unknown command '{command}'");
+        if (command is not ("serve" or "token" or "backup" or "import" or "apply" or "export" or "location" or "agent")) return Usage(stderr, $"unknown command '{command}'");
         if (command == "serve" && positional.Count > 1) return Usage(stderr, $"unexpected argument '{positional[1]}'");
 
         var environment = DotEnv.Load(Directory.GetCurrentDirectory(), Environment.GetEnvironmentVariables());
+        // An agent has no database or web host of its own: none of the server's settings apply.
+        if (command == "agent") return await AgentCommand.RunAsync(positional[1..], environment, stdout, stderr);
         var settings = Settings.Parse(environment, address, out var errors);
         if (settings is null)
         {
@@ -86,9 +92,12 @@ public static class FlatlineApp
             // Reads the source before it opens (or creates) the database, so a bad file changes nothing.
             if (command == "import") return ImportCommand.Run(positional[1..], settings, stdout, stderr);
             var database = OpenDatabase(settings);
-            return command == "token"
-                ? TokenCommand.Run(positional[1..], new ApiTokenStore(database, TimeProvider.System), stdout, stderr)
-                : BackupCommand.Run(positional[1..], database, stdout, stderr);
+            return command switch
+            {
+                "token" => TokenCommand.Run(positional[1..], new ApiTokenStore(database, TimeProvider.System), stdout, stderr),
+                "location" => LocationCommand.Run(positional[1..], new LocationRegistry(database, TimeProvider.System), stdout, stderr),
+                _ => BackupCommand.Run(positional[1..], database, stdout, stderr),
+            };
         }
         catch (StartupException e)
         {
@@ -190,6 +199,7 @@ public static class FlatlineApp
         builder.Services.AddMaintenance();
         builder.Services.AddStatusPages();
         builder.Services.AddConnectivity(settings);
+        builder.Services.AddLocations();
         builder.Services.AddApiDocs();
         services?.Invoke(builder.Services);
 
@@ -212,6 +222,8 @@ public static class FlatlineApp
         app.MapUi();
         // Public too, as their own groups: a push's token is its credential.
         app.MapPush();
+        // An agent's token is its credential, for its location's routes only.
+        app.MapAgents();
         var api = app.MapGroup("/api/v1").RequireCaller();
         api.MapApiTokens();
         api.MapMonitors();
@@ -221,6 +233,8 @@ public static class FlatlineApp
         api.MapTags();
         api.MapStatusPages();
         api.MapConnectivity();
+        api.MapLocations();
+        api.MapLocationStats();
         api.MapConfigFile();
 
         app.Lifetime.ApplicationStarted.Register(() =>

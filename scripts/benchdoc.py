@@ -42,17 +42,25 @@ def create_token(folder):
     out = subprocess.run([binary, "token", "create", "--name", "bench"], cwd=folder, env=flatline_env(folder), capture_output=True, text=True, check=True)
     return out.stdout.strip().splitlines()[-1]
 
-def start_flatline(folder, env=None, log=None):
-    """Starts Flatline (with `env` added to its environment, its output to the file `log`) and waits for /healthz."""
+def start_flatline(folder, env=None, log=None, netns=None):
+    """Starts Flatline (with `env` added to its environment, its output to the file `log`; inside the
+    network namespace `netns` when given, through `ip netns exec`, which execs it under the same pid)
+    and waits for /healthz."""
     port = free_port()
     output = open(log, "w") if log else subprocess.DEVNULL
-    p = subprocess.Popen([binary, "--address", f"127.0.0.1:{port}"], cwd=folder, env={**flatline_env(folder), **(env or {})},
+    prefix = ["ip", "netns", "exec", netns] if netns else []
+    p = subprocess.Popen(prefix + [binary, "--address", f"127.0.0.1:{port}"], cwd=folder, env={**flatline_env(folder), **(env or {})},
                          stdout=output, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2); c.request("GET", "/healthz")
-            if c.getresponse().status == 200: return p, port
+            if netns:
+                code = subprocess.run(prefix + ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "2", f"http://127.0.0.1:{port}/healthz"],
+                                      capture_output=True, text=True).stdout
+                if code == "200": return p, port
+            else:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2); c.request("GET", "/healthz")
+                if c.getresponse().status == 200: return p, port
         except OSError:
             pass
         time.sleep(0.02)
@@ -103,13 +111,15 @@ def stop_nginx(folder):
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     subprocess.run([nginx, "-p", f"{folder}/nginx", "-c", f"{folder}/nginx/nginx.conf", "-s", "stop"], check=False)
 
-def seed_monitors(folder, count, interval, url):
-    """Monitors written straight into a migrated database, as the API would store them."""
+def seed_monitors(folder, count, interval, url=None, config=None):
+    """Monitors written straight into a migrated database, as the API would store them: http ones on
+    `url`, or each with `config(i)`, a check type's config as the API stores it."""
     import sqlite3
     db = sqlite3.connect(f"{folder}/flatline.db")
     now = int(time.time() * 1000)
-    config = json.dumps({"type": "http", "url": url, "method": "GET", "expected_status": ["2xx"], "headers": None,
-                         "body": None, "keyword": None, "follow_redirects": True, "verify_tls": True})
+    http_config = json.dumps({"type": "http", "url": url, "method": "GET", "expected_status": ["2xx"], "headers": None,
+                              "body": None, "keyword": None, "follow_redirects": True, "verify_tls": True})
     db.executemany("INSERT INTO monitors (uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, enabled_at, accounted_until) VALUES (?, ?, ?, ?, 5, 0, 1, ?, ?, ?, ?)",
-                   ((f"00000000-0000-7000-8000-{i:012d}", f"monitor {i}", config, interval, now, now, now, now) for i in range(count)))
+                   ((f"00000000-0000-7000-8000-{i:012d}", f"monitor {i}", json.dumps(config(i)) if config else http_config, interval, now, now, now, now)
+                    for i in range(count)))
     db.commit(); db.close()

@@ -236,6 +236,23 @@ public sealed class PushCheckTests
     }
 
     [Test]
+    public async Task PUSH_RATE_LIMIT_raises_what_one_monitor_takes()
+    {
+        var clock = new FakeClock();
+        await using var server = await FlatlineServer.StartAsync(s => s with { PushRateLimit = 10, PushRateLimitTotal = 100 }, time: clock);
+        using var client = server.CreateApiClient();
+        var (_, token) = await CreatePush(client, """{"type":"push"}""");
+        var url = new Uri(server.BaseAddress, "/ping/" + token);
+        // A burst of four times the rate, then 429.
+        var codes = (await Shell($"for i in $(seq 1 41); do curl -s -o /dev/null -w '%{{http_code}}\n' '{url}'; done")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        await Assert.That(codes.Take(40).All(c => c == "200")).IsTrue().Because(string.Join(",", codes));
+        await Assert.That(codes[40]).IsEqualTo("429");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var later = (await Shell($"for i in $(seq 1 11); do curl -s -o /dev/null -w '%{{http_code}}\n' '{url}'; done")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        await Assert.That(string.Join(",", later)).IsEqualTo(string.Join(",", Enumerable.Repeat("200", 10).Append("429")));
+    }
+
+    [Test]
     public async Task All_pushes_together_are_capped_so_that_a_flood_cannot_crowd_out_probe_results()
     {
         var clock = new FakeClock();

@@ -7,7 +7,7 @@ namespace Flatline.Tests.Engine;
 /// <summary>The degraded state (SPEC §12): the rules as pure code, then through the real server with a
 /// fake clock: a certificate from a test CA that ends in 3 days, served by a local TLS listener, and a
 /// target that answers slowly; notified once to the channel that opts in, counted in stats to the
-/// second, carried on the live stream, never an incident.</summary>
+/// second, carried on the live stream, never an incident; its end notified to the channels that heard it begin.</summary>
 public sealed class DegradedTests
 {
     static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
@@ -19,7 +19,7 @@ public sealed class DegradedTests
     static readonly ProbeOutcome Failed = ProbeOutcome.Failure("connection refused");
 
     /// <summary>One check through both rule sets, as the state recorder runs them.</summary>
-    static (MonitorState State, Transition Transition, bool Notify) Step(MonitorState state, ProbeOutcome outcome, int retries)
+    static (MonitorState State, Transition Transition, DegradedNotice Notice) Step(MonitorState state, ProbeOutcome outcome, int retries)
     {
         var (upOrDown, transition) = StateMachine.Apply(state, outcome.Ok, retries);
         var (next, notify) = DegradedRules.Apply(state, upOrDown, outcome, retries);
@@ -30,7 +30,7 @@ public sealed class DegradedTests
     public async Task Slow_checks_turn_a_monitor_degraded_after_retries_plus_one_in_a_row_and_a_fast_one_turns_it_up()
     {
         var state = new MonitorState(MonitorStatus.Up, 0);
-        var seen = new List<(MonitorStatus, bool)>();
+        var seen = new List<(MonitorStatus, DegradedNotice)>();
         foreach (var outcome in new[] { Ok("slow"), Ok("slow"), Ok("slow"), Ok(), Ok("slow") })
         {
             (state, _, var notify) = Step(state, outcome, retries: 1);
@@ -38,8 +38,9 @@ public sealed class DegradedTests
         }
         await Assert.That(seen).IsEquivalentTo(new[]
         {
-            (MonitorStatus.Up, false), (MonitorStatus.Degraded, true), (MonitorStatus.Degraded, false), (MonitorStatus.Up, false), (MonitorStatus.Up, false),
-        });
+            (MonitorStatus.Up, DegradedNotice.None), (MonitorStatus.Degraded, DegradedNotice.Began), (MonitorStatus.Degraded, DegradedNotice.None),
+            (MonitorStatus.Up, DegradedNotice.Ended), (MonitorStatus.Up, DegradedNotice.None),
+        }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
         await Assert.That(state.ConsecutiveSlow).IsEqualTo(1);
     }
 
@@ -52,17 +53,17 @@ public sealed class DegradedTests
         (state, _, _) = Step(state, Ok("slow"), retries: 2);
         (state, _, var notify) = Step(state, Ok("slow"), retries: 2);
         await Assert.That(state.Status).IsEqualTo(MonitorStatus.Up);
-        await Assert.That(notify).IsFalse();
+        await Assert.That(notify).IsEqualTo(DegradedNotice.None);
         (state, _, notify) = Step(state, Ok("slow"), retries: 2);
         await Assert.That(state.Status).IsEqualTo(MonitorStatus.Degraded);
-        await Assert.That(notify).IsTrue();
+        await Assert.That(notify).IsEqualTo(DegradedNotice.Began);
     }
 
     [Test]
     public async Task A_certificate_near_expiry_is_degraded_at_once_and_notified_once_per_certificate()
     {
         var state = new MonitorState(MonitorStatus.Unknown, 0);
-        var notices = new List<bool>();
+        var notices = new List<DegradedNotice>();
         var renewed = Expiry.AddDays(2);
         foreach (var outcome in new[]
         {
@@ -74,8 +75,13 @@ public sealed class DegradedTests
             (state, _, var notify) = Step(state, outcome, retries: 0);
             notices.Add(notify);
         }
-        // The failure (with no retries) took it down; the same certificate after recovery is not news.
-        await Assert.That(notices).IsEquivalentTo(new[] { true, false, false, false, true, false, false, true });
+        // The failure (with no retries) took it down; the same certificate after recovery is not news;
+        // a certificate far from expiry ends the spell.
+        await Assert.That(notices).IsEquivalentTo(new[]
+        {
+            DegradedNotice.Began, DegradedNotice.None, DegradedNotice.None, DegradedNotice.None,
+            DegradedNotice.Began, DegradedNotice.None, DegradedNotice.Ended, DegradedNotice.Began,
+        }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
         await Assert.That(state).IsEqualTo(new MonitorState(MonitorStatus.Degraded, 0, 0, "expires soon", Expiry.ToUnixTimeMilliseconds()));
     }
 
@@ -89,7 +95,29 @@ public sealed class DegradedTests
         await Assert.That((state.Status, transition)).IsEqualTo((MonitorStatus.Down, Transition.WentDown));
         await Assert.That(state.DegradedReason).IsNull();
         (state, transition, var notify) = Step(state, Ok(certificate: "expires soon"), retries: 1);
-        await Assert.That((state.Status, transition, notify)).IsEqualTo((MonitorStatus.Degraded, Transition.Recovered, false));
+        await Assert.That((state.Status, transition, notify)).IsEqualTo((MonitorStatus.Degraded, Transition.Recovered, DegradedNotice.None));
+    }
+
+    [Test]
+    public async Task Degraded_then_down_then_up_is_a_recovery_and_no_end_of_a_degraded_spell()
+    {
+        var state = new MonitorState(MonitorStatus.Degraded, 0, 2, "slow: 900 ms (max 800 ms)");
+        var seen = new List<(MonitorStatus, Transition, DegradedNotice)>();
+        foreach (var outcome in new[] { Failed, Failed, Ok() })
+        {
+            (state, var transition, var notice) = Step(state, outcome, retries: 1);
+            seen.Add((state.Status, transition, notice));
+        }
+        await Assert.That(seen).IsEquivalentTo(new[]
+        {
+            (MonitorStatus.Degraded, Transition.None, DegradedNotice.None), (MonitorStatus.Down, Transition.WentDown, DegradedNotice.None),
+            (MonitorStatus.Up, Transition.Recovered, DegradedNotice.None),
+        }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
+        // A failure that does not take it down leaves it degraded, and the next good check ends the spell.
+        state = new MonitorState(MonitorStatus.Degraded, 0, 2, "slow: 900 ms (max 800 ms)");
+        (state, _, _) = Step(state, Failed, retries: 1);
+        (state, var last, var end) = Step(state, Ok(), retries: 1);
+        await Assert.That((state.Status, last, end)).IsEqualTo((MonitorStatus.Up, Transition.None, DegradedNotice.Ended));
     }
 
     [Test]
@@ -256,7 +284,11 @@ public sealed class DegradedTests
         var up = (await setup.Api.GetMonitorAsync(setup.Id)).Json;
         await Assert.That(up.GetProperty("status").GetString()).IsEqualTo("up");
         await Assert.That(up.GetProperty("degraded_reason").ValueKind).IsEqualTo(JsonValueKind.Null);
-        await Assert.That(setup.Server.Scalar<long>("SELECT count(*) FROM outbox")).IsEqualTo(2L);
+        // The renewed certificate ends the spell: one notice of that, saying what it was.
+        await Assert.That(setup.Server.Scalar<long>("SELECT count(*) FROM outbox")).IsEqualTo(3L);
+        var ended = (await Received(setup.OptedIn, 3))[2].Json();
+        await Assert.That(ended.GetProperty("event").GetString()).IsEqualTo("monitor.degraded_ended");
+        await Assert.That(ended.GetProperty("check").GetProperty("error").GetString()).StartsWith("TLS certificate expires in 5 days");
         await Assert.That(setup.Other.Requests).IsEmpty();
     }
 
@@ -286,14 +318,113 @@ public sealed class DegradedTests
         Volatile.Write(ref delayMs, 0);
         await setup.UntilAsync(() => setup.Status == (long)MonitorStatus.Up);
         var fast = setup.CheckTime((int)setup.Checks);
-        // Degraded from the second check to the fast one, to the second; no down time, no incident, no recovery notice.
+        // Degraded from the second check to the fast one, to the second; no down time, no incident.
         var stats = await setup.Stats24h();
         await Assert.That(stats.GetProperty("degraded_seconds").GetInt64()).IsEqualTo((fast - setup.CheckTime(2)) / 1000);
         await Assert.That(stats.GetProperty("downtime_seconds").GetInt64()).IsEqualTo(0L);
         await Assert.That((await setup.Api.ListIncidentsAsync(setup.Id)).Value).IsEmpty();
         var today = (await setup.Api.GetMonitorUptimeAsync(setup.Id, "days=1")).Json[0];
         await Assert.That(today.GetProperty("degraded_seconds").GetInt64()).IsEqualTo(stats.GetProperty("degraded_seconds").GetInt64());
-        await Assert.That(setup.Server.Scalar<long>("SELECT count(*) FROM outbox")).IsEqualTo(1L);
+        // The channel that heard it begin hears it end, through the outbox; the other hears nothing of either.
+        await Assert.That(setup.Server.Scalar<long>("SELECT count(*) FROM outbox")).IsEqualTo(2L);
+        var ended = (await Received(setup.OptedIn, 2))[1].Json();
+        await Assert.That(ended.GetProperty("event").GetString()).IsEqualTo("monitor.degraded_ended");
+        await Assert.That(ended.GetProperty("monitor").GetProperty("id").GetString()).IsEqualTo(setup.Id);
+        await Assert.That(ended.GetProperty("incident").ValueKind).IsEqualTo(JsonValueKind.Null);
+        await Assert.That(ended.GetProperty("check").GetProperty("error").GetString()).IsEqualTo(reason);
+        await Assert.That(setup.Server.Scalar<long>("SELECT count(*) FROM outbox WHERE kind = 'degraded_ended' AND state = 'delivered'")).IsEqualTo(1L);
+        await Assert.That(setup.Other.Requests).IsEmpty();
+    }
+
+    /// <summary>A target that answers slowly, with a 503, or quickly, as the test says.</summary>
+    sealed class ShiftingTarget : IAsyncDisposable
+    {
+        public const int Slow = 0, Failing = 1, Fast = 2;
+        int mode;
+        public required LoopbackServer Server { get; init; }
+        public int Mode { get => Volatile.Read(ref mode); set => Volatile.Write(ref mode, value); }
+
+        public static async Task<ShiftingTarget> StartAsync()
+        {
+            ShiftingTarget? target = null;
+            var server = await LoopbackServer.StartAsync(async context =>
+            {
+                switch (target!.Mode)
+                {
+                    case Slow:
+                        await Task.Delay(400);
+                        break;
+                    case Failing:
+                        context.Response.StatusCode = 503;
+                        break;
+                }
+                await context.Response.WriteAsync("ok");
+            });
+            return target = new ShiftingTarget { Server = server };
+        }
+
+        public ValueTask DisposeAsync() => Server.DisposeAsync();
+    }
+
+    static MonitorBody SlowAbove150(ShiftingTarget target) =>
+        MonitorBody.Http(target.Server.Url("/")).Interval(10).Timeout(5).Retries(1).WithConfig("max_response_ms", 150);
+
+    /// <summary>The events a receiver got, in the order it got them.</summary>
+    static string Events(IEnumerable<ReceivedRequest> requests) => string.Join(", ", requests.Select(r => r.Json().GetProperty("event").GetString()));
+
+    [Test]
+    public async Task Degraded_then_down_then_up_sends_what_down_then_up_sends_and_no_end_of_the_degraded_spell()
+    {
+        await using var target = await ShiftingTarget.StartAsync();
+        await using var setup = await Setup.StartAsync();
+        await setup.CreateAsync(SlowAbove150(target));
+        await setup.UntilAsync(() => setup.Status == (long)MonitorStatus.Degraded);
+        await Assert.That((await Received(setup.OptedIn, 1)).Count).IsEqualTo(1);
+
+        target.Mode = ShiftingTarget.Failing;
+        await setup.UntilAsync(() => setup.Status == (long)MonitorStatus.Down);
+        target.Mode = ShiftingTarget.Fast;
+        await setup.UntilAsync(() => setup.Status == (long)MonitorStatus.Up);
+
+        // Both links have on_recovery (the default): each hears down and up; only the opted-in one heard degraded.
+        var optedIn = await Received(setup.OptedIn, 3);
+        var other = await Received(setup.Other, 2);
+        await Assert.That(Events(optedIn)).IsEqualTo("monitor.degraded, monitor.down, monitor.up");
+        await Assert.That(Events(other)).IsEqualTo("monitor.down, monitor.up");
+        await Assert.That(setup.Server.Scalar<long>("SELECT count(*) FROM outbox WHERE kind = 'degraded_ended'")).IsEqualTo(0L);
+        await Assert.That(setup.Server.Scalar<long>("SELECT count(*) FROM outbox")).IsEqualTo(5L);
+    }
+
+    [Test]
+    public async Task The_end_goes_only_to_links_that_heard_the_spell_begin_and_each_later_spell_is_told_whole()
+    {
+        await using var target = await ShiftingTarget.StartAsync();
+        await using var late = await Receiver.StartAsync();
+        await using var setup = await Setup.StartAsync();
+        await setup.CreateAsync(SlowAbove150(target));
+        await setup.UntilAsync(() => setup.Status == (long)MonitorStatus.Degraded);
+        await Assert.That((await Received(setup.OptedIn, 1)).Count).IsEqualTo(1);
+
+        // Linked with on_degraded while the monitor is degraded: it never heard this spell begin.
+        var lateId = (await setup.Api.CreateNotificationChannelAsync(ChannelBody.Webhook(late.Url("/hook")))).Value.Id;
+        (await setup.Api.PostAsync($"/api/v1/monitors/{setup.Id}/notification-channels", $$"""{"channel_id":"{{lateId}}","on_degraded":true}"""))
+            .Expect(HttpStatusCode.Created);
+        target.Mode = ShiftingTarget.Fast;
+        await setup.UntilAsync(() => setup.Status == (long)MonitorStatus.Up);
+        await Assert.That(setup.Server.Scalar<long>("SELECT count(*) FROM outbox WHERE kind = 'degraded_ended'")).IsEqualTo(1L);
+        await Assert.That((await Received(setup.OptedIn, 2))[1].Json().GetProperty("event").GetString()).IsEqualTo("monitor.degraded_ended");
+
+        // The next spell reaches both opted-in links, and so does its end; the plain link hears none of it.
+        target.Mode = ShiftingTarget.Slow;
+        await setup.UntilAsync(() => setup.Status == (long)MonitorStatus.Degraded);
+        target.Mode = ShiftingTarget.Fast;
+        await setup.UntilAsync(() => setup.Status == (long)MonitorStatus.Up);
+        var optedIn = await Received(setup.OptedIn, 4);
+        var heard = await Received(late, 2);
+        await Assert.That(Events(optedIn)).IsEqualTo("monitor.degraded, monitor.degraded_ended, monitor.degraded, monitor.degraded_ended");
+        await Assert.That(Events(heard)).IsEqualTo("monitor.degraded, monitor.degraded_ended");
+        await Assert.That(setup.Other.Requests).IsEmpty();
+        await Assert.That(setup.Server.Scalar<long>("SELECT count(*) FROM outbox")).IsEqualTo(6L);
     }
 
     [Test]

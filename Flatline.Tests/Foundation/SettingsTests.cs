@@ -61,6 +61,29 @@ public class SettingsTests
     }
 
     [Test]
+    public async Task The_push_rate_limits_default_to_5_per_monitor_and_1000_in_all_and_are_read_and_checked()
+    {
+        var defaults = Parse(out _);
+        await Assert.That((defaults!.PushRateLimit, defaults.PushRateLimitTotal)).IsEqualTo((5, 1000));
+        await Assert.That(PushLimits.From(defaults)).IsEqualTo(new PushLimits());
+        var raised = Parse(out var errors, null, ("PUSH_RATE_LIMIT", "500"), ("PUSH_RATE_LIMIT_TOTAL", "20000"));
+        await Assert.That(errors).IsEmpty();
+        await Assert.That(PushLimits.From(raised!)).IsEqualTo(new PushLimits(2000, 500, 40000, 20000));
+
+        foreach (var (name, value, message) in new[]
+        {
+            ("PUSH_RATE_LIMIT", "0", "PUSH_RATE_LIMIT must be a whole number from 1 to 100000 (got \"0\")"),
+            ("PUSH_RATE_LIMIT", "5.5", "PUSH_RATE_LIMIT must be a whole number from 1 to 100000 (got \"5.5\")"),
+            ("PUSH_RATE_LIMIT_TOTAL", "2000000", "PUSH_RATE_LIMIT_TOTAL must be a whole number from 1 to 1000000 (got \"2000000\")"),
+            ("PUSH_RATE_LIMIT_TOTAL", "3", "PUSH_RATE_LIMIT_TOTAL (3) must be at least PUSH_RATE_LIMIT (5): the total caps all monitors together"),
+        })
+        {
+            await Assert.That(Parse(out var problems, null, (name, value))).IsNull();
+            await Assert.That(problems).IsEquivalentTo(new[] { message });
+        }
+    }
+
+    [Test]
     public async Task The_address_flag_wins_over_the_environment()
     {
         var settings = Parse(out _, "[::1]:4000", ("FLATLINE_ADDRESS", "127.0.0.1:8080"));

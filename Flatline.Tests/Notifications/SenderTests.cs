@@ -31,6 +31,14 @@ public sealed partial class SenderTests
         new("evt_up", NotificationKind.Up, "mon_1", "api", MonitorUrl, "inc_1", DateTime.SpecifyKind(Started, DateTimeKind.Unspecified),
             DateTime.SpecifyKind(Resolved, DateTimeKind.Unspecified), 200, null, Resolved, link);
 
+    const string CertificateSoon = "TLS certificate expires in 3 days (2026-03-04)";
+
+    internal static Notification Degraded() =>
+        new("evt_degraded", NotificationKind.Degraded, "mon_1", "api", MonitorUrl, null, null, null, 200, CertificateSoon, Started, null);
+
+    internal static Notification DegradedEnded() =>
+        new("evt_degraded_ended", NotificationKind.DegradedEnded, "mon_1", "api", MonitorUrl, null, null, null, 200, CertificateSoon, Resolved, null);
+
     internal static Notification Test(Uri? link = null) =>
         new("evt_test", NotificationKind.Test, "", "", "", null, null, null, null, null, Now.UtcDateTime, link);
 
@@ -236,6 +244,35 @@ public sealed partial class SenderTests
     }
 
     [Test]
+    public async Task Webhook_degraded_and_its_end_are_their_own_events_without_an_incident()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var sender = new WebhookSender(Http());
+        var config = Config("webhook", ("url", receiver.Url("/hook").AbsoluteUri));
+        var began = (await SendAsync(receiver, sender, config, Degraded())).Json();
+        var ended = (await SendAsync(receiver, sender, config, DegradedEnded())).Json();
+        await Assert.That(began.GetProperty("event").GetString()).IsEqualTo("monitor.degraded");
+        await Assert.That(ended.GetProperty("event").GetString()).IsEqualTo("monitor.degraded_ended");
+        await Assert.That(ended.GetProperty("incident").ValueKind).IsEqualTo(JsonValueKind.Null);
+        await Assert.That(ended.GetProperty("monitor").GetProperty("id").GetString()).IsEqualTo("mon_1");
+        await Assert.That(ended.GetProperty("check").GetProperty("error").GetString()).IsEqualTo(CertificateSoon);
+    }
+
+    [Test]
+    public async Task The_end_of_a_degraded_spell_looks_like_a_recovery_where_senders_mark_one()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var slack = await SendAsync(receiver, new SlackSender(Http()), Config("slack", ("url", receiver.Url("/s").AbsoluteUri)), DegradedEnded());
+        await Assert.That(slack.BodyText).Contains(":large_green_circle: *api is no longer degraded*");
+        var discord = await SendAsync(receiver, new DiscordSender(Http()), Config("discord", ("url", receiver.Url("/d").AbsoluteUri)), DegradedEnded());
+        await Assert.That(discord.Json().GetProperty("embeds")[0].GetProperty("color").GetInt32()).IsEqualTo(DiscordSender.UpColour);
+        var telegram = await SendAsync(receiver, new TelegramSender(Http()), Config("telegram", ("url", receiver.Root + "/bot1:x"), ("chat_id", "42")), DegradedEnded());
+        await Assert.That(telegram.Json().GetProperty("disable_notification").GetBoolean()).IsTrue();
+        var ntfy = await SendAsync(receiver, new NtfySender(Http()), Config("ntfy", ("url", receiver.Root), ("topic", "alerts")), DegradedEnded());
+        await Assert.That(ntfy.Json().GetProperty("tags")[0].GetString()).IsEqualTo("white_check_mark");
+    }
+
+    [Test]
     public async Task Webhook_with_a_whsec_secret_is_signed_the_standard_webhooks_way()
     {
         await using var receiver = await Receiver.StartAsync();
@@ -363,6 +400,22 @@ public sealed partial class SenderTests
     }
 
     [Test]
+    public async Task PagerDuty_degraded_triggers_a_warning_keyed_by_the_monitor_and_its_end_resolves_that_key()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Answer(202);
+        var sender = new PagerDutySender(Http(), receiver.Url("/v2/enqueue"));
+        var config = Config("pagerduty", ("routing_key", "k"));
+        var trigger = (await SendAsync(receiver, sender, config, Degraded())).Json();
+        await Assert.That(trigger.GetProperty("event_action").GetString()).IsEqualTo("trigger");
+        await Assert.That(trigger.GetProperty("dedup_key").GetString()).IsEqualTo("degraded:mon_1");
+        await Assert.That(trigger.GetProperty("payload").GetProperty("severity").GetString()).IsEqualTo("warning");
+        await Assert.That(trigger.GetProperty("payload").GetProperty("summary").GetString()).IsEqualTo($"api is degraded: {CertificateSoon}");
+        var resolve = await SendAsync(receiver, sender, config, DegradedEnded());
+        await AssertJsonPost(resolve, "/v2/enqueue", """{"routing_key":"k","event_action":"resolve","dedup_key":"degraded:mon_1"}""");
+    }
+
+    [Test]
     public async Task PagerDuty_test_triggers_an_info_event_keyed_by_the_event_id()
     {
         await using var receiver = await Receiver.StartAsync();
@@ -417,6 +470,10 @@ public sealed partial class SenderTests
         await Assert.That(AlertText.Plain(Down())).IsEqualTo("api is down\nhttps://api.example.com/health?x=1&y=2\nunexpected status 503 (expected 2xx)");
         await Assert.That(AlertText.Plain(Up())).Contains("back up after 5 min 12 s");
         await Assert.That(AlertText.Plain(Up())).DoesNotContain("Open in Flatline");
+        await Assert.That(AlertText.Plain(Degraded())).IsEqualTo($"api is degraded\nhttps://api.example.com/health?x=1&y=2\n{CertificateSoon}");
+        await Assert.That(AlertText.Plain(DegradedEnded())).IsEqualTo(
+            $"api is no longer degraded\nhttps://api.example.com/health?x=1&y=2\nback to normal, was: {CertificateSoon}");
+        await Assert.That(AlertText.Summary(DegradedEnded() with { Error = null })).IsEqualTo("api is no longer degraded: back to normal");
         await Assert.That(AlertText.Plain(Test(Link))).IsEqualTo(
             "Test notification from Flatline\nThis is a test. If you can read it, Flatline's alerts reach you here.\nOpen in Flatline: https://status.example.com/monitors/mon_1");
     }

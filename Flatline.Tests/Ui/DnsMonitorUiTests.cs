@@ -39,6 +39,10 @@ public sealed class DnsMonitorUiTests
         await Assert.That(monitors[0].GetProperty("config").GetRawText())
             .IsEqualTo($$"""{"type":"dns","name":"example.test","record_type":"MX","server":"{{dns.Server}}","expected":["20 mail2.example.test","10 mail.example.test."],"rcode":"NOERROR"}""");
 
+        // The dashboard's target column shows the query the same way.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Monitors" }).First.ClickAsync();
+        await Expect(page.Locator("tr[data-monitor='Mail'] .url")).ToHaveTextAsync($"MX example.test @{dns.Server}");
+
         // Editing shows the same type and fields.
         await page.GotoAsync($"/monitors/{monitors[0].GetProperty("id").GetString()}/edit");
         await Expect(page.GetByLabel("DNS record")).ToBeCheckedAsync();

@@ -140,6 +140,23 @@ public class OpenApiTests
         await Sample("ListDeliveries", client.GetAsync($"/api/v1/notification-channels/{channelId}/deliveries"));
         await Assert.That(receiver.Requests.Count).IsEqualTo(1);
 
+        // Each check type: a create body as the README writes it fits the documented input (a push body has
+        // no token, an assertion on the status no path), and what the server answers fits the documented monitor.
+        foreach (var config in new[]
+        {
+            """{"type":"http","url":"http://127.0.0.1:9/","max_response_ms":800,"assertions":[{"source":"status","op":"lt","value":300},{"source":"json","path":"$.ok","op":"exists"}]}""",
+            """{"type":"tcp","host":"127.0.0.1","port":9,"tls":true}""",
+            """{"type":"dns","name":"example.test","record_type":"MX","server":"127.0.0.1:5353","expected":["10 mail.example.test"]}""",
+            """{"type":"ping","host":"127.0.0.1","count":5,"max_loss_percent":20}""",
+            """{"type":"push","grace_seconds":300,"cron":"0 3 * * *","timezone":"Europe/Berlin"}""",
+        })
+        {
+            var body = $$"""{"name":"docs","enabled":false,"config":{{config}}}""";
+            samples.Add(new JsonObject { ["operationId"] = "CreateMonitor", ["status"] = "request", ["contentType"] = "application/json", ["body"] = JsonNode.Parse(body) });
+            var created = await Sample("CreateMonitor", client.PostJsonAsync("/api/v1/monitors", body));
+            await Assert.That(created.GetProperty("id").ValueKind).IsEqualTo(JsonValueKind.String).Because(created.ToString());
+        }
+
         // The webhook the receiver got fits the documented payload too.
         samples.Add(new JsonObject { ["operationId"] = "WebhookMonitorEvent", ["status"] = 0, ["contentType"] = "application/json", ["body"] = JsonNode.Parse(receiver.Requests[0].BodyText) });
         // The SSE messages fit the stream's schema.
@@ -269,6 +286,35 @@ public class OpenApiTests
             "Nullable: oneOf member {\"type\":\"null\"} is not a $ref to a named component",
             "Nullable: no discriminator with a propertyName and a mapping",
         });
+    }
+
+    [Test]
+    public async Task Each_check_types_config_documents_what_its_validator_allows_and_what_the_server_makes()
+    {
+        await using var server = await FlatlineServer.StartAsync();
+        var (_, json) = await Document(server);
+        var schemas = json.GetProperty("components").GetProperty("schemas");
+        JsonElement Field(string component, string name) => schemas.GetProperty(component).GetProperty("properties").GetProperty(name);
+        static string Values(JsonElement schema, string keyword) => string.Join(",", schema.GetProperty(keyword).EnumerateArray().Select(v => v.ToString()));
+        static string Required(JsonElement schema) => string.Join(",", schema.GetProperty("required").EnumerateArray().Select(v => v.GetString()));
+
+        await Assert.That(Values(Field("DnsMonitorConfig", "record_type"), "enum")).IsEqualTo("A,AAAA,CNAME,MX,TXT,NS,SOA,CAA,SRV,PTR");
+        await Assert.That(Values(Field("DnsMonitorConfig", "rcode"), "enum")).StartsWith("NOERROR,NXDOMAIN,SERVFAIL,REFUSED");
+        await Assert.That((Field("PingMonitorConfig", "count").GetProperty("minimum").GetInt32(), Field("PingMonitorConfig", "count").GetProperty("maximum").GetInt32()))
+            .IsEqualTo((1, 10));
+        await Assert.That(Field("PingMonitorConfig", "max_loss_percent").GetProperty("maximum").GetInt32()).IsEqualTo(99);
+        await Assert.That(Values(Field("HttpAssertion", "source"), "enum")).IsEqualTo("status,header,body,json,response_time");
+        await Assert.That(Values(Field("HttpAssertion", "op"), "enum")).IsEqualTo("eq,ne,lt,gt,contains,matches,exists");
+        await Assert.That(Required(schemas.GetProperty("HttpAssertion"))).IsEqualTo("source,op");
+        // The server makes the push token and URL: read-only, and no body has to carry them.
+        foreach (var made in new[] { "token", "push_url" })
+        {
+            await Assert.That(Field("PushMonitorConfig", made).GetProperty("readOnly").GetBoolean()).IsTrue();
+            await Assert.That(Field("PushMonitorConfig", made).GetProperty("type").GetString()).IsEqualTo("string");
+        }
+        await Assert.That(Required(schemas.GetProperty("PushMonitorConfig"))).IsEqualTo("type");
+        await Assert.That(Values(schemas.GetProperty("WebhookPayload").GetProperty("properties").GetProperty("event"), "enum"))
+            .Contains("monitor.degraded,monitor.degraded_ended");
     }
 
     [Test]

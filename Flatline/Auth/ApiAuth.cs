@@ -31,6 +31,11 @@ public static class ApiAuth
             return;
         }
 
+        if (AgentTokenRefusal(context) is { } agentRefusal)
+        {
+            await WriteProblem(context, 403, "Forbidden", agentRefusal);
+            return;
+        }
         var caller = await AuthenticateAsync(context);
         if (caller is null)
         {
@@ -45,6 +50,16 @@ public static class ApiAuth
         }
         await next(context);
     });
+
+    /// <summary>A valid agent token reaches its location's agent routes and nothing else: 403 here, so
+    /// that a stolen one can tell its owner nothing and write nothing.</summary>
+    static string? AgentTokenRefusal(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || !LocationRegistry.LooksLikeAgentToken(header[7..].Trim())) return null;
+        return context.RequestServices.GetRequiredService<LocationRegistry>().Authenticate(header[7..].Trim()) is null
+            ? null : "an agent token can only pull and push for its own location";
+    }
 
     static async Task<Caller?> AuthenticateAsync(HttpContext context)
     {

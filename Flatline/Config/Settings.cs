@@ -78,13 +78,20 @@ public sealed record Settings
     public IReadOnlyList<ConnectivityCanary> ConnectivityCheck { get; init; } = [];
     /// <summary>FLATLINE_CONFIG=FILE: a configuration file applied at start (docs/config.md).</summary>
     public string? ConfigFile { get; init; }
+    /// <summary>LOCATION_OFFLINE_SECONDS: an agent silent this long makes its location offline (SPEC §16).</summary>
+    public int LocationOfflineSeconds { get; init; } = 60;
+    /// <summary>PUSH_RATE_LIMIT: pushes a second one push monitor takes (after a burst of four times as many).</summary>
+    public int PushRateLimit { get; init; } = 5;
+    /// <summary>PUSH_RATE_LIMIT_TOTAL: pushes a second all push monitors together take (after a burst of twice as many),
+    /// so that a flood cannot crowd probe results out of the writer.</summary>
+    public int PushRateLimitTotal { get; init; } = 1000;
 
     public static readonly string[] Variables =
     [
         "DATABASE_URL", "FLATLINE_ADDRESS", "PUBLIC_URL", "OAUTH_ISSUER_URL", "OAUTH_CLIENT_ID",
         "OAUTH_CLIENT_SECRET", "OAUTH_REDIRECT_URL", "OAUTH_TOKEN_AUTH", "JWT_SECRET", "MONITOR_CHECKS_RETENTION_DAYS",
         "SWEEP_INTERVAL_SECONDS", "LOG_LEVEL", "METRICS_PUBLIC",
-        "CONNECTIVITY_CHECK", "FLATLINE_CONFIG",
+        "CONNECTIVITY_CHECK", "FLATLINE_CONFIG", "LOCATION_OFFLINE_SECONDS", "PUSH_RATE_LIMIT", "PUSH_RATE_LIMIT_TOTAL",
     ];
 
     /// <summary>Parses the settings; <paramref name="errors"/> gets one line per problem, naming the variable.</summary>
@@ -124,6 +131,11 @@ public sealed record Settings
 
         var retention = ParseInt(Get, "MONITOR_CHECKS_RETENTION_DAYS", 90, 1, 3650, problems);
         var sweep = ParseInt(Get, "SWEEP_INTERVAL_SECONDS", 60, 1, 86400, problems);
+        var locationOffline = ParseInt(Get, "LOCATION_OFFLINE_SECONDS", 60, 5, 3600, problems);
+        var pushRate = ParseInt(Get, "PUSH_RATE_LIMIT", 5, 1, 100_000, problems);
+        var pushTotal = ParseInt(Get, "PUSH_RATE_LIMIT_TOTAL", 1000, 1, 1_000_000, problems);
+        if (pushTotal < pushRate)
+            problems.Add($"PUSH_RATE_LIMIT_TOTAL ({pushTotal}) must be at least PUSH_RATE_LIMIT ({pushRate}): the total caps all monitors together");
 
         var logLevel = LogLevel.Information;
         if (Get("LOG_LEVEL") is { } levelText && !TryParseLogLevel(levelText, out logLevel))
@@ -154,6 +166,9 @@ public sealed record Settings
             MetricsPublic = metricsPublic,
             ConnectivityCheck = canaries,
             ConfigFile = Get("FLATLINE_CONFIG"),
+            LocationOfflineSeconds = locationOffline,
+            PushRateLimit = pushRate,
+            PushRateLimitTotal = pushTotal,
         };
     }
 

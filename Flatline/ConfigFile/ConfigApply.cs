@@ -291,6 +291,7 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
     {
         var planned = new List<Planned<MonitorDraft>>();
         var references = new Dictionary<string, (string, Func<string, string?>)> { ["depends_on"] = ("monitor", key => ids.GetValueOrDefault(key)?.Uid) };
+        var locations = new LocationRegistry(database, time);
         foreach (var item in document.Monitors)
         {
             var body = document.Body(item, references);
@@ -301,6 +302,11 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
             if (MonitorValidator.Validate(body, null, checkTypes, out var errors, existing) is not { } draft)
             {
                 document.AddErrors(item, errors);
+                continue;
+            }
+            if (LocationRules.Problems(draft, locations) is { } wrongPlaces)
+            {
+                document.AddErrors(item, wrongPlaces);
                 continue;
             }
             var id = ids[item.Key];

@@ -25,7 +25,7 @@ public sealed partial class ConfigDocument
     /// <summary>The fields an item of each section may have: <c>key</c> and the API's create body.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Fields = new Dictionary<string, string[]>
     {
-        ["monitors"] = ["key", "name", "config", "interval", "timeout", "retries", "enabled", "tags", "depends_on"],
+        ["monitors"] = ["key", "name", "config", "interval", "timeout", "retries", "enabled", "tags", "depends_on", "locations", "quorum"],
         ["channels"] = ["key", "name", "config"],
         ["links"] = ["monitor", "channel", "on_recovery", "on_degraded"],
         ["tags"] = ["name", "colour"],
@@ -39,7 +39,7 @@ public sealed partial class ConfigDocument
     /// <summary>Sections of SPEC §17 that this build cannot apply yet: named, so that a file that has them is refused clearly.</summary>
     static readonly Dictionary<string, string> NotYet = new()
     {
-        ["locations"] = "locations (probe agents)",
+        ["locations"] = "locations (probe agents: make them with 'flatline location create NAME' and list them in a monitor's locations)",
     };
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]

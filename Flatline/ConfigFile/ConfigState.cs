@@ -121,6 +121,8 @@ public static class ConfigShapes
         };
         AddList(shape, "tags", draft.Tags ?? []);
         AddList(shape, "depends_on", [.. (draft.DependsOn ?? []).Select(monitorKey)]);
+        if (draft.Locations is { } locations and not [LocationNames.Local]) AddList(shape, "locations", locations);
+        if (draft.Quorum is { } quorum && quorum != Quorum.Majority) shape.Add(new("quorum", JsonSerializer.SerializeToElement(quorum, FlatlineJson.Default.Quorum)));
         shape.Add(new("config", WithoutNulls(JsonDocument.Parse(MonitorStore.ConfigJson(draft.Config)).RootElement, ServerMade.GetValueOrDefault(draft.Config.Type))));
         return shape;
     }

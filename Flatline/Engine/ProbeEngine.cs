@@ -7,13 +7,23 @@ namespace Flatline;
 /// and flushes every result before returning, unless the database still refuses writes when the
 /// host's stop timeout runs out: then what is left is dropped and counted, rather than the server
 /// hanging until systemd kills it.</summary>
+/// <summary>Where the engine's results go: the database writer on the main node, the buffer on an agent.</summary>
+public interface IResultSink
+{
+    /// <param name="abandon">Cancelled when stopping can wait no longer for what is left.</param>
+    Task RunAsync(ChannelReader<ProbeResult> results, CancellationToken abandon);
+
+    /// <summary>Results dropped because they could not be kept when stopping could wait no longer.</summary>
+    long Lost { get; }
+}
+
 public sealed class ProbeEngine : IHostedService, IDisposable
 {
     public const int MaxConcurrentProbes = 1024;
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     readonly Scheduler scheduler;
-    readonly ResultWriter writer;
+    readonly IResultSink writer;
     readonly TimeProvider time;
     readonly Channel<ProbeJob> due = Channel.CreateBounded<ProbeJob>(new BoundedChannelOptions(16_384)
     {
@@ -35,6 +45,11 @@ public sealed class ProbeEngine : IHostedService, IDisposable
     readonly EngineMetrics metrics;
 
     public ProbeEngine(Scheduler scheduler, ResultWriter writer, TimeProvider time, EngineMetrics metrics)
+        : this(scheduler, (IResultSink)writer, time, metrics)
+    {
+    }
+
+    public ProbeEngine(Scheduler scheduler, IResultSink writer, TimeProvider time, EngineMetrics metrics)
     {
         this.scheduler = scheduler;
         this.writer = writer;
@@ -42,7 +57,10 @@ public sealed class ProbeEngine : IHostedService, IDisposable
         this.metrics = metrics;
     }
 
-    public ResultWriter Writer => writer;
+    /// <summary>The main node's writer (an agent's engine has none).</summary>
+    public ResultWriter Writer => (ResultWriter)writer;
+
+    public long Lost => writer.Lost;
 
     /// <summary>A result from outside the probe pool (a push), persisted like any check's.</summary>
     public ValueTask SubmitAsync(ProbeResult result, CancellationToken cancellationToken) => results.Writer.WriteAsync(result, cancellationToken);
@@ -130,13 +148,16 @@ public static class EngineServices
     public static IServiceCollection AddEngine(this IServiceCollection services)
     {
         services.AddSingleton<SchedulerHeartbeat>();
-        services.AddSingleton<Scheduler>();
+        services.AddSingleton<IScheduleSource, StoredSchedule>();
+        services.AddSingleton(sp => new Scheduler(sp.GetRequiredService<IScheduleSource>(), sp.GetRequiredService<CheckTypes>(),
+            sp.GetRequiredService<SchedulerHeartbeat>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Scheduler>>()));
         services.AddSingleton<IMonitorChangeListener>(sp => sp.GetRequiredService<Scheduler>());
         services.AddSingleton<IResultRecorder, CheckRecorder>();
         services.AddSingleton<IResultRecorder, RollupRecorder>();
         services.AddSingleton<IResultRecorder, StateRecorder>();
         services.AddSingleton<ResultWriter>();
-        services.AddSingleton<ProbeEngine>();
+        services.AddSingleton(sp => new ProbeEngine(sp.GetRequiredService<Scheduler>(), sp.GetRequiredService<ResultWriter>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<EngineMetrics>()));
         services.AddHostedService(sp => sp.GetRequiredService<ProbeEngine>());
         return services;
     }

@@ -5,7 +5,7 @@ namespace Flatline;
 /// <summary>The one writer: persists results in batched transactions, retrying a batch the database
 /// refuses. Inside the transaction the recorders run for each result in stage order (check, rollups,
 /// state and incidents, notifications); after the commit every listener gets the batch.</summary>
-public sealed class ResultWriter
+public sealed class ResultWriter : IResultSink
 {
     public const int MaxBatch = 2000;
     const string SequenceKey = "writer_batch";
@@ -37,7 +37,11 @@ public sealed class ResultWriter
         while (await results.WaitToReadAsync(CancellationToken.None))
         {
             while (batch.Count < MaxBatch && results.TryRead(out var result)) batch.Add(result);
-            if (await PersistWithRetryAsync(batch, abandon) is { } committed) Publish(committed);
+            if (await PersistWithRetryAsync(batch, abandon) is { } committed)
+            {
+                foreach (var result in batch) result.Receipt?.Persisted();
+                Publish(committed);
+            }
             batch.Clear();
         }
     }
@@ -99,16 +103,18 @@ public sealed class ResultWriter
         using var select = Sql.Prepare(connection, transaction,
             """
             SELECT revision, enabled, status, consecutive_failures, retries, uid, last_checked_at, accounted_until,
-                consecutive_slow, degraded_reason, warned_certificate
+                consecutive_slow, degraded_reason, warned_certificate, locations, quorum
             FROM monitors WHERE id = $id
             """, "$id");
+        using var taken = Sql.Prepare(connection, transaction,
+            "SELECT checked_at FROM checks WHERE monitor_id = $id AND checked_at >= $from ORDER BY checked_at LIMIT 256", "$id", "$from");
         var stages = new List<IBatchRecorder>(recorders.Length);
         try
         {
             foreach (var recorder in recorders) stages.Add(recorder.Begin(connection, transaction));
             foreach (var result in batch)
             {
-                if (Read(select, result) is not { } recorded) continue;
+                if (Read(select, taken, result) is not { } recorded) continue;
                 foreach (var stage in stages) stage.Record(recorded);
                 checks.Add(recorded.Committed());
                 notifications += recorded.Notifications;
@@ -127,7 +133,7 @@ public sealed class ResultWriter
 
     /// <summary>The monitor as the result finds it, or null when the result describes a check that no
     /// longer exists (deleted, paused or re-configured while it ran).</summary>
-    static RecordedResult? Read(SqliteCommand select, ProbeResult result)
+    static RecordedResult? Read(SqliteCommand select, SqliteCommand taken, ProbeResult result)
     {
         using var reader = select.Bind(result.MonitorKey).ExecuteReader();
         if (!reader.Read() || !reader.GetBoolean(1) || reader.GetInt32(0) != result.Revision) return null;
@@ -137,7 +143,34 @@ public sealed class ResultWriter
         // The key is (monitor, ms): keep it unique and increasing even if two checks share a millisecond.
         var at = lastCheckedAt is { } last && result.CheckedAtMs <= last ? last + 1 : result.CheckedAtMs;
         var spanFrom = reader.IsDBNull(7) ? at : reader.GetInt64(7);
-        return new RecordedResult(result.MonitorKey, reader.GetString(5), reader.GetInt32(4), state, at, spanFrom, result.Outcome);
+        List<string> locations = reader.IsDBNull(11) ? [LocationNames.Local] : System.Text.Json.JsonSerializer.Deserialize(reader.GetString(11), FlatlineJson.Default.ListString)!;
+        var quorum = reader.IsDBNull(12) ? Quorum.Majority : Quorum.Parse(reader.GetString(12)) ?? Quorum.Majority;
+        // An agent's result that comes after newer ones (it waited in the agent's buffer) keeps its own time
+        // in the checks; the monitor's own time (state, spans) only moves forward.
+        var checkAt = result.LocationId != 0 && result.CheckedAtMs < at ? FreeSlot(taken, result.MonitorKey, result.CheckedAtMs) : at;
+        return new RecordedResult(result.MonitorKey, reader.GetString(5), reader.GetInt32(4), state, at, spanFrom, result.Outcome)
+        {
+            CheckAt = checkAt,
+            Location = result.Location,
+            LocationId = result.LocationId,
+            Seq = result.Seq,
+            Locations = locations,
+            Quorum = quorum,
+        };
+    }
+
+    /// <summary>The first millisecond from <paramref name="from"/> on that no check of the monitor has (the checks' key).</summary>
+    static long FreeSlot(SqliteCommand taken, long monitorKey, long from)
+    {
+        var candidate = from;
+        using var rows = taken.Bind(monitorKey, from).ExecuteReader();
+        while (rows.Read())
+        {
+            var at = rows.GetInt64(0);
+            if (at > candidate) break;
+            candidate = at + 1;
+        }
+        return candidate;
     }
 
     /// <summary>Marks the transaction as batch <paramref name="sequence"/>.</summary>

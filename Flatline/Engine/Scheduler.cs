@@ -21,6 +21,32 @@ public sealed class ScheduledMonitor(long key, string uid)
     public void Finish() => Volatile.Write(ref inFlight, 0);
 }
 
+/// <summary>Where the scheduler reads the monitors it checks: the database on the main node (the ones whose
+/// locations include <c>local</c>), the assignments it pulled on an agent.</summary>
+public interface IScheduleSource
+{
+    /// <summary>Every monitor to schedule at start.</summary>
+    IEnumerable<StoredMonitor> LoadAll();
+
+    /// <summary>The monitor as it is now; null when it is gone or not this node's to check.</summary>
+    StoredMonitor? Get(long key);
+}
+
+/// <summary>The main node's monitors: the ones that list <c>local</c>. Restart keeps the truth: a monitor
+/// with an open incident starts down.</summary>
+public sealed class StoredSchedule(MonitorStore monitors, IncidentStore incidents) : IScheduleSource
+{
+    public IEnumerable<StoredMonitor> LoadAll()
+    {
+        incidents.MarkOpenIncidentsDown();
+        return monitors.List().Where(CheckedHere);
+    }
+
+    public StoredMonitor? Get(long key) => monitors.Get(key) is { } monitor && CheckedHere(monitor) ? monitor : null;
+
+    static bool CheckedHere(StoredMonitor monitor) => monitor.View.Locations.Contains(LocationNames.Local);
+}
+
 /// <summary>One scheduler for every monitor: a heap of due times, and a loop that sleeps until the
 /// earliest of them or a change. Missed slots are skipped, so an overrun never bursts; a monitor
 /// whose previous check still runs skips a slot rather than queueing up.</summary>
@@ -28,9 +54,14 @@ public sealed class ScheduledMonitor(long key, string uid)
 /// batches (a check starts at most one tick after its due time) and a quiet one costs nothing
 /// between its checks. It wakes at least every <see cref="MaxSleep"/> to beat the heartbeat
 /// /healthz reads.</remarks>
-public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, CheckTypes checkTypes, SchedulerHeartbeat heartbeat, TimeProvider time,
+public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, SchedulerHeartbeat heartbeat, TimeProvider time,
     ILogger<Scheduler> logger) : IMonitorChangeListener
 {
+    public Scheduler(MonitorStore monitors, IncidentStore incidents, CheckTypes checkTypes, SchedulerHeartbeat heartbeat, TimeProvider time, ILogger<Scheduler> logger)
+        : this(new StoredSchedule(monitors, incidents), checkTypes, heartbeat, time, logger)
+    {
+    }
+
     /// <summary>The least time between two wakes: a check starts within this of its due time.</summary>
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(25);
 
@@ -177,8 +208,7 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
     /// (stable across restarts), so thousands of monitors never start at once.</summary>
     void LoadAll(long now)
     {
-        incidents.MarkOpenIncidentsDown();
-        foreach (var monitor in monitors.List())
+        foreach (var monitor in source.LoadAll())
         {
             if (!Polled(monitor)) continue;
             var entry = Upsert(monitor);
@@ -197,7 +227,7 @@ public sealed class Scheduler(MonitorStore monitors, IncidentStore incidents, Ch
         {
             try
             {
-                var monitor = monitors.Get(key);
+                var monitor = source.Get(key);
                 if (monitor is null || !Polled(monitor))
                 {
                     scheduled.Remove(key);

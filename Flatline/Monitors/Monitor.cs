@@ -44,6 +44,16 @@ public sealed record MonitorView(
 
     /// <summary>Whether a maintenance window covers the monitor now.</summary>
     public bool InMaintenance { get; init; }
+
+    /// <summary>Where the monitor is checked from (SPEC §16): location names, <c>local</c> being the main node.</summary>
+    public List<string> Locations { get; init; } = [LocationNames.Local];
+
+    /// <summary>How many of <see cref="Locations"/> must fail before the monitor is down.</summary>
+    public Quorum Quorum { get; init; } = Quorum.Majority;
+
+    /// <summary>Whether only the main node checks it (the engine's original path, with no per-location state).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool LocalOnly => Locations is [LocationNames.Local];
 }
 
 /// <summary>One stored check. <c>id</c> is made from the monitor and the time (see <see cref="CheckIds"/>);
@@ -61,6 +71,9 @@ public sealed record CheckView(
     string? Error)
 {
     public string? ErrorMessage => Error;
+
+    /// <summary>The name of the location that ran the check (<c>local</c>: the main node).</summary>
+    public string Location { get; init; } = LocationNames.Local;
 }
 
 /// <summary>A check's response time as the API gives it, from the microseconds stored.</summary>
@@ -80,10 +93,15 @@ public sealed record IncidentView(
     DateTime? ResolvedAt,
     string? Cause,
     string? Resolution,
-    long? DurationSeconds);
+    long? DurationSeconds)
+{
+    /// <summary>The names of the locations that saw the monitor fail.</summary>
+    public List<string> Locations { get; init; } = [LocationNames.Local];
+}
 
 /// <summary>A monitor with the internal key and revision the engine works with.</summary>
 public sealed record StoredMonitor(long Key, int Revision, MonitorView View)
 {
-    public MonitorDraft Draft => new(View.Name, View.Config, View.Interval, View.Timeout, View.Retries, View.Enabled, View.Tags, View.DependsOn);
+    public MonitorDraft Draft => new(View.Name, View.Config, View.Interval, View.Timeout, View.Retries, View.Enabled, View.Tags, View.DependsOn,
+        View.Locations, View.Quorum);
 }

@@ -51,10 +51,11 @@ public static class MonitorEndpoints
     static Results<NoContent, ProblemHttpResult> DeleteMonitor(string id, MonitorService service) =>
         service.Delete(id) ? TypedResults.NoContent() : Problems.NotFound("monitor");
 
-    static Results<Ok<List<CheckView>>, ValidationProblem, ProblemHttpResult> ListChecks(string id, string? limit, string? before, MonitorStore monitors)
+    /// <param name="location">Only the checks this location ran (<c>local</c>: the main node's).</param>
+    static Results<Ok<List<CheckView>>, ValidationProblem, ProblemHttpResult> ListChecks(string id, string? limit, string? before, string? location, MonitorStore monitors)
     {
         if (!TryPage(limit, before, out var count, out var until, out var errors)) return Problems.Invalid(errors);
-        return monitors.ListChecks(id, count, until) is { } checks ? TypedResults.Ok(checks) : Problems.NotFound("monitor");
+        return monitors.ListChecks(id, count, until, location) is { } checks ? TypedResults.Ok(checks) : Problems.NotFound("monitor");
     }
 
     static Results<Ok<List<IncidentView>>, ValidationProblem, ProblemHttpResult> ListIncidents(string id, string? limit, string? before, IncidentStore incidents)

@@ -16,12 +16,15 @@ public sealed record MonitorWrite(StoredMonitor? Monitor, Dictionary<string, str
 }
 
 /// <summary>Monitor writes as the API makes them: validate, store, then tell every listener.</summary>
-public sealed class MonitorService(MonitorStore monitors, CheckTypes checkTypes, IEnumerable<IMonitorChangeListener> listeners)
+public sealed class MonitorService(MonitorStore monitors, CheckTypes checkTypes, IEnumerable<IMonitorChangeListener> listeners, ILocationPresence? locations = null)
 {
+    readonly ILocationPresence presence = locations ?? LocalOnly.Instance;
+
     public MonitorWrite Create(JsonElement body)
     {
         if (MonitorValidator.Validate(body, null, checkTypes, out var errors) is not { } draft) return new(null, errors);
         if (Dependencies.Problems(null, draft.DependsOn ?? [], monitors) is { } problems) return new(null, problems);
+        if (LocationRules.Problems(draft, presence) is { } wrongPlaces) return new(null, wrongPlaces);
         return Changed(monitors.Create(draft));
     }
 
@@ -31,6 +34,7 @@ public sealed class MonitorService(MonitorStore monitors, CheckTypes checkTypes,
         if (monitors.Get(id) is not { } current) return MonitorWrite.NotFound;
         if (MonitorValidator.Validate(body, partial ? current.Draft : null, checkTypes, out var errors, current.View.Config) is not { } draft) return new(null, errors);
         if (Dependencies.Problems(current.View, draft.DependsOn ?? [], monitors) is { } problems) return new(null, problems);
+        if (LocationRules.Problems(draft, presence) is { } wrongPlaces) return new(null, wrongPlaces);
         return monitors.Update(id, draft) is { } updated ? Changed(updated) : MonitorWrite.NotFound;
     }
 

@@ -16,7 +16,7 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         return QuietTime.IsQuiet(maintenance, monitor.Key, Database.Now(time)) ? monitor with { View = monitor.View with { InMaintenance = true } } : monitor;
     }
 
-    const string Columns = "id, revision, uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, status, last_checked_at, tls_expires_at, degraded_reason";
+    const string Columns = "id, revision, uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, status, last_checked_at, tls_expires_at, degraded_reason, locations, quorum";
 
     public List<StoredMonitor> List()
     {
@@ -130,8 +130,9 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
-            INSERT INTO monitors (uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, enabled_at, accounted_until)
-            VALUES ($uid, $name, $config, $interval, $timeout, $retries, $enabled, $now, $now, CASE WHEN $enabled THEN $now END, CASE WHEN $enabled THEN $now END)
+            INSERT INTO monitors (uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, enabled_at, accounted_until, locations, quorum)
+            VALUES ($uid, $name, $config, $interval, $timeout, $retries, $enabled, $now, $now, CASE WHEN $enabled THEN $now END, CASE WHEN $enabled THEN $now END,
+                $locations, $quorum)
             RETURNING id
             """;
         command.Parameters.AddWithValue("$uid", uid);
@@ -163,7 +164,8 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         if (current is null) return null;
         var old = current.Draft;
         var checkChanged = old.Interval != draft.Interval || old.Timeout != draft.Timeout || old.Retries != draft.Retries
-            || ConfigJson(old.Config) != ConfigJson(draft.Config);
+            || ConfigJson(old.Config) != ConfigJson(draft.Config)
+            || LocationsText(old) != LocationsText(draft) || QuorumText(old) != QuorumText(draft);
 
         if (old.Enabled && !draft.Enabled)
         {
@@ -190,7 +192,7 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         command.Transaction = transaction;
         command.CommandText = """
             UPDATE monitors SET name = $name, config = $config, interval_s = $interval, timeout_s = $timeout,
-                retries = $retries, enabled = $enabled, updated_at = $now, revision = revision + $bump,
+                retries = $retries, enabled = $enabled, updated_at = $now, revision = revision + $bump, locations = $locations, quorum = $quorum,
                 status = CASE WHEN $enabled = enabled THEN status ELSE 0 END,
                 consecutive_failures = CASE WHEN $enabled = enabled THEN consecutive_failures ELSE 0 END,
                 consecutive_slow = CASE WHEN $enabled = enabled THEN consecutive_slow ELSE 0 END,
@@ -205,6 +207,19 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         command.Parameters.AddWithValue("$key", current.Key);
         command.ExecuteNonQuery();
         Tags.Write(connection, transaction, current.Key, draft);
+        // Resuming starts every location from unknown; a location no longer listed forgets its state.
+        using (var states = connection.CreateCommand())
+        {
+            states.Transaction = transaction;
+            states.CommandText = """
+                DELETE FROM monitor_location_states WHERE monitor_id = $key
+                    AND ($reset OR location NOT IN (SELECT value FROM json_each(coalesce($locations, '["local"]'))))
+                """;
+            states.Parameters.AddWithValue("$key", current.Key);
+            states.Parameters.AddWithValue("$reset", old.Enabled != draft.Enabled);
+            states.Parameters.AddWithValue("$locations", (object?)LocationsText(draft) ?? DBNull.Value);
+            states.ExecuteNonQuery();
+        }
         return current.Key;
     }
 
@@ -224,14 +239,17 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         return command.ExecuteScalar() is long key ? key : null;
     }
 
-    /// <summary>Newest first; null when the monitor does not exist.</summary>
-    public List<CheckView>? ListChecks(string id, int limit, DateTimeOffset? before)
+    /// <summary>Newest first; null when the monitor does not exist. <paramref name="location"/>: only that
+    /// location's checks (<c>local</c>: the main node's).</summary>
+    public List<CheckView>? ListChecks(string id, int limit, DateTimeOffset? before, string? location = null)
     {
         var ids = new CheckIds(id);
-        return Page(database, id, limit, before, """
-            SELECT checked_at, ok, status_code, latency_us, error FROM checks
-            WHERE monitor_id = $key AND checked_at < $before
-            ORDER BY checked_at DESC LIMIT $limit
+        var only = location is null ? "" : location == LocationNames.Local ? " AND c.location IS NULL" : " AND c.location = (SELECT id FROM locations WHERE name = $location)";
+        return Page(database, id, limit, before, $"""
+            SELECT c.checked_at, c.ok, c.status_code, c.latency_us, c.error, CASE WHEN c.location IS NULL THEN 'local' ELSE l.name END
+            FROM checks c LEFT JOIN locations l ON l.id = c.location
+            WHERE c.monitor_id = $key AND c.checked_at < $before{only}
+            ORDER BY c.checked_at DESC LIMIT $limit
             """, reader =>
             {
                 var at = reader.GetInt64(0);
@@ -240,13 +258,14 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
                     reader.GetBoolean(1) ? MonitorStatus.Up : MonitorStatus.Down,
                     reader.IsDBNull(2) ? null : reader.GetInt32(2),
                     ResponseTimes.WholeMs(latency), ResponseTimes.Ms(latency),
-                    reader.IsDBNull(4) ? null : reader.GetString(4));
-            });
+                    reader.IsDBNull(4) ? null : reader.GetString(4))
+                { Location = reader.IsDBNull(5) ? "deleted" : reader.GetString(5) };
+            }, location);
     }
 
     /// <summary>One page of a monitor's rows by <paramref name="sql"/> (with <c>$key</c>, <c>$before</c>
     /// and <c>$limit</c>); null when the monitor does not exist.</summary>
-    internal static List<T>? Page<T>(Database database, string id, int limit, DateTimeOffset? before, string sql, Func<SqliteDataReader, T> read)
+    internal static List<T>? Page<T>(Database database, string id, int limit, DateTimeOffset? before, string sql, Func<SqliteDataReader, T> read, string? location = null)
     {
         using var connection = database.Open();
         if (KeyOf(connection, id) is not { } key) return null;
@@ -255,6 +274,7 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         command.Parameters.AddWithValue("$key", key);
         command.Parameters.AddWithValue("$before", before?.ToUnixTimeMilliseconds() ?? long.MaxValue);
         command.Parameters.AddWithValue("$limit", limit);
+        if (location is not null) command.Parameters.AddWithValue("$location", location);
         using var reader = command.ExecuteReader();
         var rows = new List<T>();
         while (reader.Read()) rows.Add(read(reader));
@@ -289,7 +309,15 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         command.Parameters.AddWithValue("$timeout", draft.Timeout);
         command.Parameters.AddWithValue("$retries", draft.Retries);
         command.Parameters.AddWithValue("$enabled", draft.Enabled);
+        command.Parameters.AddWithValue("$locations", (object?)LocationsText(draft) ?? DBNull.Value);
+        command.Parameters.AddWithValue("$quorum", (object?)QuorumText(draft) ?? DBNull.Value);
     }
+
+    /// <summary>The stored <c>locations</c>: null for the main node alone, so such rows read as before.</summary>
+    static string? LocationsText(MonitorDraft draft) => draft.Locations is null or [LocationNames.Local]
+        ? null : JsonSerializer.Serialize(draft.Locations, FlatlineJson.Default.ListString);
+
+    static string? QuorumText(MonitorDraft draft) => draft.Quorum is null || draft.Quorum == Quorum.Majority ? null : draft.Quorum.Value.ToString();
 
     internal static string ConfigJson(MonitorConfig config) => JsonSerializer.Serialize(config, FlatlineJson.Default.MonitorConfig);
 
@@ -304,7 +332,11 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
             enabled ? (MonitorStatus)reader.GetInt32(11) : MonitorStatus.Paused,
             reader.IsDBNull(12) ? null : Timestamps.FromMs(reader.GetInt64(12)),
             reader.IsDBNull(13) ? null : Timestamps.FromMs(reader.GetInt64(13)),
-            enabled && !reader.IsDBNull(14) ? reader.GetString(14) : null);
+            enabled && !reader.IsDBNull(14) ? reader.GetString(14) : null)
+        {
+            Locations = reader.IsDBNull(15) ? [LocationNames.Local] : JsonSerializer.Deserialize(reader.GetString(15), FlatlineJson.Default.ListString)!,
+            Quorum = reader.IsDBNull(16) ? Quorum.Majority : Quorum.Parse(reader.GetString(16)) ?? Quorum.Majority,
+        };
         return new StoredMonitor(reader.GetInt64(0), reader.GetInt32(1), view);
     }
 }

@@ -4,7 +4,7 @@ namespace Flatline;
 
 /// <summary>A validated monitor, ready to store.</summary>
 public sealed record MonitorDraft(string Name, MonitorConfig Config, int Interval, int Timeout, int Retries, bool Enabled,
-    List<string>? Tags = null, List<string>? DependsOn = null);
+    List<string>? Tags = null, List<string>? DependsOn = null, List<string>? Locations = null, Quorum? Quorum = null);
 
 /// <summary>Checks a create, replace or patch body by hand and names each bad field, so that a
 /// rejected request stores nothing and says exactly what to fix.</summary>
@@ -56,7 +56,29 @@ public static class MonitorValidator
         var tags = Strings(body, "tags", existing?.Tags, Tags.Problem, problems);
         var dependsOn = Strings(body, "depends_on", existing?.DependsOn, id => id.Length <= 64 ? null : "each item must be a monitor id", problems);
 
-        return problems.Count == 0 ? new MonitorDraft(name!, config!, interval, timeout, retries, enabled, tags, dependsOn) : null;
+        var locations = Strings(body, "locations", existing?.Locations, LocationProblem, problems);
+        if (locations.Count == 0 && !problems.ContainsKey("locations"))
+        {
+            if (body.TryGetProperty("locations", out var given) && given.ValueKind == JsonValueKind.Array) Add(problems, "locations", "must list at least one location");
+            locations = [LocationNames.Local];
+        }
+        if (locations.Count > MaxLocations) Add(problems, "locations", $"must list at most {MaxLocations} locations");
+        var quorum = existing?.Quorum ?? Quorum.Majority;
+        if (body.TryGetProperty("quorum", out var quorumElement) && quorumElement.ValueKind != JsonValueKind.Null)
+        {
+            Quorum? parsed = quorumElement.ValueKind switch
+            {
+                JsonValueKind.String => Quorum.Parse(quorumElement.GetString()) is { Kind: not QuorumKind.Count } q ? q : null,
+                JsonValueKind.Number => quorumElement.TryGetInt32(out var n) && n >= 1 ? new Quorum(QuorumKind.Count, n) : null,
+                _ => null,
+            };
+            if (parsed is null) Add(problems, "quorum", "must be \"any\", \"majority\", \"all\" or a whole number from 1");
+            else quorum = parsed.Value;
+        }
+        if (quorum.Kind == QuorumKind.Count && quorum.Count > locations.Count && !problems.ContainsKey("quorum") && !problems.ContainsKey("locations"))
+            Add(problems, "quorum", $"must be at most the number of locations ({locations.Count})");
+
+        return problems.Count == 0 ? new MonitorDraft(name!, config!, interval, timeout, retries, enabled, tags, dependsOn, locations, quorum) : null;
     }
 
     /// <summary>A list of distinct trimmed strings (absent: <paramref name="fallback"/>, or none).</summary>
@@ -78,6 +100,10 @@ public static class MonitorValidator
         }
         return list;
     }
+
+    public const int MaxLocations = 20;
+
+    static string? LocationProblem(string name) => name == LocationNames.Local || LocationNames.Problem(name) is null ? null : "each item must be a location name";
 
     static int Integer(JsonElement body, string field, int fallback, int min, int max, string? unit, Dictionary<string, string[]> problems)
     {

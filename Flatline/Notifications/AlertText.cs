@@ -11,13 +11,14 @@ public static class AlertText
 {
     public const string LinkLabel = "Open in Flatline";
 
-    /// <summary>Who and what: <c>api is down</c>, <c>api is up</c>, <c>api is degraded</c>, or the test's heading.</summary>
+    /// <summary>Who and what: <c>api is down</c>, <c>api is up</c>, <c>api is degraded</c>, <c>api is no longer degraded</c>, or the test's heading.</summary>
     public static string Title(Notification notification) => notification.Kind switch
     {
         NotificationKind.Down => notification.ReminderAt is null ? $"{notification.MonitorName} is down" : $"{notification.MonitorName} is still down",
         NotificationKind.Up => $"{notification.MonitorName} is up",
         NotificationKind.Notice => notification.Headline ?? "Flatline",
         NotificationKind.Degraded => $"{notification.MonitorName} is degraded",
+        NotificationKind.DegradedEnded => $"{notification.MonitorName} is no longer degraded",
         _ => "Test notification from Flatline",
     };
 
@@ -30,14 +31,15 @@ public static class AlertText
         NotificationKind.Up => notification.Downtime is { } downtime ? $"back up after {Duration(downtime)}" : "back up",
         NotificationKind.Notice => notification.Error ?? "",
         NotificationKind.Degraded => notification.Error is { Length: > 0 } why ? why : "degraded",
+        NotificationKind.DegradedEnded => notification.Error is { Length: > 0 } was ? $"back to normal, was: {was}" : "back to normal",
         _ => "This is a test. If you can read it, Flatline's alerts reach you here.",
     };
 
     /// <summary>One line for previews and fallbacks: <c>api is down: unexpected status 503 (expected 2xx)</c>.</summary>
     public static string Summary(Notification notification) => notification.Kind switch
     {
-        NotificationKind.Down or NotificationKind.Up or NotificationKind.Notice or NotificationKind.Degraded => $"{Title(notification)}: {Detail(notification)}",
-        _ => Title(notification),
+        NotificationKind.Test => Title(notification),
+        _ => $"{Title(notification)}: {Detail(notification)}",
     };
 
     /// <summary>The whole message as plain lines: title, monitor URL (left out when a test names

@@ -14,6 +14,9 @@ public enum NotificationKind
     Notice,
     /// <summary>The monitor turned degraded (slow, or a certificate near expiry); <see cref="Notification.Error"/> says why.</summary>
     Degraded,
+    /// <summary>The monitor went from degraded back to up; <see cref="Notification.Error"/> says why it had been degraded.
+    /// Sent only to the channels that heard the degraded notice it ends.</summary>
+    DegradedEnded,
 }
 
 /// <summary>Everything a sender may say about one event. <see cref="EventId"/> is stable across
@@ -40,6 +43,10 @@ public sealed record Notification(
     /// <c>maintenance.started</c>, a headline and one line of detail.</summary>
     public static Notification Notice(string eventName, string headline, string detail, DateTime at) =>
         new("", NotificationKind.Notice, "", "", "", null, null, null, null, detail, at, null, eventName, headline);
+
+    /// <summary>Good news: a recovery, or the end of a degraded spell.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsRecovery => Kind is NotificationKind.Up or NotificationKind.DegradedEnded;
 
     /// <summary>How long the monitor was down, for recovery messages.</summary>
     public TimeSpan? Downtime => IncidentStartedAt is { } start && IncidentResolvedAt is { } end ? end - start : null;

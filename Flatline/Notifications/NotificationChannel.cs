@@ -14,7 +14,7 @@ public sealed record CreateLinkRequest(string? ChannelId, bool? OnRecovery, bool
 public sealed record UpdateLinkRequest(bool? OnRecovery, bool? OnDegraded = null);
 
 /// <summary>One delivery attempt of one event to this channel.</summary>
-/// <param name="Event">down, reminder (remind_every_minutes), up or test.</param>
+/// <param name="Event">down, reminder (remind_every_minutes), up, degraded, degraded_ended, notice or test.</param>
 /// <param name="StatusCode">The HTTP status the service answered, or for email the SMTP reply code.</param>
 public sealed record DeliveryAttempt(
     string EventId, string Event, int Attempt, DateTime AttemptedAt, long DurationMs, bool Delivered, int? StatusCode, string? Error,

@@ -3,8 +3,8 @@ using Microsoft.Data.Sqlite;
 
 namespace Flatline;
 
-/// <summary>Writes the down and recovery notifications of a result's incident, and its degraded notice,
-/// into the outbox, in the same transaction as the state change that caused them.</summary>
+/// <summary>Writes the down and recovery notifications of a result's incident, and its degraded notice
+/// (or the end of one), into the outbox, in the same transaction as the state change that caused them.</summary>
 public sealed class NotificationRecorder(Settings settings) : IResultRecorder
 {
     public RecordStage Stage => RecordStage.Effects;
@@ -22,7 +22,9 @@ public sealed class NotificationRecorder(Settings settings) : IResultRecorder
                 var kind = r.Transition == Transition.WentDown ? NotificationKind.Down : NotificationKind.Up;
                 Enqueue(r, kind, incident, r.Outcome.Error);
             }
-            if (r.DegradedNotice) Enqueue(r, NotificationKind.Degraded, null, r.After.DegradedReason);
+            if (r.DegradedNotice == DegradedNotice.Began) Enqueue(r, NotificationKind.Degraded, null, r.After.DegradedReason);
+            // The end says what it was that ended.
+            else if (r.DegradedNotice == DegradedNotice.Ended) Enqueue(r, NotificationKind.DegradedEnded, null, r.Before.DegradedReason);
         }
 
         void Enqueue(RecordedResult r, NotificationKind kind, IncidentView? incident, string? error)

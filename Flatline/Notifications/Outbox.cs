@@ -25,10 +25,11 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
     volatile TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Writes the events of a monitor's transition for its linked channels (only those with
-    /// on_recovery for a recovery, on_degraded for degraded) inside the caller's transaction. Returns how many were written.
+    /// on_recovery for a recovery, on_degraded for degraded and its end) inside the caller's transaction. Returns how many were written.
     /// A down alert is due after the channel's delay_minutes; a recovery first cancels what has not
     /// gone yet (a down alert still held back, whose recovery then goes nowhere either, and the
-    /// next reminder).</summary>
+    /// next reminder). The end of a degraded spell goes only to the channels whose last degraded
+    /// event of this monitor is a degraded notice, so that none hears of an end it was not told began.</summary>
     public static int Enqueue(SqliteConnection connection, SqliteTransaction transaction, long monitorKey, Notification template, long now)
     {
         var heldBack = template.Kind == NotificationKind.Up && template.IncidentId is { } incident
@@ -40,9 +41,17 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
         {
             NotificationKind.Up => "SELECT l.channel_id, c.config FROM monitor_channels l JOIN notification_channels c ON c.id = l.channel_id WHERE l.monitor_id = $id AND l.on_recovery = 1",
             NotificationKind.Degraded => "SELECT l.channel_id, c.config FROM monitor_channels l JOIN notification_channels c ON c.id = l.channel_id WHERE l.monitor_id = $id AND l.on_degraded = 1",
+            // Walks the channel's events newest first (outbox_by_channel) to this monitor's last degraded one.
+            NotificationKind.DegradedEnded => """
+                SELECT l.channel_id, c.config FROM monitor_channels l JOIN notification_channels c ON c.id = l.channel_id
+                WHERE l.monitor_id = $id AND l.on_degraded = 1
+                  AND (SELECT o.kind FROM outbox o WHERE o.channel_id = l.channel_id AND o.kind IN ('degraded', 'degraded_ended')
+                         AND json_extract(o.payload, '$.monitor_id') = $monitor ORDER BY o.created_at DESC, o.id DESC LIMIT 1) = 'degraded'
+                """,
             _ => "SELECT l.channel_id, c.config FROM monitor_channels l JOIN notification_channels c ON c.id = l.channel_id WHERE l.monitor_id = $id",
         };
         command.Parameters.AddWithValue("$id", monitorKey);
+        if (template.Kind == NotificationKind.DegradedEnded) command.Parameters.AddWithValue("$monitor", template.MonitorId);
         var targets = new List<(long Channel, long Due)>();
         using (var reader = command.ExecuteReader())
             while (reader.Read())
@@ -106,6 +115,7 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
         NotificationKind.Up => "up",
         NotificationKind.Notice => "notice",
         NotificationKind.Degraded => "degraded",
+        NotificationKind.DegradedEnded => "degraded_ended",
         _ => "test",
     };
 

@@ -10,6 +10,9 @@ public sealed record CheckResultEvent(
     DateTime CheckedAt, MonitorStatus MonitorStatus)
 {
     public string? ErrorMessage => Error;
+
+    /// <summary>The location that ran the check (<c>local</c>: the main node).</summary>
+    public string Location { get; init; } = LocationNames.Local;
 }
 
 /// <summary><c>incident_opened</c> or <c>incident_resolved</c>: the original's flat fields

@@ -65,7 +65,7 @@ public sealed class LiveHub(StatsCache stats, MonitorStore monitors, TimeProvide
             var outcome = e.Outcome;
             Publish(Message(new CheckResultEvent("check_result", e.MonitorId, outcome.Ok ? MonitorStatus.Up : MonitorStatus.Down,
                 outcome.StatusCode, ResponseTimes.WholeMs(outcome.LatencyUs), ResponseTimes.Ms(outcome.LatencyUs), outcome.Error,
-                Timestamps.FromMs(e.At), e.State.Status), FlatlineJson.Default.CheckResultEvent));
+                Timestamps.FromMs(e.CheckedAt), e.State.Status) { Location = e.Location }, FlatlineJson.Default.CheckResultEvent));
             if (e.Incident is { } incident)
                 Publish(Message(IncidentEvent.Of(e.Transition == Transition.WentDown ? "incident_opened" : "incident_resolved", incident),
                     FlatlineJson.Default.IncidentEvent));

@@ -10,7 +10,7 @@ namespace Flatline;
 /// of codes such as [200, 204], classes "2xx" or ranges "200-299" reads back as sent), follow_redirects
 /// and verify_tls true; tcp to tls false and verify_tls true.</summary>
 public sealed record MonitorInput(string Name, MonitorConfig Config, int? Interval = null, int? Timeout = null, int? Retries = null, bool? Enabled = null,
-    List<string>? Tags = null, List<string>? DependsOn = null);
+    List<string>? Tags = null, List<string>? DependsOn = null, List<string>? Locations = null, Quorum? Quorum = null);
 
 /// <summary>A notification channel to create, or the fields to change. Secrets may be sent back as the
 /// mask <c>********</c> (or left out) to keep the stored value.</summary>
@@ -18,7 +18,8 @@ public sealed record ChannelInput(string Name, ChannelConfig Config);
 
 /// <summary>The JSON a webhook channel receives (version 1). <c>event</c> is <c>monitor.down</c>,
 /// <c>monitor.up</c>, <c>monitor.degraded</c> (no incident; <c>check.error</c> says why: slow, or a
-/// certificate near expiry) or <c>test</c>. Signed the Standard Webhooks way when
+/// certificate near expiry), <c>monitor.degraded_ended</c> (back to up from degraded, to the channels
+/// that heard it begin; <c>check.error</c> says what it was) or <c>test</c>. Signed the Standard Webhooks way when
 /// the channel has a secret: <c>webhook-id</c>, <c>webhook-timestamp</c>, <c>webhook-signature</c>
 /// (<c>v1,</c> + base64 HMAC-SHA256 of <c>id.timestamp.body</c>). Never carries the monitor's
 /// request headers or body.</summary>

@@ -1,4 +1,6 @@
 #if !FLATLINE_EMBEDDED_OPENAPI
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -46,6 +48,13 @@ public static class OpenApiShape
                 Description = "An API token from `flatline token create` or POST /api/v1/tokens. Read-only tokens get 403 on writes.",
             };
 
+            document.Components.SecuritySchemes["agent"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "A location's agent token (`flatline location create NAME` or POST /api/v1/locations): it reaches /api/agent/v1 for its location and nothing else (403 on /api/v1).",
+            };
+
             document.AddComponent("ProblemDetails", await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken));
             foreach (var type in new[] { typeof(CheckResultEvent), typeof(IncidentEvent), typeof(StatsUpdateEvent), typeof(MaintenanceEvent), typeof(ConnectivityEvent), typeof(WebhookPayload), typeof(MonitorInput), typeof(ChannelInput),
                 typeof(StatusPageInput), typeof(AnnouncementInput), typeof(AnnouncementUpdateInput) })
@@ -59,7 +68,7 @@ public static class OpenApiShape
                     [HttpMethod.Post] = new()
                     {
                         OperationId = "WebhookMonitorEvent",
-                        Summary = "What a webhook channel receives when a monitor goes down, recovers, or on a test send",
+                        Summary = "What a webhook channel receives when a monitor goes down, recovers, turns degraded or back, on a notice, or on a test send",
                         Description = "Signed the Standard Webhooks way when the channel has a secret: headers webhook-id (stable across retries), " +
                             "webhook-timestamp (Unix seconds) and webhook-signature (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`; the key is the " +
                             "base64 after `whsec_`, or the secret's UTF-8 bytes). Answer 2xx; 429 and 5xx are retried with backoff, other statuses are not.",
@@ -82,12 +91,18 @@ public static class OpenApiShape
                 if (schemas["MonitorInput"] is OpenApiSchema { Properties: { } monitorInput }) monitorInput["config"] = Ref("MonitorConfig", document);
                 foreach (var (key, schema) in schemas.ToList())
                     if (schema is OpenApiSchema union) OpenApiUnions.ExactlyOneOf(key, union, schemas, document);
+                DescribeQuorum(document, schemas);
                 OpenApiUnions.AddStreamEvent(document);
                 OpenApiUnions.NullableReferences(document);
                 DescribeUser(schemas);
-                // A test event has no incident: the payload says so with null.
-                if (schemas["WebhookPayload"] is OpenApiSchema { Properties: { } payload } && payload["incident"] is OpenApiSchema incident)
-                    incident.Type = JsonSchemaType.Object | JsonSchemaType.Null;
+                DescribeCheckTypes(schemas);
+                if (schemas["WebhookPayload"] is OpenApiSchema { Properties: { } payload })
+                {
+                    // A test event has no incident, and a notice (maintenance, connectivity) no monitor: the payload says so with null.
+                    if (payload["incident"] is OpenApiSchema incident) incident.Type = JsonSchemaType.Object | JsonSchemaType.Null;
+                    if (payload["monitor"] is OpenApiSchema monitor) monitor.Type = JsonSchemaType.Object | JsonSchemaType.Null;
+                    if (payload["event"] is OpenApiSchema eventName) eventName.Enum = Strings(WebhookSender.Events);
+                }
             }
         });
 
@@ -128,6 +143,12 @@ public static class OpenApiShape
                     break;
                 case "CreateAnnouncement" or "UpdateAnnouncement":
                     Body(operation, Ref("AnnouncementInput", document));
+                    break;
+                case "AgentAssignments" or "AgentResults":
+                    operation.Security = [Requirement("agent", document)];
+                    Problem(operation, document, "401", "No agent token, or one of no location");
+                    Problem(operation, document, "429", "Too many requests from this agent, or too many wrong tokens");
+                    if (operation.OperationId == "AgentResults") Problem(operation, document, "503", "The results are taken but not stored yet: send the batch again (it is taken once)");
                     break;
                 case "AddAnnouncementUpdate":
                     Body(operation, Ref("AnnouncementUpdateInput", document));
@@ -181,8 +202,55 @@ public static class OpenApiShape
 
     static OpenApiSchemaReference Ref(string id, OpenApiDocument document) => new(id, document);
 
+    static List<JsonNode> Strings(IEnumerable<string> values) => [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
+
+    /// <summary>What each check type's validator allows and what the server makes: the choices of
+    /// dns and of http assertions, ping's bounds, and push's token and URL, which the server writes and
+    /// a body leaves out.</summary>
+    static void DescribeCheckTypes(IDictionary<string, IOpenApiSchema> schemas)
+    {
+        static OpenApiSchema? Field(IDictionary<string, IOpenApiSchema> schemas, string component, string name) =>
+            schemas.TryGetValue(component, out var found) && found is OpenApiSchema { Properties: { } fields } && fields.TryGetValue(name, out var field)
+                ? field as OpenApiSchema : null;
+
+        if (Field(schemas, nameof(DnsMonitorConfig), "record_type") is { } recordType) recordType.Enum = Strings(DnsMessage.RecordTypes);
+        if (Field(schemas, nameof(DnsMonitorConfig), "rcode") is { } rcode) rcode.Enum = Strings(DnsMessage.Rcodes);
+        if (Field(schemas, nameof(PingMonitorConfig), "count") is { } count) (count.Minimum, count.Maximum) = ("1", PingCheckType.MaxCount.ToString(CultureInfo.InvariantCulture));
+        if (Field(schemas, nameof(PingMonitorConfig), "max_loss_percent") is { } loss) (loss.Minimum, loss.Maximum) = ("0", "99");
+        if (Field(schemas, nameof(PushMonitorConfig), "grace_seconds") is { } grace) (grace.Minimum, grace.Maximum) = ("0", PushCheckType.MaxGraceSeconds.ToString(CultureInfo.InvariantCulture));
+        foreach (var made in new[] { "token", "push_url" })
+            if (Field(schemas, nameof(PushMonitorConfig), made) is { } field)
+            {
+                field.ReadOnly = true;
+                field.Type = JsonSchemaType.String;
+            }
+        if (schemas.TryGetValue(nameof(PushMonitorConfig), out var push) && push is OpenApiSchema pushSchema) pushSchema.Required?.Remove("token");
+        if (Field(schemas, nameof(HttpAssertion), "source") is { } source) source.Enum = Strings(HttpAssertion.Sources);
+        if (Field(schemas, nameof(HttpAssertion), "op") is { } op) op.Enum = Strings(HttpAssertion.Ops);
+        // path and value are left out where the source or op takes none (status; exists).
+        if (schemas.TryGetValue(nameof(HttpAssertion), out var assertion) && assertion is OpenApiSchema assertionSchema)
+            assertionSchema.Required = new HashSet<string>(["source", "op"], StringComparer.Ordinal);
+    }
+
     /// <summary>/auth/me is the original's User (id, sub, email, name, created_at) with Flatline's is_owner:
     /// every field is always there, the id is a UUID, and the name is never an id.</summary>
+    /// <summary>A quorum is a word or a number (its converter writes either), one schema wherever it appears.</summary>
+    static void DescribeQuorum(OpenApiDocument document, IDictionary<string, IOpenApiSchema> schemas)
+    {
+        document.AddComponent("Quorum", new OpenApiSchema
+        {
+            Description = "How many of the monitor's locations must have failed retries + 1 times in a row before it is down: " +
+                "\"any\", \"majority\" (the default), \"all\", or a number (at most the number of locations). Locations that do not report count neither way.",
+            OneOf =
+            [
+                new OpenApiSchema { Type = JsonSchemaType.String, Enum = [System.Text.Json.Nodes.JsonValue.Create("any"), System.Text.Json.Nodes.JsonValue.Create("majority"), System.Text.Json.Nodes.JsonValue.Create("all")] },
+                new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
+            ],
+        });
+        foreach (var (_, schema) in schemas.ToList())
+            if (schema is OpenApiSchema { Properties: { } properties } && properties.ContainsKey("quorum")) properties["quorum"] = Ref("Quorum", document);
+    }
+
     static void DescribeUser(IDictionary<string, IOpenApiSchema> schemas)
     {
         if (!schemas.TryGetValue(nameof(SessionUser), out var found) || found is not OpenApiSchema { Properties: { } fields } user) return;

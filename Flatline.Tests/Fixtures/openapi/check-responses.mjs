@@ -1,6 +1,7 @@
 // Checks real responses against the schemas an OpenAPI 3.1 document gives for them:
 // node check-responses.mjs DOCUMENT SAMPLES, where SAMPLES is a JSON list of
-// {operationId, status, contentType, body}. Prints one line of JSON; exit 1 on any mismatch.
+// {operationId, status, contentType, body}; a sample with status "request" is checked against the
+// operation's request body instead. Prints one line of JSON; exit 1 on any mismatch.
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ for (const item of Object.values(document.paths))
 const failures = [];
 for (const sample of samples) {
   const operation = operations[sample.operationId];
-  const response = operation?.responses?.[String(sample.status)];
+  const response = sample.status === 'request' ? operation?.requestBody : operation?.responses?.[String(sample.status)];
   const schema = response?.content?.[sample.contentType]?.schema;
   if (!schema) {
     failures.push({ ...sample, body: undefined, problem: 'no schema documented for this response' });

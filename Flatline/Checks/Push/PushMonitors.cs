@@ -13,7 +13,13 @@ public enum PushReceipt { Accepted, NotFound, Limited }
 public sealed record PushLimits(
     double PerMonitorBurst = 20, double PerMonitorPerSecond = 5,
     double GlobalBurst = 2000, double GlobalPerSecond = 1000,
-    double UnknownBurst = 100, double UnknownPerSecond = 20);
+    double UnknownBurst = 100, double UnknownPerSecond = 20)
+{
+    /// <summary>PUSH_RATE_LIMIT and PUSH_RATE_LIMIT_TOTAL, each with its burst; unknown tokens keep theirs.</summary>
+    public static PushLimits From(Settings settings) => new(
+        PerMonitorBurst: 4 * settings.PushRateLimit, PerMonitorPerSecond: settings.PushRateLimit,
+        GlobalBurst: 2 * settings.PushRateLimitTotal, GlobalPerSecond: settings.PushRateLimitTotal);
+}
 
 /// <summary>A token bucket on a clock: <c>burst</c> at once, refilled at <c>perSecond</c>. Not thread-safe.</summary>
 public sealed class TokenBucket(double burst, double perSecond, TimeProvider time)
@@ -203,7 +209,7 @@ public static class PushServices
 {
     public static IServiceCollection AddPush(this IServiceCollection services)
     {
-        services.AddSingleton(new PushLimits());
+        services.AddSingleton(sp => PushLimits.From(sp.GetRequiredService<Settings>()));
         services.AddSingleton<PushMonitors>();
         services.AddSingleton<IMonitorChangeListener>(sp => sp.GetRequiredService<PushMonitors>());
         services.AddHostedService(sp => sp.GetRequiredService<PushMonitors>());

@@ -44,7 +44,7 @@ public sealed class DiscordSender(SenderHttp http) : INotificationSender
             json.WriteNumber("color", notification.Kind switch
             {
                 NotificationKind.Down => DownColour,
-                NotificationKind.Up => UpColour,
+                NotificationKind.Up or NotificationKind.DegradedEnded => UpColour,
                 NotificationKind.Degraded => DegradedColour,
                 _ => TestColour,
             });

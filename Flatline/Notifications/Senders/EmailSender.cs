@@ -153,7 +153,7 @@ public sealed partial class EmailSender(SenderHttp http, X509Certificate2Collect
 
     static string Html(Notification notification)
     {
-        var colour = notification.Kind switch { NotificationKind.Down => "#b91c1c", NotificationKind.Up => "#15803d", _ => "#1f2937" };
+        var colour = notification.IsRecovery ? "#15803d" : notification.Kind switch { NotificationKind.Down => "#b91c1c", _ => "#1f2937" };
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif;line-height:1.4\">\n");
         html.Append($"<h2 style=\"margin:0 0 8px;color:{colour}\">{AlertText.EscapeHtml(AlertText.Title(notification))}</h2>\n");

@@ -23,7 +23,7 @@ public sealed class MattermostSender(SenderHttp http) : INotificationSender
         var emoji = notification.Kind switch
         {
             NotificationKind.Down => ":red_circle:",
-            NotificationKind.Up => ":large_green_circle:",
+            NotificationKind.Up or NotificationKind.DegradedEnded => ":large_green_circle:",
             _ => ":information_source:",
         };
         var lines = new List<string> { $"{emoji} **{Escape(AlertText.Title(notification))}**" };

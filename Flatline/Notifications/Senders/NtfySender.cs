@@ -53,7 +53,7 @@ public sealed partial class NtfySender(SenderHttp http) : INotificationSender
             json.WriteStringValue(notification.Kind switch
             {
                 NotificationKind.Down => "rotating_light",
-                NotificationKind.Up => "white_check_mark",
+                NotificationKind.Up or NotificationKind.DegradedEnded => "white_check_mark",
                 NotificationKind.Degraded => "warning",
                 _ => "bell",
             });

@@ -8,8 +8,9 @@ namespace Flatline;
 /// PUBLIC_URL is set; a resolve carries only routing_key, event_action and dedup_key. A test is a
 /// trigger with the event id as dedup key and severity info (low urgency where urgency follows
 /// severity): it opens a real incident, the only proof that the routing key works, which the user
-/// resolves in PagerDuty. Degraded (on links that opt in) is a trigger with the event id as dedup key
-/// and severity warning: nothing in Flatline resolves it.</summary>
+/// resolves in PagerDuty. Degraded (on links that opt in) is a trigger with severity warning, keyed
+/// <c>degraded:</c> + the monitor id, so that the monitor's degraded notices share one PagerDuty
+/// incident, which the end of the degraded spell resolves.</summary>
 public sealed class PagerDutySender(SenderHttp http, Uri? endpoint = null) : INotificationSender
 {
     public static readonly Uri DefaultEndpoint = new("https://events.pagerduty.com/v2/enqueue");
@@ -34,8 +35,13 @@ public sealed class PagerDutySender(SenderHttp http, Uri? endpoint = null) : INo
     public Task<DeliveryResult> SendAsync(ChannelConfig config, Notification notification, CancellationToken cancellationToken)
     {
         if (config.Text(RoutingKey) is not { Length: > 0 } routingKey) return Task.FromResult(SenderHttp.Misconfigured("pagerduty: routing_key is missing"));
-        var resolve = notification.Kind == NotificationKind.Up;
-        var dedupKey = notification.Kind is NotificationKind.Test or NotificationKind.Notice ? notification.EventId : notification.IncidentId ?? notification.EventId;
+        var resolve = notification.IsRecovery;
+        var dedupKey = notification.Kind switch
+        {
+            NotificationKind.Test or NotificationKind.Notice => notification.EventId,
+            NotificationKind.Degraded or NotificationKind.DegradedEnded => "degraded:" + notification.MonitorId,
+            _ => notification.IncidentId ?? notification.EventId,
+        };
         var body = SenderHttp.Json(json =>
         {
             json.WriteStartObject();

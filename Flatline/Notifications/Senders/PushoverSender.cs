@@ -76,7 +76,7 @@ public sealed partial class PushoverSender(SenderHttp http, Uri? endpoint = null
         if (config.Text(Token) is not { Length: > 0 } token) return Task.FromResult(SenderHttp.Misconfigured("pushover: token is missing"));
         if (config.Text(User) is not { Length: > 0 } user) return Task.FromResult(SenderHttp.Misconfigured("pushover: user is missing"));
         var priority = config.Integer(Priority) ?? 0;
-        if (notification.Kind == NotificationKind.Up) priority = Math.Min(priority, 0);
+        if (notification.IsRecovery) priority = Math.Min(priority, 0);
         var fields = new List<(string, string)>
         {
             ("token", token),

@@ -24,7 +24,7 @@ public sealed class SlackSender(SenderHttp http) : INotificationSender
         var emoji = notification.Kind switch
         {
             NotificationKind.Down => ":red_circle:",
-            NotificationKind.Up => ":large_green_circle:",
+            NotificationKind.Up or NotificationKind.DegradedEnded => ":large_green_circle:",
             NotificationKind.Degraded => ":large_yellow_circle:",
             _ => ":information_source:",
         };

@@ -38,7 +38,7 @@ public sealed class TeamsSender(SenderHttp http) : INotificationSender
             TextBlock(json, AlertText.Title(notification), heading: true, notification.Kind switch
             {
                 NotificationKind.Down => "Attention",
-                NotificationKind.Up => "Good",
+                NotificationKind.Up or NotificationKind.DegradedEnded => "Good",
                 _ => "Default",
             });
             foreach (var line in AlertText.Body(notification)) TextBlock(json, line, heading: false, null);

@@ -42,7 +42,7 @@ public sealed class TelegramSender(SenderHttp http) : INotificationSender
             json.WriteString("text", Text(notification));
             json.WriteString("parse_mode", "HTML");
             json.WriteBoolean("disable_web_page_preview", true);
-            json.WriteBoolean("disable_notification", notification.Kind == NotificationKind.Up);
+            json.WriteBoolean("disable_notification", notification.IsRecovery);
             json.WriteEndObject();
         });
         return http.PostJsonAsync(url, body, null, cancellationToken, RetryAfterInBody);

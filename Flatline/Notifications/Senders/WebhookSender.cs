@@ -94,6 +94,13 @@ public sealed class WebhookSender(SenderHttp http) : INotificationSender
         return Convert.ToBase64String(HMACSHA256.HashData(key, content));
     }
 
+    /// <summary>Every <c>event</c> a body may name, notices included, for the OpenAPI document.</summary>
+    public static readonly string[] Events =
+    [
+        "monitor.down", "monitor.up", "monitor.degraded", "monitor.degraded_ended", "test",
+        "maintenance.started", "maintenance.ended", "connectivity.lost", "connectivity.regained",
+    ];
+
     internal static byte[] Body(Notification notification, DateTime sentAt) => SenderHttp.Json(json =>
     {
         json.WriteStartObject();
@@ -104,6 +111,7 @@ public sealed class WebhookSender(SenderHttp http) : INotificationSender
             NotificationKind.Up => "monitor.up",
             NotificationKind.Notice => notification.Event ?? "notice",
             NotificationKind.Degraded => "monitor.degraded",
+            NotificationKind.DegradedEnded => "monitor.degraded_ended",
             _ => "test",
         });
         if (notification.Kind == NotificationKind.Notice)

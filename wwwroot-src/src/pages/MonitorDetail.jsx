@@ -5,6 +5,7 @@ import { deleteMonitor, getLatency, getMonitor, getStats, getUptime, listChecks,
 import { onLive } from '../live.js';
 import { navigate } from '../router.js';
 import { entries, removeMonitor, time, upsertMonitor } from '../state.js';
+import { checkType } from '../checks/index.js';
 import { Ago } from '../components/Ago.jsx';
 import { confirm } from '../components/Confirm.jsx';
 import { dateTime, duration, millis, percent } from '../components/format.js';
@@ -242,6 +243,10 @@ export function MonitorDetail({ id }) {
       });
   };
 
+  // A check type may say when it checks, and add a part of its own (push: the URL the job reports to).
+  const type = checkType(m.config.type);
+  const TypeDetail = type.Detail;
+
   return (
     <>
       <p class="crumbs">
@@ -256,7 +261,8 @@ export function MonitorDetail({ id }) {
             {m.config.method && <span class="method">{m.config.method}</span>} {m.target}
           </p>
           <p class="muted meta">
-            Every {duration(m.interval)} · timeout {m.timeout} s · {m.retries} {m.retries === 1 ? 'retry' : 'retries'} · last check <Ago at={m.last_checked_at} />
+            {type.schedule ? type.schedule(m) : `Every ${duration(m.interval)} · timeout ${m.timeout} s`} · {m.retries} {m.retries === 1 ? 'retry' : 'retries'} · last check{' '}
+            <Ago at={m.last_checked_at} />
             {m.tls_expires_at && <> · certificate expires {dateTime(m.tls_expires_at)}</>}
           </p>
           <MonitorMarks monitor={m} />
@@ -301,6 +307,7 @@ export function MonitorDetail({ id }) {
           Degraded{m.degraded_reason ? `: ${m.degraded_reason}` : ''}. It is up, and this time counts apart from down time.
         </p>
       )}
+      {TypeDetail && <TypeDetail monitor={m} />}
       <StatsGrid stats={entry.stats.value} />
       <Latency id={id} version={version} />
       <Uptime id={id} version={version} />
