@@ -177,7 +177,33 @@ public class KumaImportTests
         await Assert.That((weekly.StartTime, weekly.DurationMinutes, weekly.Timezone)).IsEqualTo(("02:00", 90, "Europe/Berlin"));
         await Assert.That(windows["Weekly DB patching"].Monitors).IsEquivalentTo(new[] { monitors["Postgres port"].Id, monitors["Redis port (child)"].Id });
 
-        await Assert.That(output).Contains("skipped status page acme ('Acme Status'): this import does not take status pages yet");
+        // The page: its groups as sections in Kuma's order (weight), each with the monitors that came across, in order.
+        var pageStore = new StatusPageStore(database, TimeProvider.System);
+        var page = pageStore.BySlug("acme")!;
+        await Assert.That(pageStore.List().Count).IsEqualTo(1);
+        await Assert.That((page.View.Title, page.View.Description, page.View.Footer))
+            .IsEqualTo(("Acme Status", "Live status of Acme's public services.", "Acme Corp - status updates also on https://acme.test/blog"));
+        await Assert.That((page.View.CustomDomain, page.View.LogoUrl, page.View.ShowUrls, page.View.HasPassword)).IsEqualTo(((string?)null, (string?)null, false, false));
+        await Assert.That(string.Join(" | ", page.View.Sections.Select(s => s.Name))).IsEqualTo("Public services | Infrastructure");
+        await Assert.That(string.Join(" ", page.View.Sections[0].Monitors))
+            .IsEqualTo(string.Join(" ", monitors["Acme Website"].Id, monitors["API status JSON query"].Id, monitors["Homepage keyword ok"].Id));
+        string[] infrastructure = hasPush
+            ? [monitors["Postgres port"].Id, monitors["DNS example.com A"].Id, monitors["Nightly backup job (push)"].Id]
+            : [monitors["Postgres port"].Id, monitors["DNS example.com A"].Id];
+        await Assert.That(string.Join(" ", page.View.Sections[1].Monitors)).IsEqualTo(string.Join(" ", infrastructure));
+        if (!hasPush) await Assert.That(output).Contains("status page acme shows 5 of its 6 monitors: the others were not imported");
+        await Assert.That(output).Contains("status pages                  1 imported");
+        await Assert.That(output).Contains("note: status page acme came without show_tags (Flatline's page shows no tags)");
+        await Assert.That(output).Contains("note: 1 link of maintenance windows to status pages left out: a Flatline page has no windows of its own");
+        // Its pinned incident is an ongoing announcement; the Markdown stays as the text it is.
+        var announcement = new AnnouncementStore(database, TimeProvider.System).List(page).Single();
+        await Assert.That((announcement.Title, announcement.Severity, announcement.Resolved)).IsEqualTo(("Degraded database performance", AnnouncementSeverity.Minor, false));
+        var update = announcement.Updates.Single();
+        await Assert.That((update.Status, update.At)).IsEqualTo((AnnouncementStatus.Investigating, new DateTime(2026, 12, 1, 20, 21, 18, DateTimeKind.Utc)));
+        await Assert.That(update.Message).IsEqualTo("We are investigating slow queries on the primary **database**. Some pages may load slowly.");
+        await Assert.That(announcement.CreatedAt).IsEqualTo(new DateTime(2026, 12, 1, 20, 21, 18, DateTimeKind.Utc));
+        await Assert.That(output).Contains("announcements                 1 imported");
+        await Assert.That(output).Contains("note: the incident 'Degraded database performance' of status page acme is an announcement of severity minor (its style was 'warning') with one update, investigating");
 
         // Heartbeats as checks (the maintenance one left out), the website's four all up with their status code.
         var checks = new MonitorStore(database, TimeProvider.System).ListChecks(monitors["Acme Website"].Id, 100, null)!;
@@ -196,8 +222,93 @@ public class KumaImportTests
         await Assert.That(second).Contains("Nothing imported");
         await Assert.That(second).Contains("monitors                      0 imported       " + (11 + (hasPing ? 1 : 0) + (hasPush ? 1 : 0)).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(2) + " already here");
         await Assert.That(second).Contains("maintenance windows           0 imported        2 already here");
+        await Assert.That(second).Contains("status pages                  0 imported        1 already here");
+        await Assert.That(second).Contains("announcements                 0 imported        1 already here");
         await Assert.That(second).DoesNotContain("note:");
         await Assert.That(new MonitorStore(new Database(target), TimeProvider.System).List().Count).IsEqualTo(monitors.Count);
+        new Database(target).ReleaseConnections();
+
+        // Served as Kuma served it, at /status/acme, with its sections and the announcement.
+        await using var server = await FlatlineServer.StartOnAsync(target);
+        using var anonymous = server.CreateAnonymousClient();
+        using var response = await anonymous.GetAsync("/status/acme");
+        await Assert.That((int)response.StatusCode).IsEqualTo(200);
+        var html = await response.Content.ReadAsStringAsync();
+        foreach (var text in new[] { "Acme Status", "Public services", "Infrastructure", "Acme Website", "Postgres port", "Degraded database performance" })
+            await Assert.That(html).Contains(text);
+        await Assert.That(html).DoesNotContain("Redis port (child)");
+    }
+
+    /// <summary>Runs SQL on the copy, as a later Uptime Kuma session would have left its rows.</summary>
+    static void Change(string kuma, string sql)
+    {
+        _ = new Database(kuma); // sets up the SQLite provider
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={kuma};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    [Test]
+    public async Task Pages_kept_private_in_kuma_stay_out_and_what_a_flatline_page_has_no_room_for_is_named()
+    {
+        using var folder = new TempFolder();
+        var source = Copy(folder);
+        Change(source, """
+            UPDATE status_page SET theme = 'dark', custom_css = 'body { color: red }', analytics_id = 'G-FIXTURE', analytics_type = 'google',
+                show_tags = 0, search_engine_index = 0, auto_refresh_interval = 60, icon = '/upload/logo1.png?t=1' WHERE slug = 'acme';
+            INSERT INTO status_page_cname (status_page_id, domain) VALUES (1, 'Status.Acme.test'), (1, 'status.acme.example');
+            UPDATE monitor_group SET send_url = 1 WHERE monitor_id = 1;
+            INSERT INTO incident (title, content, style, created_date, last_updated_date, pin, active, status_page_id)
+                VALUES ('Outage last week', 'It is over.', 'danger', '2026-11-20 10:00:00', '2026-11-20 12:30:00', 0, 1, 1);
+            INSERT INTO status_page (slug, title, icon, theme, published) VALUES ('internal', 'Internal', '/icon.svg', 'auto', 0);
+            INSERT INTO status_page (slug, title, icon, theme, published, password) VALUES ('locked', 'Locked', '/icon.svg', 'auto', 1, 'hunter2hunter2');
+            INSERT INTO incident (title, content, style, pin, active, status_page_id) SELECT 'Private notice', 'x', 'info', 1, 1, id FROM status_page WHERE slug = 'internal';
+            """);
+        var target = folder.File("flatline.db");
+        var (code, output) = Import(source, target);
+        await Assert.That(code).IsEqualTo(0).Because(output);
+
+        await Assert.That(output).Contains("skipped status page internal ('Internal'): it is not published in Uptime Kuma");
+        await Assert.That(output).Contains("skipped status page locked ('Locked'): it has a password in Uptime Kuma, which cannot come across");
+        await Assert.That(output).Contains("('Private notice'): its status page was not imported");
+        await Assert.That(output).Contains("status pages                  1 imported        0 already here      2 skipped");
+        await Assert.That(output).Contains("note: status page acme keeps the first of its custom domains, status.acme.test: a Flatline page has one (status.acme.example left out)");
+        await Assert.That(output).Contains("note: status page acme showed the URL of 1 monitor: a Flatline page shows every monitor's URL or none (show_urls), so they are hidden");
+        foreach (var left in new[] { "its logo /upload/logo1.png?t=1 (a file in Uptime Kuma's data folder", "its theme 'dark'", "its custom CSS", "its analytics",
+            "search_engine_index off", "its refresh every 60 s" })
+            await Assert.That(output).Contains(left);
+        await Assert.That(output).DoesNotContain("show_tags");
+
+        var database = new Database(target);
+        var pages = new StatusPageStore(database, TimeProvider.System);
+        var page = pages.List().Single();
+        await Assert.That((page.View.Slug, page.View.CustomDomain, page.View.ShowUrls, page.View.LogoUrl)).IsEqualTo(("acme", "status.acme.test", false, (string?)null));
+        var announcements = new AnnouncementStore(database, TimeProvider.System).List(page).ToDictionary(a => a.Title);
+        await Assert.That(announcements.Count).IsEqualTo(2);
+        var over = announcements["Outage last week"];
+        await Assert.That((over.Severity, over.Resolved, over.Updates.Single().At)).IsEqualTo((AnnouncementSeverity.Major, true, new DateTime(2026, 11, 20, 12, 30, 0, DateTimeKind.Utc)));
+        database.ReleaseConnections();
+    }
+
+    [Test]
+    public async Task A_page_whose_slug_flatline_has_already_stays_out_and_the_rest_comes_across()
+    {
+        using var folder = new TempFolder();
+        var source = Copy(folder);
+        var target = folder.File("flatline.db");
+        FlatlineApp.OpenDatabase(FlatlineServer.DefaultSettings(target));
+        new StatusPageStore(new Database(target), TimeProvider.System).Create(new StatusPageDraft("acme", "Ours", null, null, null, [], false, false, null, null));
+        new Database(target).ReleaseConnections();
+
+        var (code, output) = Import(source, target);
+        await Assert.That(code).IsEqualTo(0).Because(output);
+        await Assert.That(output).Contains(": a page here has the slug acme already");
+        await Assert.That(output).Contains("its status page was not imported");
+        await Assert.That(output).Contains("maintenance windows           2 imported");
+        var page = new StatusPageStore(new Database(target), TimeProvider.System).List().Single();
+        await Assert.That(page.View.Title).IsEqualTo("Ours");
         new Database(target).ReleaseConnections();
     }
 }

@@ -6,12 +6,12 @@ public class ConfigFileTests
 {
     static IReadOnlyDictionary<string, string> Secrets => ConfigExample.Secrets;
 
-    sealed record Run(int ExitCode, string Stdout, string Stderr)
+    internal sealed record Run(int ExitCode, string Stdout, string Stderr)
     {
         public string Output => Stdout + Stderr;
     }
 
-    static Run Apply(string database, string file, IReadOnlyDictionary<string, string>? environment = null, params string[] flags)
+    internal static Run Apply(string database, string file, IReadOnlyDictionary<string, string>? environment = null, params string[] flags)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
@@ -20,7 +20,7 @@ public class ConfigFileTests
         return new Run(code, stdout.ToString(), stderr.ToString());
     }
 
-    static Run Export(string database)
+    internal static Run Export(string database)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
@@ -31,7 +31,7 @@ public class ConfigFileTests
 
     static Task<string> Example() => ConfigExample.TextAsync();
 
-    static long Count(string database, string sql)
+    internal static long Count(string database, string sql)
     {
         using var connection = new Database(database).Open();
         using var command = connection.CreateCommand();
@@ -42,7 +42,7 @@ public class ConfigFileTests
         return value;
     }
 
-    static string Write(TempFolder folder, string name, string text)
+    internal static string Write(TempFolder folder, string name, string text)
     {
         File.WriteAllText(folder.File(name), text);
         return folder.File(name);
@@ -56,8 +56,14 @@ public class ConfigFileTests
         var first = Apply(folder.File("a.db"), file);
         await Assert.That(first.ExitCode).IsEqualTo(0).Because(first.Output);
         await Assert.That(first.Stdout).Contains($"Applied {ConfigExample.Changes} changes in one transaction.");
-        foreach (var line in new[] { "+ monitor api", "+ monitor worker", "+ channel ops-hook", "+ link api → ops-hook", "+ maintenance patching", "+ tag prod" })
+        foreach (var line in new[] { "+ monitor api", "+ monitor worker", "+ channel ops-hook", "+ link api → ops-hook", "+ maintenance patching", "+ tag prod", "+ status_page public" })
             await Assert.That(first.Stdout).Contains(line);
+        // The page's sections keep the file's order, their monitors too.
+        await Assert.That(Count(folder.File("a.db"), "SELECT count(*) FROM status_pages WHERE slug = 'acme' AND title = 'Acme status' AND password_hash IS NULL")).IsEqualTo(1L);
+        await Assert.That(Count(folder.File("a.db"), """
+            SELECT count(*) FROM status_page_monitors pm JOIN monitors m ON m.id = pm.monitor_id
+            WHERE (pm.section, pm.position, m.name) IN (VALUES (0, 0, 'API'), (1, 0, 'Postgres'), (1, 1, 'Worker health'))
+            """)).IsEqualTo(3L);
         await Assert.That(Count(folder.File("a.db"), "SELECT count(*) FROM monitors")).IsEqualTo(4L);
         await Assert.That(Count(folder.File("a.db"), "SELECT count(*) FROM monitor_dependencies")).IsEqualTo(1L);
         await Assert.That(Count(folder.File("a.db"), "SELECT count(*) FROM monitor_channels WHERE on_recovery = 0")).IsEqualTo(1L);
@@ -69,6 +75,8 @@ public class ConfigFileTests
         await Assert.That(exported.Stdout).Contains("secret: ${OPS_HOOK_SECRET}");
         await Assert.That(exported.Stdout).DoesNotContain("0123456789abcdef-ops");
         await Assert.That(exported.Stdout).Contains("Authorization: Bearer worker-token-1");
+        await Assert.That(exported.Stdout).Contains("status_pages:\n  - key: public\n    slug: acme\n");
+        await Assert.That(exported.Stdout).Contains("      - name: Infrastructure\n        monitors: [db, worker]\n");
         await Assert.That(exported.Stderr).Contains("CHAT_URL");
 
         var exportFile = Write(folder, "export.yaml", exported.Stdout);
@@ -123,7 +131,7 @@ public class ConfigFileTests
         await Assert.That(dry.ExitCode).IsEqualTo(0).Because(dry.Output);
         await Assert.That(dry.Stdout).Contains("+ monitor db");
         await Assert.That(dry.Stdout).Contains("Dry run: nothing was changed");
-        foreach (var table in new[] { "monitors", "notification_channels", "monitor_channels", "maintenance_windows", "config_keys", "tags" })
+        foreach (var table in new[] { "monitors", "notification_channels", "monitor_channels", "maintenance_windows", "status_pages", "config_keys", "tags" })
             await Assert.That(Count(folder.File("f.db"), $"SELECT count(*) FROM {table}")).IsEqualTo(0L).Because(table);
     }
 
@@ -244,8 +252,8 @@ public class ConfigFileTests
                 title: M
                 monitors: [b]
                 schedule: {type: once, start: "2030-01-01T00:00:00Z", end: "2030-01-01T01:00:00Z", every: day}
-            status_pages:
-              - {slug: acme}
+            locations:
+              - {name: frankfurt}
             """);
         var run = Apply(folder.File("f.db"), file, new Dictionary<string, string>());
         await Assert.That(run.ExitCode).IsEqualTo(2);
@@ -261,7 +269,7 @@ public class ConfigFileTests
             ":17:34: channels[c].config.url the environment variable NOT_SET_ANYWHERE is not set",
             ":17:57: channels[c].config.colour is not a field of a webhook channel",
             ":22:88: maintenance[m].schedule.every is not a field here",
-            ":23:1: status_pages cannot be applied yet",
+            ":23:1: locations cannot be applied yet",
         })
             await Assert.That(run.Stderr).Contains($"error: {file}{expected}");
         await Assert.That(run.Stderr).DoesNotContain("channels[c].config.url is required");
@@ -280,8 +288,9 @@ public class ConfigFileTests
         Apply(database, file);
         var before = Export(database).Stdout;
         var example = await Example();
-        Write(folder, "flatline.yaml", example.Replace("    interval: 60\n", "    interval: 30\n", StringComparison.Ordinal)
-            + "  - key: broken\n    title: Broken\n    monitors: [db]\n    schedule: {type: weekly, days: [someday], start_time: \"02:00\", duration_minutes: 5, timezone: Mars/Olympus}\n");
+        // The last window of the maintenance section, just before status_pages.
+        Write(folder, "flatline.yaml", example.Replace("    interval: 60\n", "    interval: 30\n", StringComparison.Ordinal).Replace("status_pages:\n",
+            "  - key: broken\n    title: Broken\n    monitors: [db]\n    schedule: {type: weekly, days: [someday], start_time: \"02:00\", duration_minutes: 5, timezone: Mars/Olympus}\nstatus_pages:\n", StringComparison.Ordinal));
         var run = Apply(database, file);
         await Assert.That(run.ExitCode).IsEqualTo(2);
         await Assert.That(run.Stderr).Contains("maintenance[broken].schedule.days each day must be one of mon");

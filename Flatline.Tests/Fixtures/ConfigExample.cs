@@ -12,8 +12,8 @@ public static partial class ConfigExample
         ["CHAT_URL"] = "https://hooks.slack.com/services/T000/B000/XXXX",
     };
 
-    /// <summary>The items of one apply of the example: 4 monitors, the prod tag's colour, 2 channels, 2 windows, 3 links.</summary>
-    public const int Changes = 12;
+    /// <summary>The items of one apply of the example: 4 monitors, the prod tag's colour, 2 channels, 2 windows, a status page, 3 links.</summary>
+    public const int Changes = 13;
 
     public static async Task<string> TextAsync() =>
         ExampleBlock().Match(await File.ReadAllTextAsync(Repository.File("docs", "config.md"))).Groups[1].Value;

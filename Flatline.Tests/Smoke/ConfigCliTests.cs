@@ -21,6 +21,13 @@ public class ConfigCliTests
             var monitors = (await api.ListMonitorsAsync()).Value;
             await Assert.That(monitors.Select(m => m.Name)).IsEquivalentTo(new[] { "API", "Postgres", "Worker health", "Mail exchanger" });
             await Assert.That(monitors.Single(m => m.Name == "Worker health").DependsOn).IsEquivalentTo(new[] { monitors.Single(m => m.Name == "Postgres").Id });
+            // The file's status page is served, its sections in the file's order.
+            using var visitor = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            using var page = await visitor.GetAsync("/status/acme");
+            await Assert.That((int)page.StatusCode).IsEqualTo(200);
+            var html = await page.Content.ReadAsStringAsync();
+            await Assert.That(html).Contains("Acme status");
+            await Assert.That(html.IndexOf("Public services", StringComparison.Ordinal)).IsLessThan(html.IndexOf("Infrastructure", StringComparison.Ordinal));
         }
         await using (var again = await RunningBinary.StartAsync(folder.Path, environment))
             await again.WaitForLineAsync(line => line.Contains("FLATLINE_CONFIG: flatline.yaml is applied already (no changes)", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
@@ -67,6 +74,8 @@ public class ConfigCliTests
         var first = await PublishedBinary.RunAsync(folder.Path, null, "import", "kuma.db");
         await Assert.That(first.ExitCode).IsEqualTo(0).Because(first.Output);
         await Assert.That(first.Stdout).Contains("maintenance windows           2 imported");
+        await Assert.That(first.Stdout).Contains("status pages                  1 imported");
+        await Assert.That(first.Stdout).Contains("announcements                 1 imported");
         await Assert.That(first.Stdout).Contains("skipped monitor");
         var second = await PublishedBinary.RunAsync(folder.Path, null, "import", "kuma.db");
         await Assert.That(second.Stdout).Contains("Nothing imported");

@@ -86,7 +86,7 @@ public sealed class ImportReport
             Skip(skip.Kind switch
             {
                 "monitor" => Monitors, "notification channel" => Channels, "link" => Links, "incident" => Incidents,
-                "tag" => Tags, "maintenance window" => Windows, "status page" => StatusPages, _ => Owner,
+                "tag" => Tags, "maintenance window" => Windows, "status page" => StatusPages, "announcement" => Announcements, _ => Owner,
             }, skip.Kind, skip.Id, skip.Reason);
     }
 
@@ -107,6 +107,7 @@ public sealed class ImportReport
     public Tally Tags { get; } = new();
     public Tally Windows { get; } = new();
     public Tally StatusPages { get; } = new();
+    public Tally Announcements { get; } = new();
 
     /// <summary>Each item left out, with why; checks are counted by reason instead.</summary>
     public List<ImportSkip> Skipped { get; } = [];
@@ -114,7 +115,7 @@ public sealed class ImportReport
 
     IEnumerable<(string Name, Tally Tally)> Tallies =>
         [("monitors", Monitors), ("notification channels", Channels), ("links", Links), ("checks", Checks), ("incidents", Incidents), ("owner", Owner),
-            ("tags", Tags), ("maintenance windows", Windows), ("status pages", StatusPages)];
+            ("tags", Tags), ("maintenance windows", Windows), ("status pages", StatusPages), ("announcements", Announcements)];
 
     public bool Changed => Tallies.Any(t => t.Tally.Imported > 0);
 

@@ -32,6 +32,12 @@ public sealed record ImportedIncident(string Id, string MonitorId, long StartedA
 /// <summary>A maintenance window as a create body of the API, its monitors by their (imported) ids.</summary>
 public sealed record ImportedWindow(string Id, JsonElement Body);
 
+/// <summary>A status page as a create body of the API, its sections' monitors by their (imported) ids.</summary>
+public sealed record ImportedPage(string Id, JsonElement Body, long CreatedAt);
+
+/// <summary>An announcement as a create body of the API (<c>{title, severity, updates}</c>) on an imported page.</summary>
+public sealed record ImportedAnnouncement(string Id, string PageId, JsonElement Body, long CreatedAt, long UpdatedAt);
+
 public sealed record ImportedCheck(long At, bool Ok, int? StatusCode, long? LatencyUs, string? Error);
 
 /// <summary>The account that becomes Flatline's owner: an OpenID subject.</summary>
@@ -52,6 +58,8 @@ public sealed class ImportPlan
     /// <summary>Tag colours (#rrggbb) by name, for tags the import creates.</summary>
     public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
     public List<ImportedWindow> Windows { get; } = [];
+    public List<ImportedPage> Pages { get; } = [];
+    public List<ImportedAnnouncement> Announcements { get; } = [];
 
     /// <summary>What came across changed, said in the report.</summary>
     public List<string> Notes { get; } = [];

@@ -19,6 +19,7 @@ public sealed class Importer(Database database, CheckTypes checkTypes, Notificat
         var channels = ImportChannels(connection, transaction, plan, report);
         ImportLinks(connection, transaction, plan, report, monitors.Keys, channels);
         ImportWindows(connection, transaction, plan, report, monitors.Keys);
+        ImportPages(connection, transaction, plan, report, monitors.Keys);
         var incidents = ImportIncidents(connection, transaction, plan, report, monitors.Keys, monitors.New);
         using (var checks = new CheckImport(connection, transaction, source, report))
         {
@@ -135,6 +136,31 @@ public sealed class Importer(Database database, CheckTypes checkTypes, Notificat
             if (MaintenanceValidator.Validate(window.Body, null, targets, time.GetUtcNow().UtcDateTime, out var errors) is not { } draft) return (0, ImportReport.Describe(errors));
             MaintenanceStore.Insert(connection, transaction, window.Id, draft, now);
             return (1, null);
+        });
+    }
+
+    /// <summary>Pages validated as the API validates them, over the monitors this import knows; a slug or
+    /// custom domain a page here has already leaves the page out. Announcements come with a page imported
+    /// now: a page here already keeps the announcements it has.</summary>
+    void ImportPages(SqliteConnection connection, SqliteTransaction transaction, ImportPlan plan, ImportReport report, Dictionary<string, long> monitors)
+    {
+        using var taken = Sql.Prepare(connection, transaction, "SELECT slug = $slug FROM status_pages WHERE slug = $slug OR custom_domain = $domain", "$slug", "$domain");
+        var created = new HashSet<string>(StringComparer.Ordinal);
+        var pages = Each(connection, transaction, "status_pages", plan.Pages, p => p.Id, report, report.StatusPages, "status page", page =>
+        {
+            if (StatusPageValidator.Validate(page.Body, null, id => monitors.TryGetValue(id, out var key) ? key : null, out var errors) is not { } draft)
+                return (0, ImportReport.Describe(errors));
+            if (taken.Bind(draft.Slug, draft.CustomDomain).ExecuteScalar() is long slug)
+                return (0, slug == 1 ? $"a page here has the slug {draft.Slug} already" : $"a page here has the custom domain {draft.CustomDomain} already");
+            created.Add(page.Id);
+            return (StatusPageStore.Insert(connection, transaction, page.Id, draft, page.CreatedAt), null);
+        });
+        Each(connection, transaction, "announcements", plan.Announcements, a => a.Id, report, report.Announcements, "announcement", announcement =>
+        {
+            if (!pages.TryGetValue(announcement.PageId, out var page)) return (0, "its status page was not imported");
+            if (!created.Contains(announcement.PageId)) return (0, "its status page was here already, with its own announcements");
+            if (StatusPageValidator.ValidateAnnouncement(announcement.Body, null, out var errors) is not { } draft) return (0, ImportReport.Describe(errors));
+            return (AnnouncementStore.Insert(connection, transaction, announcement.Id, page, draft, announcement.CreatedAt, announcement.UpdatedAt), null);
         });
     }
 

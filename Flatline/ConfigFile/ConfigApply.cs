@@ -27,7 +27,9 @@ public sealed class ConfigPlan
 /// <summary>Turns a configuration file into a plan against the database, and writes the plan in one
 /// transaction. Every item is validated by the API's own validator, as its create body; a key names
 /// the item across runs through <c>config_keys</c>, so applying the same file again finds nothing to do.</summary>
-public sealed class ConfigApply(Database database, CheckTypes checkTypes, NotificationChannelTypes channelTypes, TimeProvider time)
+/// <param name="pageCache">The status-page cache of the app this runs in, if any: dropped after a write that changed something,
+/// since a page shows the monitors, windows and pages a file sets.</param>
+public sealed class ConfigApply(Database database, CheckTypes checkTypes, NotificationChannelTypes channelTypes, TimeProvider time, StatusPageCache? pageCache = null)
 {
     sealed record ItemId(string Uid, bool Exists, bool Adopt);
 
@@ -40,16 +42,18 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
         var monitorIds = Ids(document.Monitors, "monitor", state);
         var channelIds = Ids(document.Channels, "channel", state);
         var windowIds = Ids(document.Maintenance, "maintenance", state);
+        var pageIds = Ids(document.StatusPages, "status_page", state);
 
         // The file's keys for the items it names, the database's for the rest: one naming on both sides of the diff.
         var fileKeys = new Dictionary<(string, string), string>();
-        foreach (var (kind, ids) in new[] { ("monitor", monitorIds), ("channel", channelIds), ("maintenance", windowIds) })
+        foreach (var (kind, ids) in new[] { ("monitor", monitorIds), ("channel", channelIds), ("maintenance", windowIds), ("status_page", pageIds) })
             foreach (var (key, id) in ids) fileKeys[(kind, id.Uid)] = key;
         string KeyOf(string kind, string uid) => fileKeys.GetValueOrDefault((kind, uid)) ?? state.KeyOf.GetValueOrDefault((kind, uid)) ?? uid;
 
         var monitors = PlanMonitors(document, state, monitorIds);
         var channels = PlanChannels(document, channelIds);
         var windows = PlanWindows(document, state, windowIds, monitorIds, channelIds, monitors);
+        var pages = PlanPages(document, state, pageIds, monitorIds, prune);
         var links = new List<(ConfigLink Link, string Monitor, string Channel)>();
         foreach (var link in document.Links)
         {
@@ -117,6 +121,28 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
             mappings.Add(new ConfigKey("maintenance", window.Item.Key, window.Uid, !window.Exists || state.Mapped.GetValueOrDefault(("maintenance", window.Item.Key))?.Created == true));
         }
 
+        // Slugs and domains move between pages only after each page that changes one has let go of its own.
+        var moving = pages.Where(p => p.Exists && state.Pages.Find(c => c.Stored.View.Id == p.Uid) is { } c
+            && (c.Draft.Slug != p.Draft.Draft.Slug || c.Draft.CustomDomain != p.Draft.Draft.CustomDomain)).Select(p => p.Uid).ToList();
+        if (moving.Count > 0)
+            plan.Writes.Add((c, t, _) =>
+            {
+                using var release = Sql.Prepare(c, t, "UPDATE status_pages SET slug = uid, custom_domain = NULL WHERE uid = $uid", "$uid");
+                foreach (var uid in moving) release.Bind(uid).ExecuteNonQuery();
+            });
+        foreach (var page in pages)
+        {
+            listed.Add(("status_page", page.Item.Key));
+            var current = state.Pages.Find(p => p.Stored.View.Id == page.Uid);
+            var (draft, password) = PagePassword(page.Draft.Draft, page.Draft.Password, current?.Stored.PasswordHash);
+            Diff(plan, "status_page", page, ConfigShapes.Page(page.Item.Key, draft, null, id => KeyOf("monitor", id)),
+                current is null ? null : ConfigShapes.Page(page.Item.Key, current.Draft, null, id => KeyOf("monitor", id)), _ => false,
+                (c, t, now) => StatusPageStore.Insert(c, t, page.Uid, Placed(c, t, draft), now),
+                (c, t, now) => StatusPageStore.Update(c, t, current!.Stored.Key, Placed(c, t, draft), now),
+                password is null ? [] : [password]);
+            mappings.Add(new ConfigKey("status_page", page.Item.Key, page.Uid, !page.Exists || state.Mapped.GetValueOrDefault(("status_page", page.Item.Key))?.Created == true));
+        }
+
         foreach (var (link, monitor, channel) in links)
         {
             listed.Add(("link", link.Key));
@@ -163,12 +189,14 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
         using var transaction = connection.BeginTransaction(deferred: false);
         foreach (var write in plan.Writes) write(connection, transaction, now);
         transaction.Commit();
+        if (plan.Changes.Count > 0) pageCache?.InvalidateAll();
     }
 
     static string Json(bool value) => value ? "true" : "false";
 
     void Diff<T>(ConfigPlan plan, string kind, Planned<T> item, List<KeyValuePair<string, JsonElement>> after, List<KeyValuePair<string, JsonElement>>? before,
-        Func<string, bool> secret, Action<SqliteConnection, SqliteTransaction, long> create, Func<SqliteConnection, SqliteTransaction, long, object?> update)
+        Func<string, bool> secret, Action<SqliteConnection, SqliteTransaction, long> create, Func<SqliteConnection, SqliteTransaction, long, object?> update,
+        List<string>? more = null)
     {
         if (before is null)
         {
@@ -177,6 +205,7 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
             return;
         }
         var details = ConfigShapes.Differences(before, after, secret);
+        details.AddRange(more ?? []);
         if (item.Adopt) details.Add("taken over by the file (it was made in the app)");
         if (details.Count == 0) return;
         plan.Changes.Add(new ConfigChange('~', kind, item.Item.Key, details));
@@ -188,7 +217,7 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
     {
         var gone = new List<string>();
         // Links first, monitors last: a monitor's deletion takes its links and window memberships with it.
-        foreach (var kind in new[] { "link", "maintenance", "channel", "monitor" })
+        foreach (var kind in new[] { "link", "maintenance", "status_page", "channel", "monitor" })
         {
             foreach (var mapping in state.Mapped.Values.Where(m => m.Kind == kind && !listed.Contains((m.Kind, m.Key))).OrderBy(m => m.Key, StringComparer.Ordinal))
             {
@@ -198,6 +227,7 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
                     "monitor" => state.Monitors.Any(m => m.View.Id == mapping.Uid),
                     "channel" => state.Channels.Any(c => c.Id == mapping.Uid),
                     "maintenance" => state.Windows.Any(w => w.Id == mapping.Uid),
+                    "status_page" => state.Pages.Any(p => p.Stored.View.Id == mapping.Uid),
                     _ => link is not null,
                 };
                 var name = kind == "link" ? mapping.Key.Replace(" ", " → ", StringComparison.Ordinal) : mapping.Key;
@@ -214,6 +244,17 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
                     continue;
                 }
                 plan.Changes.Add(new ConfigChange('-', kind, name, []));
+                if (kind == "status_page")
+                {
+                    // First of all: the page lets go of its slug and domain before another page of the file takes them.
+                    var key = state.Pages.Find(p => p.Stored.View.Id == mapping.Uid)!.Stored.Key;
+                    plan.Writes.Insert(0, (c, t, _) =>
+                    {
+                        StatusPageStore.Delete(c, t, key);
+                        Forget(c, t, mapping);
+                    });
+                    continue;
+                }
                 plan.Writes.Add((c, t, _) =>
                 {
                     if (kind == "monitor") MonitorStore.Delete(c, t, mapping.Uid);
@@ -333,6 +374,81 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
             planned.Add(new Planned<MaintenanceDraft>(item, id.Uid, id.Exists, id.Adopt, draft));
         }
         return planned;
+    }
+
+    /// <summary>A page as validated, and the password the file gives it (to compare with the stored hash; never written or shown).</summary>
+    sealed record PlannedPage(StatusPageDraft Draft, string? Password);
+
+    /// <summary>Pages validated as the API validates a create body, their sections' monitors by the file's
+    /// keys. A slug or custom domain is checked against the file's other pages and the pages it leaves
+    /// as they are, so that a clash is an error here and not a failed transaction.</summary>
+    List<Planned<PlannedPage>> PlanPages(ConfigDocument document, ConfigState state, Dictionary<string, ItemId> ids, Dictionary<string, ItemId> monitorIds, bool prune)
+    {
+        var planned = new List<Planned<PlannedPage>>();
+        var references = new Dictionary<string, (string, Func<string, string?>)> { ["sections.monitors"] = ("monitor", key => monitorIds.GetValueOrDefault(key)?.Uid) };
+        // Monitors are written before pages: a file's new monitor has no key yet, its place gets one when the page is written (Placed).
+        var monitors = monitorIds.Values.Select(v => v.Uid).Concat(state.Monitors.Select(m => m.View.Id)).ToHashSet(StringComparer.Ordinal);
+        foreach (var item in document.StatusPages)
+        {
+            if (item.Node["sections"] is YamlList sections)
+                for (var i = 0; i < sections.Items.Count; i++)
+                    if (sections.Items[i] is YamlMap section)
+                        foreach (var (field, _) in section.Entries)
+                            if (!ConfigDocument.SectionFields.Contains(field.Text))
+                                document.Error(field, $"{item.Where}.sections[{i}].{field.Text}", $"is not a field of a section: use {string.Join(", ", ConfigDocument.SectionFields)}");
+            var body = document.Body(item, references);
+            if (StatusPageValidator.Validate(body, null, id => monitors.Contains(id) ? 0 : null, out var errors) is not { } draft)
+            {
+                document.AddErrors(item, errors);
+                continue;
+            }
+            var id = ids[item.Key];
+            planned.Add(new Planned<PlannedPage>(item, id.Uid, id.Exists, id.Adopt,
+                new PlannedPage(draft, body.TryGetProperty("password", out var password) && password.ValueKind == JsonValueKind.String ? password.GetString() : null)));
+        }
+
+        // What other pages hold: those the file does not name, but not the ones --prune deletes first.
+        var inFile = planned.Select(p => p.Uid).ToHashSet(StringComparer.Ordinal);
+        var pruned = prune
+            ? state.Mapped.Values.Where(m => m.Kind == "status_page" && m.Created && !document.StatusPages.Any(i => i.Key == m.Key)).Select(m => m.Uid).ToHashSet(StringComparer.Ordinal)
+            : [];
+        var others = state.Pages.Where(p => !inFile.Contains(p.Stored.View.Id) && !pruned.Contains(p.Stored.View.Id)).ToList();
+        foreach (var (field, value) in new (string, Func<StatusPageDraft, string?>)[] { ("slug", d => d.Slug), ("custom_domain", d => d.CustomDomain) })
+        {
+            var first = new Dictionary<string, ConfigItem>(StringComparer.Ordinal);
+            foreach (var page in planned)
+            {
+                if (value(page.Draft.Draft) is not { } taken) continue;
+                var at = ConfigDocument.Locate(page.Item.Node, field);
+                if (first.TryGetValue(taken, out var earlier))
+                    document.Error(at, $"{page.Item.Where}.{field}", $"'{taken}' is the {field} of {earlier.Where} too");
+                else if (others.Find(p => value(p.Draft) == taken) is { } other)
+                    document.Error(at, $"{page.Item.Where}.{field}", $"'{taken}' is the {field} of the page '{other.Draft.Title}' ({state.KeyOf[("status_page", other.Stored.View.Id)]}), which this file does not list"
+                        + (state.Mapped.Values.Any(m => m.Kind == "status_page" && m.Uid == other.Stored.View.Id && m.Created) ? ": --prune deletes it" : ""));
+                else first[taken] = page.Item;
+            }
+        }
+        return planned;
+    }
+
+    /// <summary>The draft to write and what the diff says of the password. The file's password is checked
+    /// against the stored hash, so the same password keeps its hash (and changes nothing); a page whose
+    /// file gives no password has none, as a create body without one makes it.</summary>
+    static (StatusPageDraft Draft, string? Change) PagePassword(StatusPageDraft draft, string? password, string? storedHash)
+    {
+        if (password is null) return (draft with { PasswordChanged = true, PasswordHash = null }, storedHash is null ? null : "password removed: the page is public now");
+        if (storedHash is not null && LocalOwner.VerifyPassword(password, storedHash)) return (draft with { PasswordChanged = false, PasswordHash = null }, null);
+        return (draft, storedHash is null ? "password set" : "password (secret) changed");
+    }
+
+    /// <summary>The draft with each monitor's key, read in the transaction that writes the page (the file's new monitors have theirs by then).</summary>
+    static StatusPageDraft Placed(SqliteConnection connection, SqliteTransaction transaction, StatusPageDraft draft)
+    {
+        using var find = Sql.Prepare(connection, transaction, "SELECT id FROM monitors WHERE uid = $uid", "$uid");
+        return draft with
+        {
+            Sections = draft.Sections.ConvertAll(s => s with { Monitors = s.Monitors.ConvertAll(m => m with { Key = (long)find.Bind(m.Id).ExecuteScalar()! }) }),
+        };
     }
 
     /// <summary>Members of <paramref name="sent"/> that its record (as the validator normalized it) has no

@@ -30,12 +30,15 @@ public sealed partial class ConfigDocument
         ["links"] = ["monitor", "channel", "on_recovery", "on_degraded"],
         ["tags"] = ["name", "colour"],
         ["maintenance"] = ["key", "title", "description", "monitors", "tags", "notify_channels", "schedule"],
+        ["status_pages"] = ["key", "slug", "title", "description", "logo_url", "custom_domain", "show_urls", "password", "footer", "sections"],
     };
+
+    /// <summary>The fields of a status page's section.</summary>
+    public static readonly string[] SectionFields = ["name", "monitors"];
 
     /// <summary>Sections of SPEC §17 that this build cannot apply yet: named, so that a file that has them is refused clearly.</summary>
     static readonly Dictionary<string, string> NotYet = new()
     {
-        ["status_pages"] = "status pages",
         ["locations"] = "locations (probe agents: make them with 'flatline location create NAME' and list them in a monitor's locations)",
     };
 
@@ -58,6 +61,7 @@ public sealed partial class ConfigDocument
     public List<ConfigItem> Monitors { get; } = [];
     public List<ConfigItem> Channels { get; } = [];
     public List<ConfigItem> Maintenance { get; } = [];
+    public List<ConfigItem> StatusPages { get; } = [];
     public List<ConfigLink> Links { get; } = [];
     public List<ConfigTag> Tags { get; } = [];
 
@@ -69,7 +73,7 @@ public sealed partial class ConfigDocument
         if (root is null) return document;
         if (root is not YamlMap map)
         {
-            document.Error(root, "the file", "must be a mapping of sections: monitors, channels, links, tags, maintenance");
+            document.Error(root, "the file", $"must be a mapping of sections: {string.Join(", ", Fields.Keys)}");
             return document;
         }
         foreach (var (name, value) in map.Entries)
@@ -148,14 +152,15 @@ public sealed partial class ConfigDocument
                     }
                     var configItem = new ConfigItem(key, item, $"{section}[{key}]");
                     if (!seen.Add(key)) Error(item["key"]!, configItem.Where, $"the key '{key}' is used twice in {section}");
-                    else (section == "monitors" ? Monitors : section == "channels" ? Channels : Maintenance).Add(configItem);
+                    else (section switch { "monitors" => Monitors, "channels" => Channels, "maintenance" => Maintenance, _ => StatusPages }).Add(configItem);
                     break;
             }
         }
     }
 
-    /// <summary>The item as the API's JSON body, without its <c>key</c>. The strings of the lists named in
-    /// <paramref name="references"/> are keys of other items, turned into their ids by the function (null: unknown).</summary>
+    /// <summary>The item as the API's JSON body, without its <c>key</c>. The strings of the lists at the paths
+    /// named in <paramref name="references"/> (<c>monitors</c>, <c>sections.monitors</c>: field names, lists
+    /// of mappings passed through) are keys of other items, turned into their ids by the function (null: unknown).</summary>
     public JsonElement Body(ConfigItem item, IReadOnlyDictionary<string, (string Kind, Func<string, string?> Id)> references)
     {
         var bytes = SenderHttp.Json(json =>
@@ -165,22 +170,7 @@ public sealed partial class ConfigDocument
             {
                 if (field.Text == "key") continue;
                 json.WritePropertyName(field.Text);
-                if (references.TryGetValue(field.Text, out var reference) && value is YamlList list)
-                {
-                    json.WriteStartArray();
-                    foreach (var element in list.Items)
-                    {
-                        if (element is not YamlScalar scalar || Substitute(scalar, $"{item.Where}.{field.Text}") is not { } key)
-                        {
-                            if (element is not YamlScalar) Error(element, $"{item.Where}.{field.Text}", $"each item must be the key of a {reference.Kind}");
-                            continue;
-                        }
-                        if (reference.Id(key) is { } id) json.WriteStringValue(id);
-                        else Error(element, $"{item.Where}.{field.Text}", $"no {reference.Kind} in this file has the key '{key}'");
-                    }
-                    json.WriteEndArray();
-                }
-                else Write(json, value, $"{item.Where}.{field.Text}");
+                Write(json, value, $"{item.Where}.{field.Text}", field.Text, references);
             }
             json.WriteEndObject();
         });
@@ -188,22 +178,39 @@ public sealed partial class ConfigDocument
         return document.RootElement.Clone();
     }
 
-    void Write(Utf8JsonWriter json, YamlNode node, string where)
+    /// <summary>A node as JSON; <paramref name="where"/> names it in messages (with the index of each
+    /// mapping in a list, as the API's validators name them), <paramref name="path"/> without indexes.</summary>
+    void Write(Utf8JsonWriter json, YamlNode node, string where, string path, IReadOnlyDictionary<string, (string Kind, Func<string, string?> Id)> references)
     {
         switch (node)
         {
+            case YamlList list when references.TryGetValue(path, out var reference):
+                json.WriteStartArray();
+                foreach (var element in list.Items)
+                {
+                    if (element is not YamlScalar scalar || Substitute(scalar, where) is not { } key)
+                    {
+                        if (element is not YamlScalar) Error(element, where, $"each item must be the key of a {reference.Kind}");
+                        continue;
+                    }
+                    if (reference.Id(key) is { } id) json.WriteStringValue(id);
+                    else Error(element, where, $"no {reference.Kind} in this file has the key '{key}'");
+                }
+                json.WriteEndArray();
+                break;
             case YamlMap map:
                 json.WriteStartObject();
                 foreach (var (key, value) in map.Entries)
                 {
                     json.WritePropertyName(key.Text);
-                    Write(json, value, $"{where}.{key.Text}");
+                    Write(json, value, $"{where}.{key.Text}", $"{path}.{key.Text}", references);
                 }
                 json.WriteEndObject();
                 break;
             case YamlList list:
                 json.WriteStartArray();
-                foreach (var item in list.Items) Write(json, item, where);
+                for (var i = 0; i < list.Items.Count; i++)
+                    Write(json, list.Items[i], list.Items[i] is YamlMap ? $"{where}[{i}]" : where, path, references);
                 json.WriteEndArray();
                 break;
             case YamlScalar scalar:
@@ -293,12 +300,23 @@ public sealed partial class ConfigDocument
         }
     }
 
-    static YamlNode Locate(YamlNode node, string path)
+    /// <summary>The node at a validator's field key (<c>config.url</c>, <c>sections[1].monitors[0]</c>), or the nearest one on the way.</summary>
+    public static YamlNode Locate(YamlNode node, string path)
     {
         foreach (var part in path.Split('.'))
         {
-            if (node is not YamlMap map || map[part] is not { } next) break;
+            var bracket = part.IndexOf('[', StringComparison.Ordinal);
+            if (node is not YamlMap map || map[bracket < 0 ? part : part[..bracket]] is not { } next) break;
             node = next;
+            for (var rest = bracket < 0 ? "" : part[bracket..]; rest.StartsWith('[');)
+            {
+                var close = rest.IndexOf(']', StringComparison.Ordinal);
+                if (close < 0 || !int.TryParse(rest.AsSpan(1, close - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                    || node is not YamlList list || index >= list.Items.Count)
+                    return node;
+                node = list.Items[index];
+                rest = rest[(close + 1)..];
+            }
         }
         return node;
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace Flatline;
@@ -5,7 +6,8 @@ namespace Flatline;
 /// <summary><c>flatline export</c>: the database as a configuration file that <c>flatline apply</c> reads
 /// back to the same state. Items are sorted by key, fields in a fixed order, so that the same database
 /// always gives the same bytes. Secrets are never written: each is a <c>${VARIABLE}</c> placeholder
-/// named after the channel's key and the field (<c>${OPS_HOOK_SECRET}</c>), listed in <see cref="Export.Variables"/>.</summary>
+/// named after the channel's key and the field (<c>${OPS_HOOK_SECRET}</c>), or the page's key for a
+/// status page's password (<c>${ACME_PAGE_PASSWORD}</c>; only its hash is stored), listed in <see cref="Export.Variables"/>.</summary>
 public static class ConfigExport
 {
     public sealed record Export(string Text, List<string> Variables);
@@ -40,6 +42,21 @@ public static class ConfigExport
             .Select(w => ConfigShapes.Window(Key("maintenance", w.Id), w.Draft, id => Key("monitor", id), id => Key("channel", id)))
             .OrderBy(KeyOf, StringComparer.Ordinal).ToList();
 
+        var pages = state.Pages.OrderBy(p => Key("status_page", p.Stored.View.Id), StringComparer.Ordinal).Select(page =>
+        {
+            var key = Key("status_page", page.Stored.View.Id);
+            string? password = null;
+            if (page.Stored.PasswordHash is not null)
+            {
+                var variable = ConfigValues.VariableName(key, "page", "password");
+                // A channel's secret may have made the same name (a channel keyed acme-page with a password field).
+                for (var n = 2; variables.Contains(variable); n++) variable = ConfigValues.VariableName(key, "page", "password", n.ToString(CultureInfo.InvariantCulture));
+                variables.Add(variable);
+                password = $"${{{variable}}}";
+            }
+            return ConfigShapes.Page(key, page.Draft, password, id => Key("monitor", id));
+        }).ToList();
+
         variables.Sort(StringComparer.Ordinal);
         var yaml = new YamlWriter(variables.Select(v => $"${{{v}}}"));
         yaml.Comment("Flatline configuration, written by `flatline export`; `flatline apply FILE` reads it back (docs/config.md).");
@@ -50,6 +67,7 @@ public static class ConfigExport
         yaml.Section("links", links);
         yaml.Section("tags", tags);
         yaml.Section("maintenance", windows);
+        yaml.Section("status_pages", pages);
         return new Export(yaml.ToString(), variables);
     }
 

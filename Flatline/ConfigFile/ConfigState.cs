@@ -6,8 +6,11 @@ namespace Flatline;
 /// <summary>Which item a file's key names: its id, and whether a file created it (or took it over).</summary>
 public sealed record ConfigKey(string Kind, string Key, string Uid, bool Created);
 
+/// <summary>A status page as stored, with the draft it reads back as (its monitors with their keys).</summary>
+public sealed record ConfigPage(StoredStatusPage Stored, StatusPageDraft Draft);
+
 /// <summary>What the database holds, read for a diff or an export: every monitor, channel (with its
-/// secrets), link, window and tag colour, and the key of each, as a file names it. An item no file
+/// secrets), link, window, status page and tag colour, and the key of each, as a file names it. An item no file
 /// named yet gets a key made from its name (<c>api-server</c>, <c>api-server-2</c>, …), the same in
 /// every export, so that applying an exported file takes those items over instead of copying them.</summary>
 public sealed class ConfigState
@@ -16,6 +19,7 @@ public sealed class ConfigState
     public required List<NotificationChannel> Channels { get; init; }
     public required List<ChannelLink> Links { get; init; }
     public required List<StoredWindow> Windows { get; init; }
+    public required List<ConfigPage> Pages { get; init; }
     public required Dictionary<string, string> TagColours { get; init; }
     public required List<TagView> TagsInUse { get; init; }
     public required Dictionary<(string Kind, string Key), ConfigKey> Mapped { get; init; }
@@ -27,6 +31,7 @@ public sealed class ConfigState
     {
         var channels = new ChannelStore(database, time, types);
         var monitors = new MonitorStore(database, time).List();
+        var pages = new StatusPageStore(database, time);
         var mapped = new Dictionary<(string, string), ConfigKey>();
         using (var connection = database.Open())
         using (var command = connection.CreateCommand())
@@ -42,6 +47,7 @@ public sealed class ConfigState
             Channels = [.. channels.List().Select(c => channels.Find(c.Id)!.Value.Channel)],
             Links = [.. monitors.SelectMany(m => channels.Links(m.View.Id) ?? [])],
             Windows = new MaintenanceStore(database, time).All(),
+            Pages = [.. pages.List().Select(p => new ConfigPage(p, pages.Draft(p)))],
             TagColours = Tags.Colours(database),
             TagsInUse = Tags.InUse(database),
             Mapped = mapped,
@@ -49,6 +55,7 @@ public sealed class ConfigState
         state.AssignKeys("monitor", monitors.Select(m => (m.View.Id, m.View.Name)));
         state.AssignKeys("channel", state.Channels.Select(c => (c.Id, c.Name)));
         state.AssignKeys("maintenance", state.Windows.Select(w => (w.Id, w.Title)));
+        state.AssignKeys("status_page", state.Pages.Select(p => (p.Stored.View.Id, p.Stored.View.Slug)));
         return state;
     }
 
@@ -135,6 +142,25 @@ public static class ConfigShapes
         AddList(shape, "tags", draft.Tags);
         AddList(shape, "notify_channels", [.. draft.NotifyChannels.Select(channelKey)]);
         shape.Add(new("schedule", WithoutNulls(JsonSerializer.SerializeToElement(draft.Schedule, FlatlineJson.Default.MaintenanceSchedule))));
+        return shape;
+    }
+
+    /// <summary>A page, its sections' monitors by key in the page's order; <paramref name="password"/> is
+    /// what the file writes for the password (a placeholder), null when it writes none.</summary>
+    public static List<KeyValuePair<string, JsonElement>> Page(string key, StatusPageDraft draft, string? password, Func<string, string> monitorKey)
+    {
+        var shape = new List<KeyValuePair<string, JsonElement>> { new("key", Text(key)), new("slug", Text(draft.Slug)), new("title", Text(draft.Title)) };
+        if (draft.Description is { } description) shape.Add(new("description", Text(description)));
+        if (draft.LogoUrl is { } logo) shape.Add(new("logo_url", Text(logo)));
+        if (draft.CustomDomain is { } domain) shape.Add(new("custom_domain", Text(domain)));
+        shape.Add(new("show_urls", JsonSerializer.SerializeToElement(draft.ShowUrls, FlatlineJson.Default.Boolean)));
+        if (password is not null) shape.Add(new("password", Text(password)));
+        if (draft.Footer is { } footer) shape.Add(new("footer", Text(footer)));
+        if (draft.Sections.Count > 0)
+        {
+            var sections = draft.Sections.ConvertAll(s => new StatusPageSection(s.Name, s.Monitors.ConvertAll(m => monitorKey(m.Id))));
+            shape.Add(new("sections", JsonSerializer.SerializeToElement(sections, FlatlineJson.Default.ListStatusPageSection)));
+        }
         return shape;
     }
 

@@ -23,22 +23,30 @@ public sealed class AnnouncementStore(Database database, TimeProvider time)
         var now = Database.Now(time);
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        var key = Insert(connection, transaction, Guid.CreateVersion7().ToString(), page.Key, draft, now, now);
+        var view = Read(connection, transaction, page.View.Id, "id = $v", key)[0];
+        transaction.Commit();
+        return view;
+    }
+
+    /// <summary>The announcement with its updates (those without a time at <paramref name="updatedAt"/>), inside the caller's transaction.</summary>
+    internal static long Insert(SqliteConnection connection, SqliteTransaction transaction, string uid, long pageKey, AnnouncementDraft draft, long createdAt, long updatedAt)
+    {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO announcements (uid, page_id, title, severity, created_at, updated_at)
-            VALUES ($uid, $page, $title, $severity, $now, $now) RETURNING id
+            VALUES ($uid, $page, $title, $severity, $created, $updated) RETURNING id
             """;
-        command.Parameters.AddWithValue("$uid", Guid.CreateVersion7().ToString());
-        command.Parameters.AddWithValue("$page", page.Key);
+        command.Parameters.AddWithValue("$uid", uid);
+        command.Parameters.AddWithValue("$page", pageKey);
         command.Parameters.AddWithValue("$title", draft.Title);
         command.Parameters.AddWithValue("$severity", Severity(draft.Severity));
-        command.Parameters.AddWithValue("$now", now);
+        command.Parameters.AddWithValue("$created", createdAt);
+        command.Parameters.AddWithValue("$updated", updatedAt);
         var key = (long)command.ExecuteScalar()!;
-        foreach (var update in draft.Updates) Insert(connection, transaction, key, update, now);
-        var view = Read(connection, transaction, page.View.Id, "id = $v", key)[0];
-        transaction.Commit();
-        return view;
+        foreach (var update in draft.Updates) Insert(connection, transaction, key, update, updatedAt);
+        return key;
     }
 
     public AnnouncementView? Update(StoredStatusPage page, string id, AnnouncementDraft draft)

@@ -69,9 +69,26 @@ public sealed class StatusPageStore(Database database, TimeProvider time)
 
     public (StoredStatusPage? Page, Taken? Taken) Create(StatusPageDraft draft)
     {
-        var now = Database.Now(time);
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        long key;
+        try
+        {
+            key = Insert(connection, transaction, Guid.CreateVersion7().ToString(), draft, Database.Now(time));
+        }
+        catch (SqliteException e) when (TakenField(e) is { } field)
+        {
+            return (null, new Taken(field));
+        }
+        var page = Read(connection, transaction, "id = $v", key)[0];
+        transaction.Commit();
+        return (page, null);
+    }
+
+    /// <summary>The page with its sections, inside the caller's transaction (an import, a configuration
+    /// file); a slug or domain another page has throws (<see cref="TakenField"/> names it).</summary>
+    internal static long Insert(SqliteConnection connection, SqliteTransaction transaction, string uid, StatusPageDraft draft, long now)
+    {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
@@ -79,29 +96,35 @@ public sealed class StatusPageStore(Database database, TimeProvider time)
             VALUES ($uid, $slug, $title, $description, $logo, $domain, $show_urls, $password, $footer, $now, $now)
             RETURNING id
             """;
-        command.Parameters.AddWithValue("$uid", Guid.CreateVersion7().ToString());
+        command.Parameters.AddWithValue("$uid", uid);
         command.Parameters.AddWithValue("$password", (object?)draft.PasswordHash ?? DBNull.Value);
         command.Parameters.AddWithValue("$now", now);
         Bind(command, draft);
-        long key;
-        try
-        {
-            key = (long)command.ExecuteScalar()!;
-        }
-        catch (SqliteException e) when (TakenField(e) is { } field)
-        {
-            return (null, new Taken(field));
-        }
+        var key = (long)command.ExecuteScalar()!;
         WriteSections(connection, transaction, key, draft.Sections);
-        var page = Read(connection, transaction, "id = $v", key)[0];
-        transaction.Commit();
-        return (page, null);
+        return key;
     }
 
     public (StoredStatusPage? Page, Taken? Taken) Update(long key, StatusPageDraft draft)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        try
+        {
+            if (!Update(connection, transaction, key, draft, Database.Now(time))) return (null, null);
+        }
+        catch (SqliteException e) when (TakenField(e) is { } field)
+        {
+            return (null, new Taken(field));
+        }
+        var page = Read(connection, transaction, "id = $v", key)[0];
+        transaction.Commit();
+        return (page, null);
+    }
+
+    /// <summary>As <see cref="Insert"/>, for the page with <paramref name="key"/>; false when there is none.</summary>
+    internal static bool Update(SqliteConnection connection, SqliteTransaction transaction, long key, StatusPageDraft draft, long now)
+    {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
@@ -113,16 +136,9 @@ public sealed class StatusPageStore(Database database, TimeProvider time)
         command.Parameters.AddWithValue("$key", key);
         command.Parameters.AddWithValue("$password_changed", draft.PasswordChanged);
         command.Parameters.AddWithValue("$password", (object?)draft.PasswordHash ?? DBNull.Value);
-        command.Parameters.AddWithValue("$now", Database.Now(time));
+        command.Parameters.AddWithValue("$now", now);
         Bind(command, draft);
-        try
-        {
-            if (command.ExecuteNonQuery() == 0) return (null, null);
-        }
-        catch (SqliteException e) when (TakenField(e) is { } field)
-        {
-            return (null, new Taken(field));
-        }
+        if (command.ExecuteNonQuery() == 0) return false;
         using (var clear = connection.CreateCommand())
         {
             clear.Transaction = transaction;
@@ -131,15 +147,19 @@ public sealed class StatusPageStore(Database database, TimeProvider time)
             clear.ExecuteNonQuery();
         }
         WriteSections(connection, transaction, key, draft.Sections);
-        var page = Read(connection, transaction, "id = $v", key)[0];
-        transaction.Commit();
-        return (page, null);
+        return true;
     }
 
     public bool Delete(long key)
     {
         using var connection = database.Open();
+        return Delete(connection, null, key);
+    }
+
+    internal static bool Delete(SqliteConnection connection, SqliteTransaction? transaction, long key)
+    {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "DELETE FROM status_pages WHERE id = $key";
         command.Parameters.AddWithValue("$key", key);
         return command.ExecuteNonQuery() == 1;
@@ -173,7 +193,7 @@ public sealed class StatusPageStore(Database database, TimeProvider time)
         command.Parameters.AddWithValue("$footer", (object?)draft.Footer ?? DBNull.Value);
     }
 
-    static string? TakenField(SqliteException e) =>
+    internal static string? TakenField(SqliteException e) =>
         e.SqliteErrorCode != 19 ? null
         : e.Message.Contains("status_pages.slug", StringComparison.Ordinal) ? "slug"
         : e.Message.Contains("status_pages.custom_domain", StringComparison.Ordinal) ? "custom_domain"

@@ -181,7 +181,7 @@ export function Settings() {
       <section class="card" aria-labelledby="config-title">
         <h2 id="config-title">Configuration file</h2>
         <p>
-          Monitors, channels, links, tag colours and maintenance windows as the YAML file that <code>flatline apply</code> reads back. Secrets are
+          Monitors, channels, links, tag colours, maintenance windows and status pages as the YAML file that <code>flatline apply</code> reads back. Secrets (and page passwords) are
           written as <code>{'${VARIABLE}'}</code> placeholders.
         </p>
         <a class="button" href="/api/v1/config/export" download="flatline.yaml">
