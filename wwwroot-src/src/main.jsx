@@ -15,6 +15,7 @@ import { MonitorForm } from './pages/MonitorForm.jsx';
 import { Channels } from './pages/Channels.jsx';
 import { Maintenance, MaintenanceForm } from './pages/Maintenance.jsx';
 import { Settings } from './pages/Settings.jsx';
+import { Locations } from './pages/Locations.jsx';
 import { StatusPageForm, StatusPages } from './pages/StatusPages.jsx';
 import './styles.css';
 
@@ -30,6 +31,7 @@ const routes = [
   ['/maintenance', Maintenance],
   ['/maintenance/new', MaintenanceForm],
   ['/maintenance/:id/edit', MaintenanceForm],
+  ['/locations', Locations],
   ['/settings', Settings],
   ['/login', Home],
   ['/auth/login', Home],

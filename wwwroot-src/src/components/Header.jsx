@@ -29,6 +29,7 @@ export function Header() {
         <NavLink href="/maintenance">Maintenance</NavLink>
         <NavLink href="/channels">Channels</NavLink>
         <NavLink href="/status-pages">Status pages</NavLink>
+        <NavLink href="/locations">Locations</NavLink>
         <NavLink href="/settings">Settings</NavLink>
       </nav>
       <span class={`connection connection-${state}`} role="status" data-testid="connection">

@@ -2,6 +2,7 @@
 // channels, kept live by the shared event stream.
 import { useEffect, useState } from 'preact/hooks';
 import { deleteMonitor, getLatency, getMonitor, getStats, getUptime, listChecks, listIncidents, updateMonitor } from '../api/monitors.js';
+import { monitorLocations } from '../api/locations.js';
 import { onLive } from '../live.js';
 import { navigate } from '../router.js';
 import { entries, removeMonitor, time, upsertMonitor } from '../state.js';
@@ -14,6 +15,7 @@ import { LinkedChannels } from '../components/LinkedChannels.jsx';
 import { MonitorMarks } from '../components/MonitorMarks.jsx';
 import { StatusBadge } from '../components/StatusBadge.jsx';
 import { UptimeBars } from '../components/UptimeBars.jsx';
+import { Reporting } from './Locations.jsx';
 
 const RANGES = { '24h': 1, '7d': 7, '30d': 30 };
 
@@ -139,6 +141,55 @@ function Checks({ checks }) {
   );
 }
 
+/** Each location's own view: its state machine, whether it reports, its last check and 24 h share up. */
+function PerLocation({ id, version, status }) {
+  const [rows, setRows] = useState(null);
+  useEffect(() => {
+    monitorLocations(id)
+      .then(setRows)
+      .catch(() => setRows([]));
+  }, [id, version, status]);
+  if (!rows) return <p class="muted">Loading…</p>;
+  return (
+    <div class="table-scroll">
+      <table class="list" data-testid="monitor-locations">
+        <thead>
+          <tr>
+            <th scope="col">Location</th>
+            <th scope="col">Result</th>
+            <th scope="col">Reporting</th>
+            <th scope="col">Last check</th>
+            <th scope="col" class="c-num">
+              Failures in a row
+            </th>
+            <th scope="col" class="c-num">
+              Up (24 h)
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.location} data-location={r.location}>
+              <td>{r.location}</td>
+              <td>
+                <StatusBadge status={r.status} />
+              </td>
+              <td>
+                <Reporting status={r.reporting} />
+              </td>
+              <td>
+                <Ago at={r.last_checked_at} />
+              </td>
+              <td class="c-num">{r.consecutive_failures}</td>
+              <td class="c-num">{r.windows?.['24h']?.uptime == null ? '—' : percent(r.windows['24h'].uptime)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 function Incidents({ incidents }) {
   if (!incidents) return <p class="muted">Loading…</p>;
   if (!incidents.length) return <p class="muted">No incidents. When the monitor goes down, the incident shows here.</p>;
@@ -151,6 +202,7 @@ function Incidents({ incidents }) {
             <th scope="col">State</th>
             <th scope="col">Duration</th>
             <th scope="col">Cause</th>
+            <th scope="col">Seen from</th>
           </tr>
         </thead>
         <tbody>
@@ -160,6 +212,7 @@ function Incidents({ incidents }) {
               <td>{i.resolved_at ? <span>Resolved{i.resolution ? ` (${i.resolution})` : ''}</span> : <strong class="text-down">Ongoing</strong>}</td>
               <td>{i.resolved_at ? duration(i.duration_seconds) : <Ago at={i.started_at} />}</td>
               <td class="error-text">{i.cause || ''}</td>
+              <td data-testid="incident-locations">{(i.locations || ['local']).join(', ')}</td>
             </tr>
           ))}
         </tbody>
@@ -311,6 +364,13 @@ export function MonitorDetail({ id }) {
       <StatsGrid stats={entry.stats.value} />
       <Latency id={id} version={version} />
       <Uptime id={id} version={version} />
+      {!(m.locations?.length === 1 && m.locations[0] === 'local') && (
+        <section class="card" aria-labelledby="locations-title">
+          <h2 id="locations-title">Locations</h2>
+          <p class="muted">Down when failing from {typeof m.quorum === 'number' ? `${m.quorum} of` : m.quorum === 'majority' ? 'a majority of' : m.quorum} the locations that report.</p>
+          <PerLocation id={id} version={version} status={m.status} />
+        </section>
+      )}
       <section class="card" aria-labelledby="checks-title">
         <h2 id="checks-title">Recent checks</h2>
         <Checks checks={checks} />

@@ -1,6 +1,7 @@
 // Create or edit a monitor: the options every monitor has, then those of its check type (one module
 // per type in ../checks), with the server's validation messages shown next to the fields they name.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { listLocations } from '../api/locations.js';
 import { createMonitor, getMonitor, replaceMonitor } from '../api/monitors.js';
 import { checkType, checkTypes } from '../checks/index.js';
 import { number } from '../checks/number.js';
@@ -18,6 +19,9 @@ const blank = () => ({
   enabled: true,
   tags: '',
   depends_on: [],
+  locations: ['local'],
+  quorum: 'majority',
+  quorum_count: '2',
   ...Object.fromEntries(checkTypes.map((c) => [c.type, { ...c.blank }])),
 });
 
@@ -33,6 +37,9 @@ function fromMonitor(m) {
     enabled: m.enabled,
     tags: (m.tags || []).join(', '),
     depends_on: m.depends_on || [],
+    locations: m.locations?.length ? m.locations : ['local'],
+    quorum: typeof m.quorum === 'number' ? 'count' : m.quorum || 'majority',
+    quorum_count: typeof m.quorum === 'number' ? String(m.quorum) : form.quorum_count,
     [m.config.type]: { ...form[m.config.type], ...checkType(m.config.type).fromConfig(m.config) },
   };
 }
@@ -45,8 +52,21 @@ function toRequest(f) {
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
+  // A number of locations is sent as a number; the server names a bad one under "quorum".
+  const quorum = f.quorum === 'count' ? number(f.quorum_count) : f.quorum;
   return {
-    body: { name: f.name, interval: number(f.interval), timeout: number(f.timeout), retries: number(f.retries), enabled: f.enabled, tags, depends_on: f.depends_on, config },
+    body: {
+      name: f.name,
+      interval: number(f.interval),
+      timeout: number(f.timeout),
+      retries: number(f.retries),
+      enabled: f.enabled,
+      tags,
+      depends_on: f.depends_on,
+      locations: f.locations,
+      quorum,
+      config,
+    },
   };
 }
 
@@ -56,9 +76,16 @@ export function MonitorForm({ id }) {
   const [errors, setErrors] = useState({});
   const [message, setMessage] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [locations, setLocations] = useState([{ name: 'local', status: 'online', local: true }]);
   const formRef = useRef(null);
   // Once the user has typed, a fresher copy from the server must not overwrite what they typed.
   const edited = useRef(false);
+
+  useEffect(() => {
+    listLocations()
+      .then(setLocations)
+      .catch(() => {});
+  }, []);
 
   useEffect(() => {
     if (!editing) return;
@@ -175,6 +202,46 @@ export function MonitorForm({ id }) {
               ))}
           </select>
         </Field>
+        <div class="grid-2">
+          <Field id="m-locations" label="Locations" hint="Where it is checked from; local is this server (see Locations)" error={err('locations')}>
+            <select multiple size={Math.min(5, Math.max(2, locations.length))} onChange={(e) => set('locations')([...e.currentTarget.selectedOptions].map((o) => o.value))}>
+              {[...new Set([...locations.map((l) => l.name), ...form.locations])].map((name) => (
+                <option key={name} value={name} selected={form.locations.includes(name)}>
+                  {name}
+                  {locations.find((l) => l.name === name)?.status === 'offline' ? ' (offline)' : ''}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <fieldset class={`quorum ${err('quorum') ? 'has-error' : ''}`} aria-describedby="m-quorum-hint">
+            <legend>Down when failing from</legend>
+            <div class="segmented">
+              {[
+                ['any', 'Any'],
+                ['majority', 'A majority'],
+                ['all', 'All'],
+                ['count', 'A number'],
+              ].map(([value, label]) => (
+                <label key={value}>
+                  <input type="radio" name="m-quorum" value={value} checked={form.quorum === value} onChange={() => set('quorum')(value)} /> {label}
+                </label>
+              ))}
+            </div>
+            {form.quorum === 'count' && (
+              <Field id="m-quorum-count" label="Number of locations" error={err('quorum')}>
+                <input type="number" inputMode="numeric" min="1" {...text('quorum_count')} />
+              </Field>
+            )}
+            <small id="m-quorum-hint" class="hint">
+              Of the locations that report; with one location, any choice means that one
+            </small>
+            {form.quorum !== 'count' && err('quorum') && (
+              <small class="field-error" data-error-for="m-quorum">
+                {err('quorum')}
+              </small>
+            )}
+          </fieldset>
+        </div>
         <div class="checks">
           <Check id="m-enabled" label="Enabled (uncheck to save it paused)" checked={form.enabled} onChange={set('enabled')} />
         </div>
