@@ -264,15 +264,7 @@ public sealed class ConnectivityGuard(Settings settings, OfflineTime offline, Ch
                     Timestamps.FromMs(at))
                 : Notification.Notice("connectivity.lost", "Flatline lost its network",
                     $"Every connectivity check failed ({errors}); no incident opens and no alert is sent until it is back.", Timestamps.FromMs(at));
-            var channels = new List<long>();
-            using (var list = connection.CreateCommand())
-            {
-                list.Transaction = transaction;
-                list.CommandText = "SELECT id FROM notification_channels ORDER BY id";
-                using var rows = list.ExecuteReader();
-                while (rows.Read()) channels.Add(rows.GetInt64(0));
-            }
-            var sent = Outbox.EnqueueNotice(connection, transaction, channels, notice, at);
+            var sent = Outbox.EnqueueNoticeToAll(connection, transaction, notice, at);
             if (online) Run(connection, transaction, "UPDATE outbox SET next_attempt_at = $at WHERE next_attempt_at > $at", at);
             transaction.Commit();
             if (sent > 0 || online) outbox.Wake();

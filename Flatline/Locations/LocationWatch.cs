@@ -80,15 +80,7 @@ public sealed class LocationWatch(LocationRegistry locations, Settings settings,
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
         LocationRegistry.Store(connection, transaction, entry);
-        var channels = new List<long>();
-        using (var list = connection.CreateCommand())
-        {
-            list.Transaction = transaction;
-            list.CommandText = "SELECT id FROM notification_channels ORDER BY id";
-            using var rows = list.ExecuteReader();
-            while (rows.Read()) channels.Add(rows.GetInt64(0));
-        }
-        var sent = Outbox.EnqueueNotice(connection, transaction, channels, notice, now);
+        var sent = Outbox.EnqueueNoticeToAll(connection, transaction, notice, now);
         transaction.Commit();
         if (sent > 0) outbox.Wake();
     }

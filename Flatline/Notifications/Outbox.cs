@@ -121,6 +121,20 @@ public sealed class Outbox(Database database, ChannelStore channels, Notificatio
 
     /// <summary>A notice for each of <paramref name="channels"/>, in the caller's transaction; call
     /// <see cref="Wake"/> after the commit.</summary>
+    /// <summary>A notice to every channel (a lost network, an offline location): enqueued in the caller's transaction.</summary>
+    public static int EnqueueNoticeToAll(SqliteConnection connection, SqliteTransaction transaction, Notification notice, long now)
+    {
+        var channels = new List<long>();
+        using (var list = connection.CreateCommand())
+        {
+            list.Transaction = transaction;
+            list.CommandText = "SELECT id FROM notification_channels ORDER BY id";
+            using var rows = list.ExecuteReader();
+            while (rows.Read()) channels.Add(rows.GetInt64(0));
+        }
+        return EnqueueNotice(connection, transaction, channels, notice, now);
+    }
+
     public static int EnqueueNotice(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<long> channels, Notification notice, long now)
     {
         var count = 0;
