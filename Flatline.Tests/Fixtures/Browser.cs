@@ -79,6 +79,7 @@ public sealed partial class Browser : IAsyncDisposable
                 if (message.Type == "error" && !ExpectedApiAnswer().IsMatch(message.Text))
                     session.consoleErrors.Enqueue($"{message.Text} ({message.Location})");
             };
+            Trace(page);
             return session;
         }
         catch
@@ -88,6 +89,19 @@ public sealed partial class Browser : IAsyncDisposable
             folder.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Writes each failed request and each API answer of 400 or more to the test's output, which the
+    /// runner shows when the test fails: a page that looks empty then says which call went wrong.</summary>
+    static void Trace(IPage page)
+    {
+        page.RequestFailed += (_, request) =>
+            Console.WriteLine($"[browser {DateTime.UtcNow:HH:mm:ss.fff}] {request.Method} {request.Url} failed: {request.Failure}");
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400 && response.Url.Contains("/api/", StringComparison.Ordinal))
+                Console.WriteLine($"[browser {DateTime.UtcNow:HH:mm:ss.fff}] {response.Request.Method} {response.Url} answered {response.Status}");
+        };
     }
 
     [GeneratedRegex(@"^Failed to load resource: the server responded with a status of (400|401|429) ")]
@@ -149,6 +163,7 @@ public sealed partial class Browser : IAsyncDisposable
         var page = await context.NewPageAsync();
         page.Request += (_, request) => requests.Enqueue(request.Url);
         page.PageError += (_, error) => consoleErrors.Enqueue($"uncaught: {error}");
+        Trace(page);
         return page;
     }
 
@@ -179,6 +194,8 @@ public sealed partial class Browser : IAsyncDisposable
             Api.Dispose();
             playwright.Dispose();
             await Server.DisposeAsync();
+            // Shown by the runner only when the test failed: what the server logged (warnings and errors).
+            if (Server.Output.Length > 0) Console.WriteLine($"[server output]\n{Server.Output}");
             folder.Dispose();
         }
     }

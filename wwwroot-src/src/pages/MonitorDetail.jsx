@@ -104,9 +104,18 @@ function Uptime({ id, version }) {
   );
 }
 
-function Checks({ checks }) {
+/** A list that failed to load says so (and why) rather than looking empty; live items still show below. */
+function LoadFailed({ what, error }) {
+  return error ? (
+    <p class="form-error" role="alert">
+      Could not load the {what}: {error}
+    </p>
+  ) : null;
+}
+
+function Checks({ checks, error }) {
   if (!checks) return <p class="muted">Loading…</p>;
-  if (!checks.length) return <p class="muted">Waiting for the first check…</p>;
+  if (!checks.length) return error ? <LoadFailed what="checks" error={error} /> : <p class="muted">Waiting for the first check…</p>;
   return (
     <div class="table-scroll">
       <table class="list" data-testid="checks">
@@ -190,9 +199,10 @@ function PerLocation({ id, version, status }) {
   );
 }
 
-function Incidents({ incidents }) {
+function Incidents({ incidents, error }) {
   if (!incidents) return <p class="muted">Loading…</p>;
-  if (!incidents.length) return <p class="muted">No incidents. When the monitor goes down, the incident shows here.</p>;
+  if (!incidents.length)
+    return error ? <LoadFailed what="incidents" error={error} /> : <p class="muted">No incidents. When the monitor goes down, the incident shows here.</p>;
   return (
     <div class="table-scroll">
       <table class="list" data-testid="incidents">
@@ -225,6 +235,7 @@ export function MonitorDetail({ id }) {
   const { entry, missing } = useMonitor(id);
   const [checks, setChecks] = useState(null);
   const [incidents, setIncidents] = useState(null);
+  const [loadErrors, setLoadErrors] = useState({});
   const [version, setVersion] = useState(0);
   const [error, setError] = useState(null);
 
@@ -238,11 +249,17 @@ export function MonitorDetail({ id }) {
     };
     listChecks(id, 25)
       .then((loaded) => setChecks(merge('checked_at', 'checked_at', loaded, early.checks)))
-      .catch(() => setChecks(early.checks))
+      .catch((e) => {
+        setLoadErrors((errors) => ({ ...errors, checks: e.message }));
+        setChecks(early.checks);
+      })
       .finally(() => (early.checks = null));
     listIncidents(id, 25)
       .then((loaded) => setIncidents(merge('id', 'started_at', loaded, early.incidents)))
-      .catch(() => setIncidents(early.incidents))
+      .catch((e) => {
+        setLoadErrors((errors) => ({ ...errors, incidents: e.message }));
+        setIncidents(early.incidents);
+      })
       .finally(() => (early.incidents = null));
     let refreshed = Date.now();
     return onLive((message) => {
@@ -373,11 +390,11 @@ export function MonitorDetail({ id }) {
       )}
       <section class="card" aria-labelledby="checks-title">
         <h2 id="checks-title">Recent checks</h2>
-        <Checks checks={checks} />
+        <Checks checks={checks} error={loadErrors.checks} />
       </section>
       <section class="card" aria-labelledby="incidents-title">
         <h2 id="incidents-title">Incidents</h2>
-        <Incidents incidents={incidents} />
+        <Incidents incidents={incidents} error={loadErrors.incidents} />
       </section>
       <section class="card" aria-labelledby="channels-title">
         <h2 id="channels-title">Notification channels</h2>
