@@ -102,7 +102,7 @@ public class StreamTests
         var id = await Create(client, "http://127.0.0.1:9/", enabled: false);
         var key = server.Services.GetRequiredService<MonitorStore>().Get(id)!.Key;
         var hub = server.Services.GetRequiredService<LiveHub>();
-        var (_, events, _) = hub.Connect();
+        var (_, events) = hub.Connect();
         var e = new CommittedBatch(1, [new CommittedCheck(key, id, 0, new ProbeOutcome(true, 200, 1000, null, null),
             new MonitorState(MonitorStatus.Up, 0), Transition.None, null, 0, false)], 0);
 
@@ -147,7 +147,7 @@ public class StreamTests
     {
         await using var server = await FlatlineServer.StartAsync();
         var hub = server.Services.GetRequiredService<LiveHub>();
-        var (_, events, _) = hub.Connect();
+        var (_, events) = hub.Connect();
         var e = new CommittedBatch(1, [new CommittedCheck(1, "m", 0, new ProbeOutcome(true, 200, 1000, null, null),
             new MonitorState(MonitorStatus.Up, 0), Transition.None, null, 0, false)], 0);
         for (var i = 0; i < LiveHub.QueueLength + 1; i++) hub.OnCommitted(e);

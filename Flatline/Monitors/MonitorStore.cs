@@ -286,6 +286,24 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         return rows;
     }
 
+    /// <summary>What the live stream's snapshot needs of each monitor, one page in key order after
+    /// <paramref name="afterKey"/>: nothing of the config is read, so a page costs its rows only.</summary>
+    public List<MonitorHeadline> Headlines(long afterKey, int limit)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, uid, enabled, status, last_checked_at FROM monitors WHERE id > $after ORDER BY id LIMIT $limit";
+        command.Parameters.AddWithValue("$after", afterKey);
+        command.Parameters.AddWithValue("$limit", limit);
+        var page = new List<MonitorHeadline>(limit);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            page.Add(new MonitorHeadline(reader.GetInt64(0), reader.GetString(1),
+                reader.GetBoolean(2) ? (MonitorStatus)reader.GetInt32(3) : MonitorStatus.Paused,
+                reader.IsDBNull(4) ? null : Timestamps.FromMs(reader.GetInt64(4))));
+        return page;
+    }
+
     /// <summary>The internal key of every monitor, in key order.</summary>
     public static List<long> AllKeys(Database database)
     {
@@ -357,3 +375,6 @@ public static class MonitorServices
         return services;
     }
 }
+
+/// <summary>A monitor's key, id, status and last check time (see <see cref="MonitorStore.Headlines"/>).</summary>
+public readonly record struct MonitorHeadline(long Key, string Id, MonitorStatus Status, DateTime? LastCheckedAt);

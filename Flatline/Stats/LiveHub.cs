@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
@@ -27,16 +28,39 @@ public sealed class LiveHub(StatsCache stats, MonitorStore monitors, TimeProvide
     /// <summary>How long a quiet stream waits before a keep-alive comment.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>A new client: its queue, already receiving live events, and a snapshot of every monitor.</summary>
-    public (long Id, ChannelReader<byte[]> Events, List<byte[]> Snapshot) Connect()
+    /// <summary>Monitors per page of a new client's snapshot.</summary>
+    public const int SnapshotPage = 128;
+
+    /// <summary>A new client: its queue, already receiving live events. Its snapshot of every monitor
+    /// follows page by page (<see cref="WriteSnapshotPage"/>), written straight into its response, so a
+    /// client costs the same whatever the number of monitors.</summary>
+    public (long Id, ChannelReader<byte[]> Events) Connect()
     {
         var id = Interlocked.Increment(ref nextClient);
         var queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(QueueLength) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         clients[id] = queue;
-        var snapshot = new List<byte[]>();
-        foreach (var monitor in monitors.List())
-            if (StatsMessage(monitor.Key, monitor.View.Id, monitor.View.Status, monitor.View.LastCheckedAt) is { } message) snapshot.Add(message);
-        return (id, queue.Reader, snapshot);
+        return (id, queue.Reader);
+    }
+
+    /// <summary>Writes the <c>stats_update</c> of the next <see cref="SnapshotPage"/> monitors after the one
+    /// keyed <paramref name="afterKey"/>, as they are now; returns the last key written, or null when none
+    /// was left. The caller sends what the client's queue holds before each page: those events were made
+    /// before the page's stats, so the client never gets a monitor's stats older than ones it already has.</summary>
+    public long? WriteSnapshotPage(IBufferWriter<byte> output, long afterKey)
+    {
+        var page = monitors.Headlines(afterKey, SnapshotPage);
+        if (page.Count == 0) return null;
+        using var json = new Utf8JsonWriter(output);
+        foreach (var monitor in page)
+        {
+            if (stats.Get(monitor.Key, monitor.Id) is not { } windows) continue;
+            output.Write("data: "u8);
+            json.Reset(output);
+            JsonSerializer.Serialize(json, StatsEvent(monitor.Id, monitor.Status, monitor.LastCheckedAt, windows), FlatlineJson.Default.StatsUpdateEvent);
+            json.Flush();
+            output.Write("\n\n"u8);
+        }
+        return page[^1].Key;
     }
 
     public void Disconnect(long id)
@@ -99,10 +123,10 @@ public sealed class LiveHub(StatsCache stats, MonitorStore monitors, TimeProvide
     }
 
     byte[]? StatsMessage(long key, string id, MonitorStatus status, DateTime? lastCheckedAt) =>
-        stats.Get(key, id) is { } windows
-            ? Message(new StatsUpdateEvent("stats_update", id, status, lastCheckedAt, StatsSummary.Of(windows.Windows), windows.Windows),
-                FlatlineJson.Default.StatsUpdateEvent)
-            : null;
+        stats.Get(key, id) is { } windows ? Message(StatsEvent(id, status, lastCheckedAt, windows), FlatlineJson.Default.StatsUpdateEvent) : null;
+
+    static StatsUpdateEvent StatsEvent(string id, MonitorStatus status, DateTime? lastCheckedAt, MonitorStats stats) =>
+        new("stats_update", id, status, lastCheckedAt, StatsSummary.Of(stats.Windows), stats.Windows);
 
     static byte[] Message<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {

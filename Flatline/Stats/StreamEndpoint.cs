@@ -1,6 +1,9 @@
+using System.Buffers;
+
 namespace Flatline;
 
-/// <summary>The live stream: one hand-written SSE writer over the hub's queue for this client.</summary>
+/// <summary>The live stream: one hand-written SSE writer over the hub's queue for this client. Messages
+/// are copied into the response's pipe and flushed once per batch, not once per message.</summary>
 public static class StreamEndpoint
 {
     public static async Task Stream(HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime)
@@ -10,12 +13,18 @@ public static class StreamEndpoint
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
-        var (id, events, snapshot) = hub.Connect();
+        var (id, events) = hub.Connect();
         try
         {
             await response.StartAsync(ended.Token);
-            foreach (var message in snapshot) await response.Body.WriteAsync(message, ended.Token);
-            await response.Body.FlushAsync(ended.Token);
+            var output = response.BodyWriter;
+            // The snapshot, a page at a time, each page after the events queued meanwhile (see WriteSnapshotPage).
+            for (long? after = 0; after is { } key;)
+            {
+                while (events.TryRead(out var message)) output.Write(message);
+                after = hub.WriteSnapshotPage(output, key);
+                await output.FlushAsync(ended.Token);
+            }
             while (!ended.IsCancellationRequested)
             {
                 bool more;
@@ -28,14 +37,14 @@ public static class StreamEndpoint
                     }
                     catch (OperationCanceledException) when (!ended.IsCancellationRequested)
                     {
-                        await response.Body.WriteAsync(LiveHub.KeepAlive, ended.Token);
-                        await response.Body.FlushAsync(ended.Token);
+                        output.Write(LiveHub.KeepAlive);
+                        await output.FlushAsync(ended.Token);
                         continue;
                     }
                 }
                 if (!more) break; // disconnected for falling behind, or shutting down
-                while (events.TryRead(out var message)) await response.Body.WriteAsync(message, ended.Token);
-                await response.Body.FlushAsync(ended.Token);
+                while (events.TryRead(out var message)) output.Write(message);
+                await output.FlushAsync(ended.Token);
             }
         }
         catch (OperationCanceledException) when (ended.IsCancellationRequested)
