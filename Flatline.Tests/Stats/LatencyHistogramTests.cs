@@ -260,4 +260,35 @@ public class LatencyHistogramTests
         }
         await Assert.That(failures).IsGreaterThan(0);
     }
+
+    [Test]
+    public async Task Trimming_keeps_every_answer_and_leaves_room_for_the_held_values_only()
+    {
+        var slow = Of(Enumerable.Range(0, 50).Select(i => 2_000_000L + i));
+        var histogram = Of(Set("bimodal"));
+        histogram.Merge(slow);
+        histogram.Subtract(slow.ToBytes()); // an hour with the outliers leaves the window
+        var before = Percentiles.Select(histogram.Quantile).ToArray();
+        var bytes = histogram.ToBytes();
+        var spanBefore = histogram.Capacity;
+
+        histogram.Trim();
+
+        await Assert.That(Percentiles.Select(histogram.Quantile).ToArray()).IsEquivalentTo(before);
+        await Assert.That(histogram.ToBytes()).IsEquivalentTo(bytes);
+        var held = Set("bimodal").Where(v => v > 0).Select(v => LatencyHistogram.IndexOf(Math.Min(v, LatencyHistogram.MaxMicros))).ToArray();
+        await Assert.That(histogram.Capacity).IsEqualTo(held.Max() - held.Min() + 1);
+        await Assert.That(histogram.Capacity).IsLessThan(spanBefore);
+
+        // It grows again when a value falls outside, and an emptied one holds nothing.
+        histogram.Add(5_000_000);
+        await Assert.That(histogram.Quantile(1.0)).IsNotNull();
+        var empty = Of([1_000, 2_000]);
+        empty.Subtract(Of([1_000, 2_000]).ToBytes());
+        empty.Trim();
+        await Assert.That(empty.Capacity).IsEqualTo(0);
+        await Assert.That(empty.Quantile(0.5)).IsNull();
+        empty.Add(3_000);
+        await Assert.That(empty.Quantile(0.5)).IsNotNull();
+    }
 }

@@ -31,6 +31,9 @@ public sealed class LatencyHistogram
     long _zeroCount;
     long _count;
 
+    /// <summary>How many buckets the counts array has room for (what the histogram costs in memory).</summary>
+    internal int Capacity => _counts.Length;
+
     /// <summary>All values added or merged, including those ≤ 0.</summary>
     public long Count => _count;
 
@@ -196,13 +199,39 @@ public sealed class LatencyHistogram
 
     internal static double ValueOf(int index) => 2 * Math.Pow(Gamma, index) / (Gamma + 1);
 
+    /// <summary>Drops the room that growth left on either side and the empty buckets at both ends (a
+    /// subtraction leaves them): for a histogram that is kept, such as a stats window, the counts then
+    /// take the span of the values they hold and no more. Answers are unchanged.</summary>
+    public void Trim()
+    {
+        var low = _minIndex;
+        var high = _maxIndex;
+        while (low <= high && _counts[low - _offset] == 0) low++;
+        while (high >= low && _counts[high - _offset] == 0) high--;
+        if (low > high)
+        {
+            _counts = [];
+            _offset = 0;
+            _minIndex = int.MaxValue;
+            _maxIndex = -1;
+            return;
+        }
+        if (_offset != low || _counts.Length != high - low + 1)
+        {
+            _counts = _counts.AsSpan(low - _offset, high - low + 1).ToArray();
+            _offset = low;
+        }
+        _minIndex = low;
+        _maxIndex = high;
+    }
+
     // Makes _counts span [low, high] and records them as the non-empty range (callers add to both ends).
     void Cover(int low, int high)
     {
         if (low < _offset || high >= _offset + _counts.Length)
         {
-            // Slack on the side that grew, at least half the current span, keeps regrowth rare.
-            var slack = Math.Max(GrowthSlack, _counts.Length / 2);
+            // Slack on the side that grew, at least a quarter of the current span, keeps regrowth rare.
+            var slack = Math.Max(GrowthSlack, _counts.Length / 4);
             var oldHigh = _offset + _counts.Length - 1;
             var newLow = low < _offset || _counts.Length == 0 ? Math.Max(0, low - slack) : _offset;
             var newHigh = high > oldHigh || _counts.Length == 0 ? Math.Min(MaxIndex, high + slack) : oldHigh;

@@ -70,6 +70,9 @@ public sealed class Aggregate
         }
     }
 
+    /// <summary>See <see cref="LatencyHistogram.Trim"/>: for windows that stay in memory.</summary>
+    public void Trim() => latency.Trim();
+
     public void AddCheck(bool ok, long? latencyUs)
     {
         Checks++;

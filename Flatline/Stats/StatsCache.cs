@@ -31,6 +31,13 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
         public MonitorStatus Status;
         public long? AccountedUntil;
         public long LoadedAt;                  // the batch sequence number of the snapshot it was loaded from
+
+        /// <summary>Trims the windows' histograms: there is one entry per monitor, kept for good.</summary>
+        public void Trim()
+        {
+            Hours.Trim();
+            foreach (var window in Days) window.Trim();
+        }
     }
 
     /// <summary>Stats of one monitor now; null when it does not exist.</summary>
@@ -249,6 +256,7 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
                 while (rows.Read())
                     for (var w = 0; w < DaySpans.Length; w++)
                         if (rows.GetInt64(8) > entry.Day - DaySpans[w]) Add(entry.Days[w], rows, 0);
+            entry.Trim();
             return entry;
         }
 
@@ -320,6 +328,7 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
             }
             entry.Day = day;
         }
+        entry.Trim();
     }
 
     /// <summary>A row of <c>checks, failures, enabled_ms, down_ms, degraded_ms, latency, maintenance_ms, offline_ms</c> from <paramref name="offset"/>.</summary>

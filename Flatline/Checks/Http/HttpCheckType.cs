@@ -22,7 +22,7 @@ public sealed class HttpCheckType(TimeProvider time) : CheckType<HttpMonitorConf
             : StatusRanges.Default;
         var url = new Uri(config.Url);
         return new HttpCheckSpec(
-            url, new HttpMethod(config.Method),
+            url, HttpMethod.Parse(config.Method), // the shared instance of a known method, not one per monitor
             config.Headers?.ToList() ?? [],
             config.Body?.ToCheckBody(),
             expected, config.Keyword, config.FollowRedirects, config.VerifyTls, timeout,
