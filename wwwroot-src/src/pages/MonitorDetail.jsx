@@ -113,7 +113,7 @@ function LoadFailed({ what, error }) {
   ) : null;
 }
 
-function Checks({ checks, error }) {
+function Checks({ checks, error, located }) {
   if (!checks) return <p class="muted">Loading…</p>;
   if (!checks.length) return error ? <LoadFailed what="checks" error={error} /> : <p class="muted">Waiting for the first check…</p>;
   return (
@@ -122,6 +122,7 @@ function Checks({ checks, error }) {
         <thead>
           <tr>
             <th scope="col">Time</th>
+            {located && <th scope="col">Location</th>}
             <th scope="col">Result</th>
             <th scope="col">HTTP</th>
             <th scope="col" class="c-num">
@@ -136,6 +137,7 @@ function Checks({ checks, error }) {
               <td>
                 <Ago at={c.checked_at} />
               </td>
+              {located && <td>{c.location || 'local'}</td>}
               <td>
                 <StatusBadge status={c.status} />
               </td>
@@ -150,14 +152,20 @@ function Checks({ checks, error }) {
   );
 }
 
-/** Each location's own view: its state machine, whether it reports, its last check and 24 h share up. */
-function PerLocation({ id, version, status }) {
+/** Each location's own view: its state machine, whether it reports, its last check and 24 h share up.
+ * Read again after each check: one location failing rarely changes the combined status (the quorum is
+ * there so that it does not), yet it is what this card is for. An agent's batch brings many checks at
+ * once, so a burst is read once. */
+function PerLocation({ id, version, status, checked }) {
   const [rows, setRows] = useState(null);
   useEffect(() => {
-    monitorLocations(id)
-      .then(setRows)
-      .catch(() => setRows([]));
-  }, [id, version, status]);
+    const load = () =>
+      monitorLocations(id)
+        .then(setRows)
+        .catch(() => setRows([]));
+    const timer = setTimeout(load, rows ? 250 : 0);
+    return () => clearTimeout(timer);
+  }, [id, version, status, checked]);
   if (!rows) return <p class="muted">Loading…</p>;
   return (
     <div class="table-scroll">
@@ -237,6 +245,7 @@ export function MonitorDetail({ id }) {
   const [incidents, setIncidents] = useState(null);
   const [loadErrors, setLoadErrors] = useState({});
   const [version, setVersion] = useState(0);
+  const [checked, setChecked] = useState(0);
   const [error, setError] = useState(null);
 
   useEffect(() => {
@@ -268,6 +277,7 @@ export function MonitorDetail({ id }) {
         const { type, monitor_status, ...check } = message;
         early.checks?.push(check);
         setChecks((list) => list && merge('checked_at', 'checked_at', list, [check]));
+        setChecked((n) => n + 1);
       } else if (message.type === 'incident_opened' || message.type === 'incident_resolved') {
         early.incidents?.push(message.incident);
         setIncidents((list) => list && merge('id', 'started_at', list, [message.incident]));
@@ -313,6 +323,8 @@ export function MonitorDetail({ id }) {
       });
   };
 
+  // Checked from more than this server: the page says where each check ran.
+  const located = !(m.locations?.length === 1 && m.locations[0] === 'local');
   // A check type may say when it checks, and add a part of its own (push: the URL the job reports to).
   const type = checkType(m.config.type);
   const TypeDetail = type.Detail;
@@ -381,16 +393,16 @@ export function MonitorDetail({ id }) {
       <StatsGrid stats={entry.stats.value} />
       <Latency id={id} version={version} />
       <Uptime id={id} version={version} />
-      {!(m.locations?.length === 1 && m.locations[0] === 'local') && (
+      {located && (
         <section class="card" aria-labelledby="locations-title">
           <h2 id="locations-title">Locations</h2>
           <p class="muted">Down when failing from {typeof m.quorum === 'number' ? `${m.quorum} of` : m.quorum === 'majority' ? 'a majority of' : m.quorum} the locations that report.</p>
-          <PerLocation id={id} version={version} status={m.status} />
+          <PerLocation id={id} version={version} status={m.status} checked={checked} />
         </section>
       )}
       <section class="card" aria-labelledby="checks-title">
         <h2 id="checks-title">Recent checks</h2>
-        <Checks checks={checks} error={loadErrors.checks} />
+        <Checks checks={checks} error={loadErrors.checks} located={located} />
       </section>
       <section class="card" aria-labelledby="incidents-title">
         <h2 id="incidents-title">Incidents</h2>
