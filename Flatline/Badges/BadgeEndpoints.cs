@@ -57,7 +57,7 @@ public static class BadgeEndpoints
         }
         var services = context.RequestServices;
         var (allowed, viaToken) = MayShow(context, monitorId, services);
-        if (!allowed || services.GetRequiredService<MonitorStore>().Get(monitorId) is not { } monitor)
+        if (!allowed || services.GetRequiredService<MonitorStore>().Headline(monitorId) is not { } monitor)
         {
             await PublicStatusEndpoints.Problem(context, 404, "Not Found", "no such badge");
             return;
@@ -72,7 +72,7 @@ public static class BadgeEndpoints
             if (stats.Uptimes(monitor.Key, uptimes)) figure = uptimes[window switch { "24h" => 0, "7d" => 1, "30d" => 2, _ => 3 }];
         }
         else if (type == "response") figure = stats.Get(monitor.Key, monitorId)?.Windows.Last24Hours.P50;
-        var badge = Describe(type, window, monitor.View.Status, figure);
+        var badge = Describe(type, window, monitor.Status, figure);
         if (label is not null) badge = badge with { Label = label };
 
         var body = svg

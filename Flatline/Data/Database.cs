@@ -14,6 +14,10 @@ public sealed class Database
 
     readonly string connectionString;
 
+    /// <summary>The SQLite handles whose pragmas are set; a handle leaves when the pool closes it.</summary>
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> prepared = new();
+    static readonly object Prepared = new();
+
     public Database(string path)
     {
         Path = System.IO.Path.GetFullPath(path);
@@ -39,9 +43,15 @@ public sealed class Database
             // keep failing with SQLITE_READONLY after the disk came back. Clearing the pool makes this
             // one be closed when it is given back, so the next Open tries read-write again.
             if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1) SqliteConnection.ClearPool(connection);
-            using var pragmas = connection.CreateCommand();
-            pragmas.CommandText = ConnectionPragmas;
-            pragmas.ExecuteNonQuery();
+            // A pooled connection keeps its SQLite handle, and the handle its pragmas: they are set once
+            // per handle, not on every open (four statements prepared and run on each API request before).
+            if (!prepared.TryGetValue(connection.Handle!, out _))
+            {
+                using var pragmas = connection.CreateCommand();
+                pragmas.CommandText = ConnectionPragmas;
+                pragmas.ExecuteNonQuery();
+                prepared.AddOrUpdate(connection.Handle!, Prepared);
+            }
             return connection;
         }
         catch

@@ -286,6 +286,17 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         return rows;
     }
 
+    /// <summary>One monitor's key, status and last check, by its id, without its config (badges need no more); null when it does not exist.</summary>
+    public MonitorHeadline? Headline(string id)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, uid, enabled, status, last_checked_at FROM monitors WHERE uid = $uid";
+        command.Parameters.AddWithValue("$uid", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadHeadline(reader) : null;
+    }
+
     /// <summary>What the live stream's snapshot needs of each monitor, one page in key order after
     /// <paramref name="afterKey"/>: nothing of the config is read, so a page costs its rows only.</summary>
     public List<MonitorHeadline> Headlines(long afterKey, int limit)
@@ -297,12 +308,13 @@ public sealed class MonitorStore(Database database, TimeProvider time, IEnumerab
         command.Parameters.AddWithValue("$limit", limit);
         var page = new List<MonitorHeadline>(limit);
         using var reader = command.ExecuteReader();
-        while (reader.Read())
-            page.Add(new MonitorHeadline(reader.GetInt64(0), reader.GetString(1),
-                reader.GetBoolean(2) ? (MonitorStatus)reader.GetInt32(3) : MonitorStatus.Paused,
-                reader.IsDBNull(4) ? null : Timestamps.FromMs(reader.GetInt64(4))));
+        while (reader.Read()) page.Add(ReadHeadline(reader));
         return page;
     }
+
+    static MonitorHeadline ReadHeadline(SqliteDataReader reader) =>
+        new(reader.GetInt64(0), reader.GetString(1), reader.GetBoolean(2) ? (MonitorStatus)reader.GetInt32(3) : MonitorStatus.Paused,
+            reader.IsDBNull(4) ? null : Timestamps.FromMs(reader.GetInt64(4)));
 
     /// <summary>The internal key of every monitor, in key order.</summary>
     public static List<long> AllKeys(Database database)
