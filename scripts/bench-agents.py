@@ -15,6 +15,8 @@ MONITORS = int(os.environ.get("BENCH_MONITORS", "1000"))
 INTERVAL = int(os.environ.get("BENCH_INTERVAL", "10"))
 IDLE_SETTLE = int(os.environ.get("BENCH_IDLE_SETTLE", "35"))   # the agents' idle collector runs every 10 s
 WARMUP, WINDOW = int(os.environ.get("BENCH_WARMUP", "30")), int(os.environ.get("BENCH_WINDOW", "60"))
+# Added to the agents' environment, e.g. a GC setting to compare (the unit's own is written into the doc).
+AGENT_ENV = dict(kv.split("=", 1) for kv in os.environ.get("BENCH_AGENT_ENV", "").split())
 AGENTS = ["agent-a", "agent-b"]
 LOCATIONS = ["local", *AGENTS]
 MAIN_CORES_TARGET, AGENT_IDLE_TARGET_MB = 0.3, 15.0
@@ -37,7 +39,7 @@ def create_location(folder, name):
 def start_agent(folder, port, name, token):
     log = open(f"{folder}/{name}.log", "w")
     return subprocess.Popen([binary, "agent", "--server", f"http://127.0.0.1:{port}/", "--data", f"{folder}/{name}.db"], cwd=folder,
-                            env={"PATH": os.environ.get("PATH", ""), "FLATLINE_AGENT_TOKEN": token}, stdout=log, stderr=subprocess.STDOUT)
+                            env={"PATH": os.environ.get("PATH", ""), "FLATLINE_AGENT_TOKEN": token, **AGENT_ENV}, stdout=log, stderr=subprocess.STDOUT)
 
 def wait_for(predicate, seconds, what):
     deadline = time.time() + seconds
