@@ -216,7 +216,7 @@ lines += ["",
     "the executable's zero-filled data: `.bss` and `.hydrated`, the runtime's type data written out at start, sized by everything compiled "
     "into the one executable, the server included; the GC heap is under 1 MB once the idle collector has compacted it, the malloc heap 0.2 MB.",
     "",
-    "Tried: GC settings through the environment (NativeAOT reads `DOTNET_GC*`): `GCgen0size` 1 and 4 MB, `GCConserveMemory=9`, "
+    "Tried: GC settings through the environment (`DOTNET_GC*`, which NativeAOT reads; that each one took effect was not checked, the heap cannot be seen from outside the process): `GCgen0size` 1 and 4 MB, `GCConserveMemory=9`, "
     "`GCHeapHardLimit` 32 MB left the idle agent at 24.1–24.6 MB (its heap is already small); with 1,000 monitors at 10 s on one agent, "
     "`GCgen0size`, `GCgen0MaxBudget` 2 and 4 MB, `GCHeapHardLimit` 24 MB, `GCRegionSize` 1 MB and `MALLOC_ARENA_MAX=1` all gave 58–78 MB, "
     "the same as none (58–66 MB): no setting moved it past run-to-run noise, so the unit sets none. Kept: the agent advises its executable's "
