@@ -36,7 +36,8 @@ import http.client, json, shutil, signal, time
 binary = os.environ.get("FLATLINE_BINARY", os.path.join(root, "artifacts", "publish", "flatline"))
 
 def flatline_env(folder):
-    return {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "warning", "DATABASE_URL": f"sqlite:{folder}/flatline.db"}
+    return {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "warning", "DATABASE_URL": f"sqlite:{folder}/flatline.db",
+            **{k: v for k, v in os.environ.items() if k.startswith("DOTNET_")}}
 
 def create_token(folder):
     out = subprocess.run([binary, "token", "create", "--name", "bench"], cwd=folder, env=flatline_env(folder), capture_output=True, text=True, check=True)
