@@ -140,4 +140,42 @@ public sealed class BadgeTests
         await using var standard = await FlatlineServer.StartAsync();
         await Assert.That(standard.Services.GetRequiredService<PublicRateLimit>().Burst).IsEqualTo(300.0);
     }
+
+    [Test]
+    public async Task A_kept_badge_answer_gives_way_at_once_to_a_committed_check_and_to_a_pause()
+    {
+        await using var target = await TargetServer.StartAsync();
+        await using var server = await FlatlineServer.StartAsync();
+        using var client = server.CreateClient();
+        using var anonymous = server.CreateAnonymousClient();
+        using var created = await client.PostJsonAsync("/api/v1/monitors",
+            "{\"name\":\"Kept\",\"interval\":60,\"retries\":0,\"config\":{\"type\":\"http\",\"url\":\"" + target.Url("/health") + "\"}}");
+        await Assert.That(created.StatusCode).IsEqualTo(HttpStatusCode.Created);
+        var monitor = (await created.ReadJsonAsync()).GetProperty("id").GetString()!;
+        await Page(client, $$"""{"slug":"kept","title":"Kept","sections":[{"name":"S","monitors":["{{monitor}}"]}]}""");
+
+        async Task<string> Status() => XDocument.Parse(await anonymous.GetStringAsync($"/badge/{monitor}/status.svg")).Root!.Element(Svg + "title")!.Value;
+        async Task<string> Until(string expected)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5); // half the cache's own limit: only an invalidation can be this quick
+            string seen;
+            while ((seen = await Status()) != expected && DateTime.UtcNow < deadline) await Task.Delay(50);
+            return seen;
+        }
+
+        await Assert.That(await Until("status: up")).IsEqualTo("status: up");
+        await Assert.That(await Status()).IsEqualTo("status: up"); // answered from the cache now
+        var key = server.Services.GetRequiredService<MonitorStore>().Get(monitor)!.Key;
+
+        target.HealthStatus = 503;
+        server.Services.GetRequiredService<Scheduler>().CheckNow(key);
+        await Assert.That(await Until("status: down")).IsEqualTo("status: down");
+
+        using var paused = await client.PatchJsonAsync($"/api/v1/monitors/{monitor}", """{"enabled":false}""");
+        await Assert.That(paused.StatusCode).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That(await Status()).IsEqualTo("status: paused");
+
+        using var deleted = await client.DeleteAsync($"/api/v1/monitors/{monitor}");
+        await Assert.That((await anonymous.GetAsync($"/badge/{monitor}/status.svg")).StatusCode).IsEqualTo(HttpStatusCode.NotFound);
+    }
 }

@@ -57,30 +57,56 @@ public static class BadgeEndpoints
         }
         var services = context.RequestServices;
         var (allowed, viaToken) = MayShow(context, monitorId, services);
-        if (!allowed || services.GetRequiredService<MonitorStore>().Headline(monitorId) is not { } monitor)
+        if (!allowed)
         {
-            await PublicStatusEndpoints.Problem(context, 404, "Not Found", "no such badge");
+            await NotFound(context);
             return;
         }
-        // Each badge asks the stats only for its own figure: the full stats compute every window's percentiles.
-        var stats = services.GetRequiredService<StatsCache>();
         window ??= "30d";
+        var cache = services.GetRequiredService<BadgeCache>();
+        var key = new BadgeCache.Key(monitorId, type, window, label, svg);
+        var answer = cache.Get(key);
+        UiAssets.Asset asset;
+        string etag;
+        if (answer is not null)
+        {
+            asset = answer.Asset;
+            etag = answer.ETag;
+        }
+        else
+        {
+            var version = cache.VersionBefore(monitorId);
+            if (services.GetRequiredService<MonitorStore>().Headline(monitorId) is not { } monitor)
+            {
+                await NotFound(context);
+                return;
+            }
+            (asset, etag) = Draw(services.GetRequiredService<StatsCache>(), monitor, type, window, label, svg);
+            cache.Put(key, asset, etag, monitor.Key, version);
+        }
+        context.Response.Headers.Vary = "Authorization";
+        await PublicStatusEndpoints.Serve(context, asset, (viaToken ? "private" : "public") + $", max-age={MaxAgeSeconds}", etag);
+    }
+
+    static Task NotFound(HttpContext context) => PublicStatusEndpoints.Problem(context, 404, "Not Found", "no such badge");
+
+    static (UiAssets.Asset Asset, string ETag) Draw(StatsCache stats, MonitorHeadline monitor, string type, string window, string? label, bool svg)
+    {
+        // Each badge asks the stats only for its own figure: the full stats compute every window's percentiles.
         double? figure = null;
         if (type == "uptime")
         {
             var uptimes = new double?[4];
             if (stats.Uptimes(monitor.Key, uptimes)) figure = uptimes[window switch { "24h" => 0, "7d" => 1, "30d" => 2, _ => 3 }];
         }
-        else if (type == "response") figure = stats.Get(monitor.Key, monitorId)?.Windows.Last24Hours.P50;
+        else if (type == "response") figure = stats.Get(monitor.Key, monitor.Id)?.Windows.Last24Hours.P50;
         var badge = Describe(type, window, monitor.Status, figure);
         if (label is not null) badge = badge with { Label = label };
 
         var body = svg
             ? Encoding.UTF8.GetBytes(BadgeSvg.Render(badge.Label, badge.Message, badge.Color))
             : System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new ShieldsEndpoint(1, badge.Label, badge.Message, badge.Color.Name), FlatlineJson.Default.ShieldsEndpoint);
-        var asset = new UiAssets.Asset(svg ? "image/svg+xml; charset=utf-8" : "application/json; charset=utf-8", body, null, null, Immutable: false);
-        context.Response.Headers.Vary = "Authorization";
-        await PublicStatusEndpoints.Serve(context, asset, (viaToken ? "private" : "public") + $", max-age={MaxAgeSeconds}", ETag(body));
+        return (new UiAssets.Asset(svg ? "image/svg+xml; charset=utf-8" : "application/json; charset=utf-8", body, null, null, Immutable: false), ETag(body));
     }
 
     /// <param name="figure">The uptime (0 to 1) over <paramref name="window"/> for <c>uptime</c>, the

@@ -97,6 +97,10 @@ public static class StatusPageServices
         services.AddSingleton<StatusPageService>();
         services.AddSingleton<StatusPageAssets>();
         services.AddSingleton<PagePasswords>();
+        // Badges' answers; after AddStats, so that it hears of each batch after the stats cache (see BadgeCache).
+        services.AddSingleton<BadgeCache>();
+        services.AddSingleton<ICommitListener>(s => s.GetRequiredService<BadgeCache>());
+        services.AddSingleton<IMonitorChangeListener>(s => s.GetRequiredService<BadgeCache>());
         services.AddSingleton(s => new PublicRateLimit(s.GetRequiredService<TimeProvider>())
         {
             PerSecond = s.GetRequiredService<Settings>().PublicRateLimit,
