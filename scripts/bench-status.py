@@ -126,8 +126,9 @@ lines = [machine_line() + f" Load average (1 min) when it began: {load}.", "",
          "What is cached: each page's snapshot, with its HTML (plain and gzip) and summary.json made once, in memory. It is made afresh "
          "when a committed check changes the status of a monitor on it, a monitor on it or the page or an announcement is written, a "
          "maintenance window on its monitors is written or starts or ends, and otherwise after 30 s (uptime grows with time alone); "
-         "a run of 20 s sees about one such rebuild. Badges are not cached: each is drawn per request, from the monitor's row read "
-         "from SQLite (a pooled connection, its pragmas, one query) and its figure from the stats in memory.", "",
+         "a run of 20 s sees about one such rebuild. Badges (`BadgeCache`): each answer is kept until its monitor's next committed check, "
+         "a change to the monitor, or 10 s; a miss reads the monitor's key and status from SQLite (one query on a pooled connection) "
+         "and its figure from the stats in memory. Who may see a badge is decided for every request, before the cache.", "",
          "| What | Measured | Target | Holds |", "|---|---|---|---|"]
 rate, p50, p99, extra, clean = figures(page)
 lines.append(f"| `GET /status/:slug`, {ON_PAGE} monitors, {page_checks:,} checks stored meanwhile, at {rate:,.0f} requests/s | p50 {p50:.2f} ms, p99 {p99:.2f} ms{extra}"
