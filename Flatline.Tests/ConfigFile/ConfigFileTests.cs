@@ -253,7 +253,7 @@ public class ConfigFileTests
                 monitors: [b]
                 schedule: {type: once, start: "2030-01-01T00:00:00Z", end: "2030-01-01T01:00:00Z", every: day}
             locations:
-              - {name: frankfurt}
+              - {name: Frankfurt, region: eu}
             """);
         var run = Apply(folder.File("f.db"), file, new Dictionary<string, string>());
         await Assert.That(run.ExitCode).IsEqualTo(2);
@@ -269,7 +269,8 @@ public class ConfigFileTests
             ":17:34: channels[c].config.url the environment variable NOT_SET_ANYWHERE is not set",
             ":17:57: channels[c].config.colour is not a field of a webhook channel",
             ":22:88: maintenance[m].schedule.every is not a field here",
-            ":23:1: locations cannot be applied yet",
+            ":24:23: locations[1].region is not a field of locations",
+            ":24:12: locations[Frankfurt].name must be 1-32 lower-case letters, digits or '-', starting with a letter or digit",
         })
             await Assert.That(run.Stderr).Contains($"error: {file}{expected}");
         await Assert.That(run.Stderr).DoesNotContain("channels[c].config.url is required");
@@ -333,5 +334,99 @@ public class ConfigFileTests
         using var anonymous = server.CreateAnonymousClient();
         using var refused = await anonymous.GetAsync("/api/v1/config/export");
         await Assert.That((int)refused.StatusCode).IsEqualTo(401);
+    }
+
+    [Test]
+    public async Task Locations_a_file_declares_are_made_with_a_token_shown_once_exported_by_name_and_pruned_only_when_no_monitor_lists_them()
+    {
+        using var folder = new TempFolder();
+        var database = folder.File("l.db");
+        const string Monitor = "monitors:\n  - key: api\n    name: API\n    config: {type: tcp, host: 127.0.0.1, port: 9}\n";
+        var file = Write(folder, "places.yaml", "locations:\n  - name: eu-west\n  - name: us-east\n" + Monitor + "    locations: [local, eu-west, us-east]\n    quorum: 2\n");
+
+        var first = Apply(database, file);
+        await Assert.That(first.ExitCode).IsEqualTo(0).Because(first.Output);
+        await Assert.That(first.Stdout).Contains("+ location eu-west");
+        await Assert.That(first.Stdout).Contains("+ location us-east");
+        var tokens = System.Text.RegularExpressions.Regex.Matches(first.Stdout, @"location (\S+): its agent's token, shown only now: (fla_\S+)");
+        await Assert.That(tokens.Count).IsEqualTo(2);
+        // Stored hashed only, and each one is the token of its own location.
+        var registry = new LocationRegistry(new Database(database), TimeProvider.System);
+        foreach (System.Text.RegularExpressions.Match token in tokens)
+            await Assert.That(registry.Authenticate(token.Groups[2].Value)?.Name).IsEqualTo(token.Groups[1].Value);
+        new Database(database).ReleaseConnections();
+        var stored = string.Concat(new[] { database, database + "-wal" }.Where(File.Exists).Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
+        foreach (System.Text.RegularExpressions.Match token in tokens)
+            await Assert.That(stored).DoesNotContain(token.Groups[2].Value);
+        await Assert.That(Count(database, "SELECT count(*) FROM monitors WHERE locations = '[\"local\",\"eu-west\",\"us-east\"]' AND quorum = '2'")).IsEqualTo(1L);
+
+        var again = Apply(database, file);
+        await Assert.That(again.Stdout).Contains($"No changes: the database already matches {file}.");
+        await Assert.That(again.Stdout).DoesNotContain("fla_");
+
+        var exported = Export(database);
+        await Assert.That(exported.Stdout).Contains("locations:\n  - name: eu-west\n  - name: us-east\n");
+        await Assert.That(exported.Stdout).DoesNotContain("fla_");
+
+        // A monitor listing a location nobody declares is refused by name; so is pruning one that a monitor still lists.
+        var unknown = Write(folder, "unknown.yaml", Monitor + "    locations: [local, ap-south]\n");
+        var refused = Apply(database, unknown);
+        await Assert.That(refused.ExitCode).IsEqualTo(2);
+        await Assert.That(refused.Stderr).Contains("monitors[api].locations unknown location 'ap-south'");
+        var stillUsed = Write(folder, "still.yaml", "locations:\n  - name: eu-west\n" + Monitor + "    locations: [local, eu-west]\n");
+        var otherMonitor = Write(folder, "other.yaml", "locations:\n  - name: eu-west\n  - name: us-east\n" + Monitor + "    locations: [local, eu-west, us-east]\n    quorum: 2\n"
+            + "  - key: web\n    name: Web\n    config: {type: tcp, host: 127.0.0.1, port: 9}\n    locations: [us-east]\n");
+        await Assert.That(Apply(database, otherMonitor).ExitCode).IsEqualTo(0);
+        var blocked = Apply(database, Write(folder, "drop-us.yaml", "locations:\n  - name: eu-west\n" + Monitor + "    locations: [local, eu-west]\n"
+            + "  - key: web\n    name: Web\n    config: {type: tcp, host: 127.0.0.1, port: 9}\n    locations: [us-east]\n"), null, "--prune");
+        await Assert.That(blocked.ExitCode).IsEqualTo(2);
+        await Assert.That(blocked.Stderr).Contains("monitors[web].locations unknown location 'us-east'");
+        await Assert.That(Count(database, "SELECT count(*) FROM locations")).IsEqualTo(2L);
+
+        // Without --prune a location the file no longer lists stays, and is named; with it, it goes, token and all.
+        var kept = Apply(database, stillUsed, null, "--yes");
+        await Assert.That(kept.ExitCode).IsEqualTo(0).Because(kept.Output);
+        await Assert.That(kept.Stdout).Contains("location us-east");
+        await Assert.That(Count(database, "SELECT count(*) FROM locations")).IsEqualTo(2L);
+        // A monitor made in the app that lists it holds it back: the file cannot see to that monitor.
+        void Sql(string sql)
+        {
+            using (var connection = new Database(database).Open())
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = sql;
+                command.ExecuteNonQuery();
+            }
+            new Database(database).ReleaseConnections();
+        }
+        Sql("""
+            INSERT INTO monitors (uid, name, config, interval_s, timeout_s, retries, enabled, created_at, updated_at, enabled_at, accounted_until, locations)
+            VALUES ('00000000-0000-7000-8000-000000000001', 'Made in the app', '{"type":"tcp","host":"127.0.0.1","port":9}', 60, 10, 0, 0, 0, 0, 0, 0, '["us-east"]')
+            """);
+        var held = Apply(database, stillUsed, null, "--prune", "--yes");
+        await Assert.That(held.ExitCode).IsEqualTo(2);
+        await Assert.That(held.Stderr).Contains("--prune would delete the location 'us-east' (a file made it and this one no longer lists it), but monitor 'Made in the app' still lists it");
+        await Assert.That(Count(database, "SELECT count(*) FROM monitors WHERE name = 'Web'")).IsEqualTo(1L);
+        Sql("DELETE FROM monitors WHERE name = 'Made in the app'");
+
+        var pruned = Apply(database, stillUsed, null, "--prune", "--yes");
+        await Assert.That(pruned.ExitCode).IsEqualTo(0).Because(pruned.Output);
+        await Assert.That(pruned.Stdout).Contains("- location us-east");
+        await Assert.That(Count(database, "SELECT count(*) FROM locations WHERE name = 'us-east'")).IsEqualTo(0L);
+        var us = tokens.First(t => t.Groups[1].Value == "us-east").Groups[2].Value;
+        await Assert.That(new LocationRegistry(new Database(database), TimeProvider.System).Authenticate(us)).IsNull();
+        new Database(database).ReleaseConnections();
+
+        // A location made with `flatline location create` is taken over by a file that names it, and never pruned.
+        var made = new LocationRegistry(new Database(database), TimeProvider.System).Create("ap-south")!;
+        new Database(database).ReleaseConnections();
+        var adopt = Apply(database, Write(folder, "adopt.yaml", "locations:\n  - name: eu-west\n  - name: ap-south\n" + Monitor + "    locations: [local, eu-west]\n"));
+        await Assert.That(adopt.Stdout).Contains("~ location ap-south: taken over by the file (it was made in the app)");
+        await Assert.That(adopt.Stdout).DoesNotContain("fla_");
+        var release = Apply(database, stillUsed, null, "--prune", "--yes");
+        await Assert.That(release.ExitCode).IsEqualTo(0).Because(release.Output);
+        await Assert.That(Count(database, "SELECT count(*) FROM locations WHERE name = 'ap-south'")).IsEqualTo(1L);
+        await Assert.That(new LocationRegistry(new Database(database), TimeProvider.System).Authenticate(made.Token)?.Name).IsEqualTo("ap-south");
+        new Database(database).ReleaseConnections();
     }
 }

@@ -58,7 +58,7 @@ public static class ConfigCommands
             }
             stdout.WriteLine($"Applied {Count(plan.Changes.Count)} in one transaction. Restart Flatline if it is running, so that it checks what changed.");
             return true;
-        });
+        }, plan => AgentTokens(plan, stdout, ""));
         if (problem is null) return exit;
         stderr.WriteLine($"error: {problem}");
         stderr.WriteLine($"{file}: nothing was applied.");
@@ -88,7 +88,7 @@ public static class ConfigCommands
             stdout.WriteLine($"FLATLINE_CONFIG: applying {file}: {Count(plan.Changes.Count)}");
             foreach (var change in plan.Changes) stdout.WriteLine($"  {change}");
             return true;
-        });
+        }, plan => AgentTokens(plan, stdout, "FLATLINE_CONFIG: "));
         if (problem is not null) stderr.WriteLine($"error: FLATLINE_CONFIG: {problem}");
         return ok && problem is null;
     }
@@ -111,7 +111,8 @@ public static class ConfigCommands
 
     /// <summary>Reads and plans the file, and writes the plan when <paramref name="decide"/> says so;
     /// a problem that stops it before there is a plan (an unreadable file, bad syntax) comes back as its message.</summary>
-    static string? Run(string file, bool prune, Settings settings, IReadOnlyDictionary<string, string> environment, Func<ConfigPlan, bool> decide)
+    static string? Run(string file, bool prune, Settings settings, IReadOnlyDictionary<string, string> environment, Func<ConfigPlan, bool> decide,
+        Action<ConfigPlan>? written = null)
     {
         string text;
         try
@@ -135,8 +136,19 @@ public static class ConfigCommands
         using var checkTypes = CheckTypes.Create(TimeProvider.System);
         var apply = new ConfigApply(database, checkTypes, new NotificationChannelTypes(NotificationChannelTypes.BuiltIn), TimeProvider.System);
         var plan = apply.Plan(document, prune);
-        if (decide(plan)) apply.Write(plan);
+        if (decide(plan))
+        {
+            apply.Write(plan);
+            written?.Invoke(plan);
+        }
         return null;
+    }
+
+    /// <summary>Each new location's agent token, once, as <c>flatline location create</c> prints it: it is stored only hashed.</summary>
+    static void AgentTokens(ConfigPlan plan, TextWriter stdout, string prefix)
+    {
+        foreach (var (location, token) in plan.AgentTokens)
+            stdout.WriteLine($"{prefix}location {location}: its agent's token, shown only now: {token} (run: flatline agent --server URL --token TOKEN)");
     }
 
     static string Count(int changes) => $"{changes} change{(changes == 1 ? "" : "s")}";

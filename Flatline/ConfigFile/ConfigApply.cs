@@ -21,6 +21,9 @@ public sealed class ConfigPlan
 
     public int MonitorDeletions => Changes.Count(c => c.Mark == '-' && c.Kind == "monitor");
 
+    /// <summary>The agent token of each location the plan creates: shown once, after the write, and stored only hashed.</summary>
+    public List<(string Location, string Token)> AgentTokens { get; } = [];
+
     internal List<Action<SqliteConnection, SqliteTransaction, long>> Writes { get; } = [];
 }
 
@@ -50,7 +53,14 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
             foreach (var (key, id) in ids) fileKeys[(kind, id.Uid)] = key;
         string KeyOf(string kind, string uid) => fileKeys.GetValueOrDefault((kind, uid)) ?? state.KeyOf.GetValueOrDefault((kind, uid)) ?? uid;
 
-        var monitors = PlanMonitors(document, state, monitorIds);
+        // The locations as they will be: those there are and those the file adds, less those --prune takes away.
+        var fileLocations = document.Locations.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        var doomedLocations = prune
+            ? state.Mapped.Values.Where(m => m.Kind == "location" && m.Created && !fileLocations.Contains(m.Key) && state.Locations.Any(l => l.Uid == m.Uid))
+                .Select(m => m.Key).ToHashSet(StringComparer.Ordinal)
+            : [];
+        var locationsAfter = state.Locations.Select(l => l.Name).Where(n => !doomedLocations.Contains(n)).Concat(fileLocations).ToHashSet(StringComparer.Ordinal);
+        var monitors = PlanMonitors(document, state, monitorIds, new PlannedLocations(locationsAfter));
         var channels = PlanChannels(document, channelIds);
         var windows = PlanWindows(document, state, windowIds, monitorIds, channelIds, monitors);
         var pages = PlanPages(document, state, pageIds, monitorIds, prune);
@@ -62,6 +72,17 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
             if (monitor is null) document.Error(link.Node["monitor"]!, $"{link.Where}.monitor", $"no monitor in this file has the key '{link.Monitor}'");
             if (channel is null) document.Error(link.Node["channel"]!, $"{link.Where}.channel", $"no channel in this file has the key '{link.Channel}'");
             if (monitor is not null && channel is not null) links.Add((link, monitor.Uid, channel.Uid));
+        }
+        if (doomedLocations.Count > 0)
+        {
+            // A location --prune would delete must be listed by no monitor that stays: the file's as they will be, the others as they are.
+            var fileMonitors = document.Monitors.Select(m => m.Key).ToHashSet(StringComparer.Ordinal);
+            var prunedMonitors = state.Mapped.Values.Where(m => m.Kind == "monitor" && m.Created && !fileMonitors.Contains(m.Key)).Select(m => m.Uid).ToHashSet();
+            var staying = monitors.Select(m => (Name: m.Draft.Name, m.Draft.Locations))
+                .Concat(state.Monitors.Where(m => !monitors.Any(p => p.Uid == m.View.Id) && !prunedMonitors.Contains(m.View.Id)).Select(m => (m.View.Name, m.Draft.Locations)));
+            foreach (var name in doomedLocations.Order(StringComparer.Ordinal))
+                if (staying.Where(m => m.Locations?.Contains(name) == true).Select(m => m.Name).FirstOrDefault() is { } user)
+                    plan.Errors.Add($"{document.File}: locations: --prune would delete the location '{name}' (a file made it and this one no longer lists it), but monitor '{user}' still lists it");
         }
         plan.Errors.AddRange(document.Errors);
         if (plan.Errors.Count > 0) return plan;
@@ -94,6 +115,24 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
             if (colour == tag.Colour) continue;
             plan.Changes.Add(new ConfigChange(colour is null ? '+' : '~', "tag", tag.Name, colour is null ? [] : [$"colour {colour} → {tag.Colour}"]));
             plan.Writes.Add((c, t, _) => Tags.SetColour(c, t, tag.Name, tag.Colour));
+        }
+
+        foreach (var location in document.Locations)
+        {
+            listed.Add(("location", location.Name));
+            var mapped = state.Mapped.GetValueOrDefault(("location", location.Name));
+            if (state.Locations.Find(l => l.Name == location.Name) is { Uid: { } existing })
+            {
+                if (mapped?.Uid != existing) plan.Changes.Add(new ConfigChange('~', "location", location.Name, ["taken over by the file (it was made in the app)"]));
+                mappings.Add(new ConfigKey("location", location.Name, existing, mapped is { Created: true } && mapped.Uid == existing));
+                continue;
+            }
+            var uid = Guid.CreateVersion7().ToString();
+            var token = LocationRegistry.NewToken();
+            plan.Changes.Add(new ConfigChange('+', "location", location.Name, []));
+            plan.Writes.Insert(0, (c, t, now) => LocationRegistry.Insert(c, t, uid, location.Name, token, now)); // before the monitors that list it
+            plan.AgentTokens.Add((location.Name, token));
+            mappings.Add(new ConfigKey("location", location.Name, uid, true));
         }
 
         foreach (var channel in channels)
@@ -217,7 +256,7 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
     {
         var gone = new List<string>();
         // Links first, monitors last: a monitor's deletion takes its links and window memberships with it.
-        foreach (var kind in new[] { "link", "maintenance", "status_page", "channel", "monitor" })
+        foreach (var kind in new[] { "link", "maintenance", "status_page", "channel", "monitor", "location" })
         {
             foreach (var mapping in state.Mapped.Values.Where(m => m.Kind == kind && !listed.Contains((m.Kind, m.Key))).OrderBy(m => m.Key, StringComparer.Ordinal))
             {
@@ -228,6 +267,7 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
                     "channel" => state.Channels.Any(c => c.Id == mapping.Uid),
                     "maintenance" => state.Windows.Any(w => w.Id == mapping.Uid),
                     "status_page" => state.Pages.Any(p => p.Stored.View.Id == mapping.Uid),
+                    "location" => state.Locations.Any(l => l.Uid == mapping.Uid),
                     _ => link is not null,
                 };
                 var name = kind == "link" ? mapping.Key.Replace(" ", " → ", StringComparison.Ordinal) : mapping.Key;
@@ -260,6 +300,7 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
                     if (kind == "monitor") MonitorStore.Delete(c, t, mapping.Uid);
                     else if (kind == "channel") ChannelStore.Delete(c, t, mapping.Uid);
                     else if (kind == "maintenance") MaintenanceStore.Delete(c, t, mapping.Uid);
+                    else if (kind == "location") DeleteLocation(c, t, mapping.Uid);
                     else ChannelStore.Unlink(c, t, link!.MonitorId, link.ChannelId);
                     Forget(c, t, mapping);
                 });
@@ -267,6 +308,20 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
         }
         if (gone.Count > 0)
             plan.Notes.Add($"not in the file but made by one, kept (--prune deletes them): {string.Join(", ", gone)}");
+    }
+
+    static void DeleteLocation(SqliteConnection connection, SqliteTransaction transaction, string uid)
+    {
+        using var delete = Sql.Prepare(connection, transaction, "DELETE FROM locations WHERE uid = $uid", "$uid");
+        delete.Bind(uid).ExecuteNonQuery();
+    }
+
+    /// <summary>The locations a monitor of the file may list: those there will be once the plan is written.</summary>
+    sealed class PlannedLocations(HashSet<string> names) : ILocationPresence
+    {
+        public bool Exists(string location) => location == LocationNames.Local || names.Contains(location);
+
+        public bool IsOnline(string location) => true;
     }
 
     static void Forget(SqliteConnection connection, SqliteTransaction transaction, ConfigKey mapping)
@@ -287,11 +342,10 @@ public sealed class ConfigApply(Database database, CheckTypes checkTypes, Notifi
         return ids;
     }
 
-    List<Planned<MonitorDraft>> PlanMonitors(ConfigDocument document, ConfigState state, Dictionary<string, ItemId> ids)
+    List<Planned<MonitorDraft>> PlanMonitors(ConfigDocument document, ConfigState state, Dictionary<string, ItemId> ids, ILocationPresence locations)
     {
         var planned = new List<Planned<MonitorDraft>>();
         var references = new Dictionary<string, (string, Func<string, string?>)> { ["depends_on"] = ("monitor", key => ids.GetValueOrDefault(key)?.Uid) };
-        var locations = new LocationRegistry(database, time);
         foreach (var item in document.Monitors)
         {
             var body = document.Body(item, references);

@@ -15,6 +15,9 @@ public sealed record ConfigLink(string Monitor, string Channel, bool OnRecovery,
 
 public sealed record ConfigTag(string Name, string Colour, YamlMap Node, string Where);
 
+/// <summary>A location (SPEC §16) the file declares, by its name, which is its key.</summary>
+public sealed record ConfigLocation(string Name, YamlMap Node, string Where);
+
 /// <summary>A configuration file read into its sections (SPEC §17), every field checked for being one
 /// the API knows; the values are validated later by the API's own validators. Problems are collected,
 /// each naming the file, line:column, the item and the field, so that one run lists them all.</summary>
@@ -31,16 +34,11 @@ public sealed partial class ConfigDocument
         ["tags"] = ["name", "colour"],
         ["maintenance"] = ["key", "title", "description", "monitors", "tags", "notify_channels", "schedule"],
         ["status_pages"] = ["key", "slug", "title", "description", "logo_url", "custom_domain", "show_urls", "password", "footer", "sections"],
+        ["locations"] = ["name"],
     };
 
     /// <summary>The fields of a status page's section.</summary>
     public static readonly string[] SectionFields = ["name", "monitors"];
-
-    /// <summary>Sections of SPEC §17 that this build cannot apply yet: named, so that a file that has them is refused clearly.</summary>
-    static readonly Dictionary<string, string> NotYet = new()
-    {
-        ["locations"] = "locations (probe agents: make them with 'flatline location create NAME' and list them in a monitor's locations)",
-    };
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
     private static partial Regex KeyPattern();
@@ -64,6 +62,7 @@ public sealed partial class ConfigDocument
     public List<ConfigItem> StatusPages { get; } = [];
     public List<ConfigLink> Links { get; } = [];
     public List<ConfigTag> Tags { get; } = [];
+    public List<ConfigLocation> Locations { get; } = [];
 
     /// <summary>Reads <paramref name="text"/>; bad syntax throws (with line and column), other problems land in <see cref="Errors"/>.</summary>
     public static ConfigDocument Read(string file, string text, Func<string, string?> environment)
@@ -81,12 +80,6 @@ public sealed partial class ConfigDocument
             if (name.Text == "version")
             {
                 if (value is not YamlScalar { Quoted: false, Text: "1" }) document.Error(value, "version", $"must be {Version}");
-                continue;
-            }
-            if (NotYet.TryGetValue(name.Text, out var what))
-            {
-                if (!(value is YamlScalar { IsNull: true } || value is YamlList { Items.Count: 0 }))
-                    document.Error(name, name.Text, $"cannot be applied yet: {what} are not configured by file in this version; remove the section and make them in the app");
                 continue;
             }
             if (!Fields.ContainsKey(name.Text))
@@ -141,6 +134,14 @@ public sealed partial class ConfigDocument
                     else if (global::Flatline.Tags.ColourProblem(colour) is { } bad) Error(item["colour"]!, $"{where}.colour", bad);
                     else if (!seen.Add(name)) Error(item, where, "is listed twice");
                     else Tags.Add(new ConfigTag(name, colour.ToLowerInvariant(), item, where));
+                    break;
+                case "locations":
+                    var place = Text(item, "name", fallback, required: true);
+                    if (place is null) break;
+                    var at = $"locations[{place}]";
+                    if (LocationNames.Problem(place) is { } wrong) Error(item["name"]!, $"{at}.name", wrong);
+                    else if (!seen.Add(place)) Error(item, at, "is listed twice");
+                    else Locations.Add(new ConfigLocation(place, item, at));
                     break;
                 default:
                     var key = Text(item, "key", fallback, required: true);

@@ -37,6 +37,8 @@ public static class ConfigExport
         var links = state.Links
             .Select(l => ConfigShapes.Link(Key("monitor", l.MonitorId), Key("channel", l.ChannelId), l.OnRecovery, l.OnDegraded))
             .OrderBy(l => l[0].Value.GetString(), StringComparer.Ordinal).ThenBy(l => l[1].Value.GetString(), StringComparer.Ordinal).ToList();
+        // Names only: an agent's token is stored hashed and cannot be written; applying the file elsewhere makes new ones.
+        var locations = state.Locations.Select(l => ConfigShapes.Location(l.Name)).ToList();
         var tags = state.TagsInUse.Select(t => ConfigShapes.Tag(t.Name, t.Colour)).OrderBy(t => t[0].Value.GetString(), StringComparer.Ordinal).ToList();
         var windows = state.Windows
             .Select(w => ConfigShapes.Window(Key("maintenance", w.Id), w.Draft, id => Key("monitor", id), id => Key("channel", id)))
@@ -62,6 +64,7 @@ public static class ConfigExport
         yaml.Comment("Flatline configuration, written by `flatline export`; `flatline apply FILE` reads it back (docs/config.md).");
         yaml.Comment("Secrets are not exported: each is a ${VARIABLE} that apply reads from the environment.");
         yaml.Raw($"version: {ConfigDocument.Version}\n");
+        yaml.Section("locations", locations);
         yaml.Section("monitors", monitors);
         yaml.Section("channels", channels);
         yaml.Section("links", links);

@@ -24,6 +24,9 @@ public sealed class ConfigState
     public required List<TagView> TagsInUse { get; init; }
     public required Dictionary<(string Kind, string Key), ConfigKey> Mapped { get; init; }
 
+    /// <summary>The agents' locations (the main node, <c>local</c>, is none of them), by name.</summary>
+    public required List<(string Uid, string Name)> Locations { get; init; }
+
     /// <summary>The key of each item (kind, id), mapped or made from its name.</summary>
     public Dictionary<(string Kind, string Uid), string> KeyOf { get; } = [];
 
@@ -33,13 +36,22 @@ public sealed class ConfigState
         var monitors = new MonitorStore(database, time).List();
         var pages = new StatusPageStore(database, time);
         var mapped = new Dictionary<(string, string), ConfigKey>();
+        var locations = new List<(string, string)>();
         using (var connection = database.Open())
-        using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT kind, key, uid, created FROM config_keys";
-            using var rows = command.ExecuteReader();
-            while (rows.Read())
-                mapped[(rows.GetString(0), rows.GetString(1))] = new ConfigKey(rows.GetString(0), rows.GetString(1), rows.GetString(2), rows.GetBoolean(3));
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "SELECT kind, key, uid, created FROM config_keys";
+                using var rows = command.ExecuteReader();
+                while (rows.Read())
+                    mapped[(rows.GetString(0), rows.GetString(1))] = new ConfigKey(rows.GetString(0), rows.GetString(1), rows.GetString(2), rows.GetBoolean(3));
+            }
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "SELECT uid, name FROM locations ORDER BY name";
+                using var rows = command.ExecuteReader();
+                while (rows.Read()) locations.Add((rows.GetString(0), rows.GetString(1)));
+            }
         }
         var state = new ConfigState
         {
@@ -51,6 +63,7 @@ public sealed class ConfigState
             TagColours = Tags.Colours(database),
             TagsInUse = Tags.InUse(database),
             Mapped = mapped,
+            Locations = locations,
         };
         state.AssignKeys("monitor", monitors.Select(m => (m.View.Id, m.View.Name)));
         state.AssignKeys("channel", state.Channels.Select(c => (c.Id, c.Name)));
@@ -178,6 +191,8 @@ public static class ConfigShapes
     }
 
     public static List<KeyValuePair<string, JsonElement>> Tag(string name, string colour) => [new("name", Text(name)), new("colour", Text(colour))];
+
+    public static List<KeyValuePair<string, JsonElement>> Location(string name) => [new("name", Text(name))];
 
     static void AddList(List<KeyValuePair<string, JsonElement>> shape, string field, List<string> items)
     {

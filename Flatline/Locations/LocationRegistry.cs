@@ -184,21 +184,30 @@ public sealed class LocationRegistry : ILocationPresence
     /// <summary>A new location and its token; null when the name is taken.</summary>
     public CreatedLocation? Create(string name)
     {
-        var token = TokenPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = NewToken();
         var uid = Guid.CreateVersion7().ToString();
         var now = Database.Now(time);
         using (var connection = database.Open())
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "INSERT INTO locations (uid, name, token_hash, created_at) VALUES ($uid, $name, $hash, $now) ON CONFLICT (name) DO NOTHING";
-            command.Parameters.AddWithValue("$uid", uid);
-            command.Parameters.AddWithValue("$name", name);
-            command.Parameters.AddWithValue("$hash", Hash(token));
-            command.Parameters.AddWithValue("$now", now);
-            if (command.ExecuteNonQuery() == 0) return null;
-        }
+            if (!Insert(connection, null, uid, name, token, now)) return null;
         Reload();
         return new CreatedLocation(uid, name, Timestamps.FromMs(now), token);
+    }
+
+    /// <summary>A new agent token: its prefix and 256 random bits.</summary>
+    internal static string NewToken() =>
+        TokenPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>Stores a location with its token's hash (the token itself is never stored); false when the name is taken.</summary>
+    internal static bool Insert(SqliteConnection connection, SqliteTransaction? transaction, string uid, string name, string token, long now)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO locations (uid, name, token_hash, created_at) VALUES ($uid, $name, $hash, $now) ON CONFLICT (name) DO NOTHING";
+        command.Parameters.AddWithValue("$uid", uid);
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$hash", Hash(token));
+        command.Parameters.AddWithValue("$now", now);
+        return command.ExecuteNonQuery() == 1;
     }
 
     /// <summary>Deletes a location (by id or name) that no monitor lists; its token stops working at once.</summary>
