@@ -132,6 +132,55 @@ public class StreamTests
     }
 
     [Test]
+    public async Task A_tick_sends_at_most_its_share_of_stats_updates_the_longest_waiting_first_so_every_monitor_gets_its_turn()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await FlatlineServer.StartAsync(time: time);
+        using var client = server.CreateClient();
+        var store = server.Services.GetRequiredService<MonitorStore>();
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++) ids.Add(await Create(client, "http://127.0.0.1:9/", enabled: false));
+        // A hub of its own, not the server's: that one's timer would tick too whenever the fake clock moves.
+        using var hub = new LiveHub(server.Services.GetRequiredService<StatsCache>(), store, time) { StatsPerTick = 2 };
+        var (_, events) = hub.Connect();
+        var checks = ids.Select(id => new CommittedCheck(store.Get(id)!.Key, id, 0, new ProbeOutcome(true, 200, 1000, null, null),
+            new MonitorState(MonitorStatus.Up, 0), Transition.None, null, 0, false)).ToList();
+
+        List<string> Sent()
+        {
+            var sent = new List<string>();
+            while (events.TryRead(out var message))
+            {
+                var json = System.Text.Json.JsonDocument.Parse(message.AsMemory(6)).RootElement;
+                if (json.GetProperty("type").GetString() == "stats_update") sent.Add(json.GetProperty("monitor_id").GetString()!);
+            }
+            return sent;
+        }
+
+        hub.OnCommitted(new CommittedBatch(1, checks, 0));
+        var first = new List<string>();
+        for (var tick = 0; tick < 3; tick++)
+        {
+            hub.SendDueStats();
+            var sent = Sent();
+            await Assert.That(sent.Count).IsLessThanOrEqualTo(2);
+            first.AddRange(sent);
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+        await Assert.That(first).IsEquivalentTo(ids); // five monitors, two a tick: all within three ticks, none twice
+
+        // All change again; once all are due, those whose last update is oldest go first.
+        time.Advance(TimeSpan.FromSeconds(4));
+        hub.OnCommitted(new CommittedBatch(2, checks, 0));
+        hub.SendDueStats();
+        var next = Sent();
+        await Assert.That(next).IsEquivalentTo(first.Take(2).ToList());
+        time.Advance(TimeSpan.FromSeconds(1));
+        hub.SendDueStats();
+        await Assert.That(Sent()).IsEquivalentTo(first.Skip(2).Take(2).ToList());
+    }
+
+    [Test]
     public async Task A_quiet_stream_gets_keep_alive_comments()
     {
         await using var server = await FlatlineServer.StartAsync();

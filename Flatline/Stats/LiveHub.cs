@@ -109,14 +109,30 @@ public sealed class LiveHub(StatsCache stats, MonitorStore monitors, TimeProvide
         foreach (var id in clients.Keys) Disconnect(id);
     }
 
-    /// <summary>stats_update for each monitor that changed, no sooner than 5 s after its last one.</summary>
+    /// <summary>The most <c>stats_update</c>s one tick (a second) sends. With tens of thousands of monitors
+    /// checked every few seconds, all that changed would be thousands at once, more than a client's queue
+    /// holds beside the checks' own events: the rest wait for the next ticks, the longest-waiting first.</summary>
+    public int StatsPerTick { get; set; } = QueueLength / 4;
+
+    /// <summary>stats_update for each monitor that changed, no sooner than 5 s after its last one, at most
+    /// <see cref="StatsPerTick"/> of them, those whose last one is oldest (or that never had one) first.</summary>
     public void SendDueStats()
     {
         var now = Database.Now(time);
-        foreach (var (key, pending) in statsPending)
+        var due = new List<(long Key, long SentAt)>();
+        foreach (var (key, _) in statsPending)
         {
-            if (statsSentAt.TryGetValue(key, out var sentAt) && now - sentAt < (long)StatsInterval.TotalMilliseconds) continue;
-            statsPending.TryRemove(key, out _);
+            var sentAt = statsSentAt.TryGetValue(key, out var at) ? at : long.MinValue;
+            if (sentAt == long.MinValue || now - sentAt >= (long)StatsInterval.TotalMilliseconds) due.Add((key, sentAt));
+        }
+        if (due.Count > StatsPerTick)
+        {
+            due.Sort((a, b) => a.SentAt.CompareTo(b.SentAt));
+            due.RemoveRange(StatsPerTick, due.Count - StatsPerTick);
+        }
+        foreach (var (key, _) in due)
+        {
+            if (!statsPending.TryRemove(key, out var pending)) continue;
             statsSentAt[key] = now;
             if (!clients.IsEmpty && StatsMessage(key, pending.Id, pending.Status, pending.LastCheckedAt) is { } message) Publish(message);
         }
