@@ -123,6 +123,7 @@ public static class FlatlineApp
         // otherwise keep for hours. Here and not in Build, because this process owns the heap (tests
         // host many servers in one).
         _ = IdleCollector.RunAsync(TimeProvider.System, app.Lifetime.ApplicationStopping);
+        _ = StartupPages.PageOutAfterAsync(StartupPages.After, app.Lifetime.ApplicationStopping);
         await app.WaitForShutdownAsync();
         // Results the database refused until the end (a full disk) are lost: say so with the exit code.
         return app.Services.GetRequiredService<ProbeEngine>().Writer.Lost > 0 ? 1 : 0;

@@ -104,7 +104,8 @@ public sealed class AgentCommand
         var pulling = PullAsync(scheduler, stop.Token);
         var sending = SendAsync(buffer, stop.Token);
         var collecting = IdleCollector.RunAsync(TimeProvider.System, stop.Token);
-        var paging = PageOutStartupAsync(stop.Token);
+        // Once start-up is over (connected, monitors taken, their first checks run), the pages only it used go back.
+        var paging = StartupPages.PageOutAfterAsync(StartupPages.After, stop.Token);
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);
@@ -126,19 +127,6 @@ public sealed class AgentCommand
         }
         Write(buffer.Count == 0 ? "stopped; nothing waits in the buffer" : $"stopped; {buffer.Count} results wait in the buffer for the next start");
         return buffer.Lost > 0 ? 1 : 0;
-    }
-
-    /// <summary>Once start-up is over (connected, monitors taken, their first checks run), the pages only it used go back.</summary>
-    static async Task PageOutStartupAsync(CancellationToken stop)
-    {
-        try
-        {
-            await Task.Delay(TimeSpan.FromSeconds(20), stop);
-            StartupPages.PageOut();
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     /// <summary>Long-polls the assignments: a change reaches the scheduler as soon as the main node answers.</summary>

@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 
 namespace Flatline;
 
-/// <summary>Gives back the pages of the executable that only the agent's start-up used. The agent is the
-/// server's executable: at start it reads much that it never reads again (the runtime's dehydrated data,
-/// copied out once; the start path's code, spread through 10 MB of code that is mostly the server's), and
+/// <summary>Gives back the pages of the executable that only start-up used, the server's and the agent's
+/// (one executable): at start each reads much that it never reads again (the runtime's dehydrated data,
+/// copied out once; the start path's code, spread through 10 MB of code that the other mode uses), and
 /// the kernel keeps every page it touched mapped, with its neighbours (fault-around), for the life of the
 /// process. <c>MADV_PAGEOUT</c> on the executable's read-only mappings drops this process's hold on them;
 /// their contents stay (a page used again faults back in from the file), so what stays resident is what
@@ -14,6 +14,22 @@ namespace Flatline;
 public static class StartupPages
 {
     const int MadvPageout = 21;
+
+    /// <summary>When start-up is over: listening, monitors loaded and first checked, stats warm.</summary>
+    public static readonly TimeSpan After = TimeSpan.FromSeconds(20);
+
+    /// <summary>Pages out once <paramref name="after"/> has passed, unless stopped first.</summary>
+    public static async Task PageOutAfterAsync(TimeSpan after, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(after, stop);
+            PageOut();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 
     /// <summary>Advises the executable's read-only mappings out; the bytes advised (0 off Linux, or when the file was replaced).</summary>
     public static long PageOut()
