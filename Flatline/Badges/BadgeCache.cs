@@ -35,6 +35,7 @@ public sealed class BadgeCache(TimeProvider time) : ICommitListener, IMonitorCha
     public void Put(Key key, UiAssets.Asset asset, string etag, long monitorKey, long version)
     {
         keys[key.MonitorId] = monitorKey;
+        versions.TryAdd(monitorKey, 0); // from now on its commits are counted
         if (version < 0) return; // its key was not known before it was read: the next one is kept
         if (answers.Count >= MaxEntries) answers.Clear();
         answers[key] = new Answer(asset, etag, monitorKey, version, Database.Now(time));
@@ -42,7 +43,13 @@ public sealed class BadgeCache(TimeProvider time) : ICommitListener, IMonitorCha
 
     long Version(long monitorKey) => versions.GetValueOrDefault(monitorKey);
 
-    void Bump(long monitorKey) => versions.AddOrUpdate(monitorKey, 1, (_, v) => v + 1);
+    // Only monitors whose badges were asked for are counted: the others' commits cost nothing here.
+    void Bump(long monitorKey)
+    {
+        while (versions.TryGetValue(monitorKey, out var version) && !versions.TryUpdate(monitorKey, version + 1, version))
+        {
+        }
+    }
 
     // Registered after the stats cache (AddStats comes first), so that an answer made from stats the
     // batch had not reached yet carries the version the batch then bumps.
