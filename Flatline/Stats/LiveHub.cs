@@ -82,8 +82,20 @@ public sealed class LiveHub(StatsCache stats, MonitorStore monitors, TimeProvide
 
     public void OnCommitted(CommittedBatch batch)
     {
-        foreach (var e in batch.Checks) statsPending[e.MonitorKey] = new Pending(e.MonitorId, e.State.Status, Timestamps.FromMs(e.At));
+        // Without a client nothing is pending: one that connects gets every monitor's stats in its snapshot.
         if (clients.IsEmpty) return;
+        foreach (var e in batch.Checks) statsPending[e.MonitorKey] = new Pending(e.MonitorId, e.State.Status, Timestamps.FromMs(e.At));
+        if (pendingWork.CurrentCount == 0)
+        {
+            try
+            {
+                pendingWork.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // released by another commit meanwhile
+            }
+        }
         foreach (var e in batch.Checks)
         {
             var outcome = e.Outcome;
@@ -96,12 +108,19 @@ public sealed class LiveHub(StatsCache stats, MonitorStore monitors, TimeProvide
         }
     }
 
+    // Released when a monitor's stats become pending: with nothing to send the loop sleeps, no timer ticking.
+    readonly SemaphoreSlim pendingWork = new(0, 1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) SendDueStats();
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (statsPending.IsEmpty) await pendingWork.WaitAsync(stoppingToken);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+                SendDueStats();
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
