@@ -373,6 +373,8 @@ public class UiTests
         var types = (await browser.Api.GetAsync("/api/v1/notification-channel-types")).Json;
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Channels" }).ClickAsync();
+        // The page asks the server for the types: wait until they are there (AllTextContents does not wait).
+        await Expect(page.GetByLabel("Type").Locator("option")).ToHaveCountAsync(types.GetArrayLength());
         var offered = await page.GetByLabel("Type").Locator("option").AllTextContentsAsync();
         await Assert.That(string.Join(",", offered)).IsEqualTo(string.Join(",", types.EnumerateArray().Select(t => t.GetProperty("label").GetString())));
 
