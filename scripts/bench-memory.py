@@ -5,7 +5,7 @@ dashboard) connected; RSS sampled every 5 s after a warm-up, the median of the s
 Per monitor = (RSS with N monitors and a client − RSS with none) / N. With `--breakdown` (needs the
 JIT build, `dotnet build Flatline -c Release`, and `dotnet tool install -g dotnet-gcdump`) it also
 writes the live heap by type at BREAKDOWN_N monitors. Writes its section of docs/benchmarks.md."""
-import os, socket, statistics, subprocess, sys, tempfile, threading, time
+import os, statistics, subprocess, sys, tempfile, threading, time
 sys.path.insert(0, os.path.dirname(__file__))
 from benchdoc import *
 
@@ -13,19 +13,6 @@ N = int(os.environ.get("BENCH_MONITORS", "30000"))
 WARMUP, WINDOW = int(os.environ.get("BENCH_WARMUP", "30")), int(os.environ.get("BENCH_WINDOW", "40"))
 BREAKDOWN_N = int(os.environ.get("BREAKDOWN_N", "3000"))
 TARGET_KB = 3.0
-
-def sse_client(port, token, stop_event, counter):
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(f"GET /api/v1/stats/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
-    s.settimeout(1)
-    while not stop_event.is_set():
-        try:
-            data = s.recv(65536)
-            if not data: counter[1] += 1; break   # disconnected (fell behind)
-            counter[0] += data.count(b"data: ")
-        except socket.timeout:
-            continue
-    s.close()
 
 def run(n, client, nginx_port, binary_env=None):
     """RSS samples (MB) of a run with n monitors; with client, the SSE messages it got and whether it was dropped."""

@@ -22,29 +22,6 @@ def ensure_blackbox():
     subprocess.run(["apt-get", "install", "-y", "-qq", "prometheus", "prometheus-blackbox-exporter"], check=True,
                    env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
-def start_counted_nginx(folder):
-    """nginx with the 200 at / and stub_status on a second port, so the load can be counted at nginx."""
-    port, status_port = free_port(), free_port()
-    os.makedirs(f"{folder}/nginx/logs", exist_ok=True)
-    with open(f"{folder}/nginx/nginx.conf", "w") as f:
-        f.write(f"""
-worker_processes 1;
-pid {folder}/nginx/nginx.pid;
-error_log {folder}/nginx/logs/error.log warn;
-events {{ worker_connections 16384; }}
-http {{
-  access_log off;
-  server {{ listen 127.0.0.1:{port} backlog=16384; location / {{ return 200 "ok\\n"; }} }}
-  server {{ listen 127.0.0.1:{status_port}; location / {{ stub_status; }} }}
-}}
-""")
-    subprocess.run([shutil.which("nginx") or "/usr/sbin/nginx", "-p", f"{folder}/nginx", "-c", f"{folder}/nginx/nginx.conf"], check=True)
-    for _ in range(100):
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).status == 200: return port, status_port
-        except OSError: time.sleep(0.02)
-    raise SystemExit("nginx did not start")
-
 def nginx_requests(status_port):
     text = urllib.request.urlopen(f"http://127.0.0.1:{status_port}/", timeout=2).read().decode()
     return int(text.splitlines()[2].split()[2])   # "server accepts handled requests" / "N N N"
@@ -123,7 +100,7 @@ ensure_blackbox()
 rows = []
 load_start = os.getloadavg()[0]
 with tempfile.TemporaryDirectory() as nginx_folder:
-    port, status_port = start_counted_nginx(nginx_folder)
+    port, status_port = start_nginx(nginx_folder, status=True)
     try:
         for n in STEPS:
             for name, run in (("Flatline", flatline), ("Prometheus + blackbox_exporter", blackbox)):

@@ -83,9 +83,11 @@ def cpu_seconds(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-def start_nginx(folder):
-    """nginx-light on 127.0.0.1 with its own config: a tiny 200 at /."""
-    port = free_port()
+def start_nginx(folder, status=False):
+    """nginx-light on 127.0.0.1 with its own config: a tiny 200 at /. With `status`, also stub_status on a
+    port of its own (so that the load can be counted at nginx) and (port, status_port) comes back."""
+    port, status_port = free_port(), free_port()
+    status_server = f"  server {{ listen 127.0.0.1:{status_port}; location / {{ stub_status; }} }}\n" if status else ""
     os.makedirs(f"{folder}/nginx/logs", exist_ok=True)
     conf = f"""
 worker_processes 1;
@@ -96,7 +98,7 @@ http {{
   access_log off;
   keepalive_requests 100000;
   server {{ listen 127.0.0.1:{port} backlog=65535; location / {{ return 200 "ok\\n"; }} }}
-}}
+{status_server}}}
 """
     with open(f"{folder}/nginx/nginx.conf", "w") as f: f.write(conf)
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -104,9 +106,25 @@ http {{
     for _ in range(100):
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=1); c.request("GET", "/")
-            if c.getresponse().status == 200: return port
+            if c.getresponse().status == 200: return (port, status_port) if status else port
         except OSError: time.sleep(0.02)
     raise SystemExit("nginx did not start")
+
+def sse_client(port, token, stop_event, counter):
+    """A live SSE client (a dashboard) until `stop_event`: counter[0] counts its messages, counter[1]
+    becomes 1 if Flatline dropped it (for falling behind)."""
+    import socket
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(f"GET /api/v1/stats/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
+    s.settimeout(1)
+    while not stop_event.is_set():
+        try:
+            data = s.recv(65536)
+            if not data: counter[1] += 1; break
+            counter[0] += data.count(b"data: ")
+        except socket.timeout:
+            continue
+    s.close()
 
 def stop_nginx(folder):
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
