@@ -2,7 +2,10 @@ using Microsoft.Data.Sqlite;
 
 namespace Flatline;
 
-/// <summary>Prepared commands for loops that run one statement many times in a transaction.</summary>
+/// <summary>Commands for loops that run one statement many times in a transaction. Each is compiled at its
+/// first execution and kept for the next ones: a writer batch sets up a dozen statements of which most
+/// results use a few (incident, outbox and late-agent statements wait for rare cases), so compiling them
+/// up front cost every batch their preparation.</summary>
 public static class Sql
 {
     public static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction? transaction, string sql, params string[] parameters)
@@ -11,7 +14,6 @@ public static class Sql
         command.Transaction = transaction;
         command.CommandText = sql;
         foreach (var name in parameters) command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        command.Prepare();
         return command;
     }
 
