@@ -115,10 +115,12 @@ public sealed class SchedulerTests : IAsyncDisposable
 
         var first = dispatched.GroupBy(d => d.Key).Select(g => g.Min(d => d.At)).ToList();
         await Assert.That(first.Count).IsEqualTo(600);
-        var perTick = first.GroupBy(t => t / 100).Select(g => g.Count()).ToList();
-        // 600 monitors over 600 ticks: no tick may carry more than a small fraction of them.
-        await Assert.That(perTick.Max()).IsLessThanOrEqualTo(12);
-        await Assert.That(perTick.Count).IsGreaterThanOrEqualTo(250);
+        // Ten checks a second: the grid is a whole second, and 600 monitors share its 60 slots.
+        await Assert.That(scheduler.SlotMs).IsEqualTo(1000L);
+        var perSlot = first.GroupBy(t => t / 1000).Select(g => g.Count()).ToList();
+        // No slot may carry more than a small fraction of them (ten on average).
+        await Assert.That(perSlot.Max()).IsLessThanOrEqualTo(25);
+        await Assert.That(perSlot.Count).IsGreaterThanOrEqualTo(55);
         // And each was checked exactly once in its first interval. (A monitor whose slot falls right on
         // the start time is due again on the last tick, at the start of its second interval.)
         var firstInterval = dispatched.Where(d => d.Due < start + 60_000).ToList();
@@ -127,19 +129,84 @@ public sealed class SchedulerTests : IAsyncDisposable
     }
 
     [Test]
-    public async Task Between_checks_it_sleeps_waking_once_a_second_at_most_to_beat_its_heartbeat()
+    public async Task The_grid_is_as_coarse_as_the_schedule_allows()
+    {
+        // 500 monitors every 20 s: 25 checks a second fit a whole-second slot.
+        await Assert.That(Scheduler.SlotFor(25)).IsEqualTo(1000L);
+        await Assert.That(Scheduler.SlotFor(0)).IsEqualTo(1000L);
+        // 10,000 monitors every 60 s: 167 a second, a 100 ms grid keeps 17 in a slot.
+        await Assert.That(Scheduler.SlotFor(10_000 / 60.0)).IsEqualTo(100L);
+        // A throughput schedule gets the tick itself.
+        await Assert.That(Scheduler.SlotFor(6000)).IsEqualTo((long)Scheduler.Tick.TotalMilliseconds);
+        foreach (var rate in new[] { 1.0, 40, 100, 300, 1000, 5000 })
+        {
+            var slot = Scheduler.SlotFor(rate);
+            await Assert.That(1000 % slot).IsEqualTo(0L);
+            if (slot > (long)Scheduler.Tick.TotalMilliseconds) await Assert.That(rate * slot / 1000).IsLessThanOrEqualTo(Scheduler.ChecksPerSlot);
+        }
+        await Assert.That(Scheduler.OnGrid(12_000, 1000)).IsEqualTo(12_000L);
+        await Assert.That(Scheduler.OnGrid(12_001, 1000)).IsEqualTo(13_000L);
+        await Assert.That(Scheduler.OnGrid(12_999, 250)).IsEqualTo(13_000L);
+    }
+
+    [Test]
+    public async Task Due_times_fall_on_the_grid_and_a_check_made_at_once_returns_to_it()
+    {
+        Store();
+        for (var i = 0; i < 50; i++) Add($"m{i}", 20);
+        await StartAsync();
+        await Run(TimeSpan.FromMilliseconds(1100));
+        var late = Add("late", 20);
+        var createdAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+        scheduler.MonitorChanged(late.Key);
+        await Run(TimeSpan.FromSeconds(45));
+
+        await Assert.That(scheduler.SlotMs).IsEqualTo(1000L);
+        var lateDues = dispatched.Where(d => d.Key == late.Key).Select(d => d.Due).ToList();
+        // The new monitor at once, off the grid; then on it, a whole interval apart.
+        await Assert.That(lateDues[0] - createdAt).IsBetween(0L, (long)Scheduler.Tick.TotalMilliseconds);
+        await Assert.That(lateDues[0] % 1000).IsNotEqualTo(0L);
+        await Assert.That(lateDues.Count).IsEqualTo(3);
+        await Assert.That(lateDues[1] % 1000).IsEqualTo(0L);
+        await Assert.That(lateDues[1] - lateDues[0]).IsBetween(20_000L, 21_000L);
+        await Assert.That(lateDues[2] - lateDues[1]).IsEqualTo(20_000L);
+        // Every check but that first one was due on the grid, and the 50 share no more than 20 slots.
+        var onGrid = dispatched.Where(d => d.Due != lateDues[0]).ToList();
+        foreach (var d in onGrid) await Assert.That(d.Due % 1000).IsEqualTo(0L);
+        await Assert.That(onGrid.Where(d => d.Key != late.Key).Select(d => d.Due % 20_000).Distinct().Count()).IsLessThanOrEqualTo(20);
+    }
+
+    [Test]
+    public async Task Between_checks_it_sleeps_and_its_heartbeat_says_until_when()
     {
         Store();
         var m = Add("m", 60);
         await StartAsync();
         var wakesBefore = scheduler.Wakes;
-        // Two minutes in 25 ms steps: a loop that ticked would wake 4,800 times.
+        // Two minutes in 25 ms steps: a loop that ticked would wake 4,800 times, one beating a heartbeat every second 120.
         await Run(TimeSpan.FromSeconds(120));
         var wakes = scheduler.Wakes - wakesBefore;
         await Assert.That(dispatched.Count(d => d.Key == m.Key)).IsBetween(2, 3);
-        // Once a second for the heartbeat, plus a wake per check and a few where a wait ends early.
-        await Assert.That(wakes).IsBetween(110L, 130L);
+        // A wake per check, one at most every MaxSleep (10 s) with nothing due, and a few where a wait ends early.
+        await Assert.That(wakes).IsBetween(12L, 24L);
+        // Alive all along, though it sleeps for seconds: /healthz reads when the next wake is planned.
         await Assert.That(heartbeat.Problem(time.GetUtcNow().ToUnixTimeMilliseconds())).IsNull();
+    }
+
+    [Test]
+    public async Task The_heartbeat_tells_a_stalled_loop_from_a_sleeping_one()
+    {
+        var beat = new SchedulerHeartbeat();
+        await Assert.That(beat.Problem(1_000)).IsEqualTo("the scheduler has not started");
+        // Woke at 10 s, sleeps until 20 s: alive until 5 s past that.
+        beat.Beat(10_000, 20_000);
+        await Assert.That(beat.Problem(19_000)).IsNull();
+        await Assert.That(beat.Problem(25_000)).IsNull();
+        await Assert.That(beat.Problem(25_001)).IsEqualTo("the scheduler has not ticked for 15 s");
+        // A loop busy in one wake (no next time planned yet) is stalled 5 s after its last beat.
+        beat.Beat(30_000);
+        await Assert.That(beat.Problem(35_000)).IsNull();
+        await Assert.That(beat.Problem(36_000)).IsEqualTo("the scheduler has not ticked for 6 s");
     }
 
     [Test]

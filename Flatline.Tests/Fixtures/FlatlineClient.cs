@@ -125,6 +125,9 @@ public sealed class FlatlineClient : IDisposable
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, mediaType);
+        // As curl does for a large body: the server may refuse it (413) before reading it, and closing the
+        // connection then would break the pipe under a client still writing.
+        if (body?.Length > 64 * 1024) request.Headers.ExpectContinue = true;
         var response = await Http.SendAsync(request);
         return (response, await response.Content.ReadAsStringAsync());
     }

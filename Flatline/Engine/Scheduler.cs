@@ -52,8 +52,11 @@ public sealed class StoredSchedule(MonitorStore monitors, IncidentStore incident
 /// whose previous check still runs skips a slot rather than queueing up.</summary>
 /// <remarks>Between two wakes at least <see cref="Tick"/> passes, so a busy schedule is served in
 /// batches (a check starts at most one tick after its due time) and a quiet one costs nothing
-/// between its checks. It wakes at least every <see cref="MaxSleep"/> to beat the heartbeat
-/// /healthz reads.</remarks>
+/// between its checks, however far apart (up to <see cref="MaxSleep"/>); each wake beats the
+/// heartbeat /healthz reads, with the time of the next. Due times fall on a grid
+/// (<see cref="SlotMs"/>, a second for a small schedule) so that monitors due within a slot are
+/// served by one wake and one commit; a check made at once (new, re-configured, CheckNow) is off
+/// the grid, and its next one is back on it.</remarks>
 public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, SchedulerHeartbeat heartbeat, TimeProvider time,
     ILogger<Scheduler> logger) : IMonitorChangeListener
 {
@@ -65,8 +68,42 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
     /// <summary>The least time between two wakes: a check starts within this of its due time.</summary>
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(25);
 
-    /// <summary>The longest sleep, with nothing due: the heartbeat is beaten at least this often.</summary>
-    public static readonly TimeSpan MaxSleep = TimeSpan.FromSeconds(1);
+    /// <summary>Due times fall on a grid of this many ms, chosen from how many checks a second the
+    /// schedule holds: the coarsest of <see cref="Slots"/> that keeps about <see cref="ChecksPerSlot"/>
+    /// checks in a slot. Checks due close together then start in one wake and commit in one batch,
+    /// instead of a wake, a probe and a commit each; a busy schedule gets the finest grid, so a slot's
+    /// checks never queue long enough to be late.</summary>
+    public long SlotMs => SlotFor(checksPerSecond);
+
+    /// <summary>The grids a schedule may use, coarsest first: each divides a whole second, so a monitor
+    /// keeps its place on the grid from one check to the next (intervals are whole seconds).</summary>
+    public static readonly int[] Slots = [1000, 500, 250, 100, 50, 25];
+
+    /// <summary>How many checks a slot may hold before the grid gets finer.</summary>
+    public const int ChecksPerSlot = 32;
+
+    /// <summary>The grid for a schedule of <paramref name="checksPerSecond"/> checks a second.</summary>
+    public static long SlotFor(double checksPerSecond)
+    {
+        foreach (var slot in Slots)
+            if (checksPerSecond * slot / 1000 <= ChecksPerSlot) return slot;
+        return Slots[^1];
+    }
+
+    /// <summary>The first time on a grid of <paramref name="slot"/> ms at or after <paramref name="ms"/>.</summary>
+    public static long OnGrid(long ms, long slot)
+    {
+        var rest = ms % slot;
+        return rest == 0 ? ms : ms - rest + slot;
+    }
+
+    // The sum of 1/interval over the scheduled monitors, kept by Upsert and Remove.
+    double checksPerSecond;
+
+    /// <summary>The longest sleep, with nothing due (a change or a CheckNow wakes it sooner). The heartbeat
+    /// says when the next wake is planned, so /healthz needs no wake in between; the bound is for the
+    /// wall clock, should it step forward while the loop sleeps on a relative timer.</summary>
+    public static readonly TimeSpan MaxSleep = TimeSpan.FromSeconds(10);
 
     readonly Dictionary<long, ScheduledMonitor> scheduled = [];
     // Lazy deletion: an entry whose due time no longer matches its monitor's is stale and skipped.
@@ -176,12 +213,11 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
                 while (soon.TryDequeue(out var key))
                     if (scheduled.TryGetValue(key, out var entry)) Enqueue(entry, now);
                 DispatchDue(now, dispatch);
-                // After the work: a beat means the scheduler got through a whole wake.
-                heartbeat.Beat(now);
-                Interlocked.Exchange(ref handled, seen);
-
                 var wait = (long)MaxSleep.TotalMilliseconds;
                 if (NextDue() is { } due) wait = Math.Clamp(due - now, (long)Tick.TotalMilliseconds, wait);
+                // After the work: a beat means the scheduler got through a whole wake, and says when the next is.
+                heartbeat.Beat(now, now + wait);
+                Interlocked.Exchange(ref handled, seen);
                 Interlocked.Exchange(ref sleepingUntil, now + wait);
                 Arm(now + wait, always: true);
                 // A request that came while this wake worked, after its count was read: a tick from now.
@@ -212,13 +248,16 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
     void LoadAll(long now)
     {
         foreach (var monitor in source.LoadAll())
+            if (Polled(monitor)) Upsert(monitor);
+        // The grid once the whole schedule is known.
+        var slot = SlotMs;
+        foreach (var entry in scheduled.Values)
         {
-            if (!Polled(monitor)) continue;
-            var entry = Upsert(monitor);
             var interval = entry.IntervalMs;
-            var phase = (long)(StablePhase(entry.Uid) % (ulong)interval);
-            var due = now - (now % interval) + phase;
+            var due = OnGrid(now - (now % interval) + (long)(StablePhase(entry.Uid) % (ulong)interval), slot);
             if (due < now) due += interval;
+            // Rounded up past the interval's end: the slot at the start of it is the same place.
+            if (due >= now + interval) due -= interval;
             Enqueue(entry, due);
         }
         SchedulerLog.Loaded(logger, scheduled.Count);
@@ -233,7 +272,7 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
                 var monitor = source.Get(key);
                 if (monitor is null || !Polled(monitor))
                 {
-                    scheduled.Remove(key);
+                    if (scheduled.Remove(key, out var gone)) checksPerSecond -= 1000.0 / gone.IntervalMs;
                     continue;
                 }
                 var known = scheduled.TryGetValue(key, out var existing);
@@ -259,8 +298,10 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
             entry = new ScheduledMonitor(monitor.Key, monitor.View.Id);
             scheduled[monitor.Key] = entry;
         }
+        else checksPerSecond -= 1000.0 / entry.IntervalMs;
         entry.Revision = monitor.Revision;
         entry.IntervalMs = monitor.View.Interval * 1000;
+        checksPerSecond += 1000.0 / entry.IntervalMs;
         var checkType = checkTypes[monitor.View.Config];
         entry.Probe = checkType.Probe!;
         entry.Spec = checkType.Compile(monitor.View.Config, TimeSpan.FromSeconds(monitor.View.Timeout));
@@ -289,7 +330,8 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
                 }
             }
             else SkippedSlots++;
-            Enqueue(entry, NextSlot(due, entry.IntervalMs, now));
+            // A check made at once (new, changed, CheckNow) puts the monitor back on the grid.
+            Enqueue(entry, OnGrid(NextSlot(due, entry.IntervalMs, now), SlotMs));
         }
     }
 

@@ -1,11 +1,22 @@
 namespace Flatline;
 
-/// <summary>The scheduler's last tick, so that /healthz can tell a stalled engine from a live one.</summary>
+/// <summary>The scheduler's last wake and when it means to wake next, so that /healthz can tell a
+/// stalled engine from one that sleeps because nothing is due.</summary>
 public sealed class SchedulerHeartbeat
 {
-    long lastTickMs = -1;
+    /// <summary>How late past its planned wake the scheduler may be before /healthz calls it stalled.</summary>
+    public const long GraceMs = 5_000;
 
-    public void Beat(long nowMs) => Interlocked.Exchange(ref lastTickMs, nowMs);
+    long lastTickMs = -1, nextTickMs = -1;
+
+    /// <summary>A wake at <paramref name="nowMs"/> finished; the next one is planned for <paramref name="nextMs"/>.</summary>
+    public void Beat(long nowMs, long nextMs)
+    {
+        Interlocked.Exchange(ref nextTickMs, nextMs);
+        Interlocked.Exchange(ref lastTickMs, nowMs);
+    }
+
+    public void Beat(long nowMs) => Beat(nowMs, nowMs);
 
     public long LastTickMs => Interlocked.Read(ref lastTickMs);
 
@@ -14,7 +25,7 @@ public sealed class SchedulerHeartbeat
     {
         var last = Interlocked.Read(ref lastTickMs);
         if (last < 0) return "the scheduler has not started";
-        var age = nowMs - last;
-        return age > 5_000 ? $"the scheduler has not ticked for {age / 1000} s" : null;
+        var late = nowMs - Math.Max(last, Interlocked.Read(ref nextTickMs));
+        return late > GraceMs ? $"the scheduler has not ticked for {(nowMs - last) / 1000} s" : null;
     }
 }

@@ -125,6 +125,12 @@ public sealed class LocationRegistry : ILocationPresence
         get { lock (gate) return [.. byName.Values]; }
     }
 
+    /// <summary>Whether any location exists (the main node's own is none of them).</summary>
+    public bool Any
+    {
+        get { lock (gate) return byName.Count > 0; }
+    }
+
     public LocationEntry? Find(string name)
     {
         lock (gate) return byName.GetValueOrDefault(name);

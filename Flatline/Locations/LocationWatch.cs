@@ -1,27 +1,33 @@
 namespace Flatline;
 
-/// <summary>Every second: a location whose agent has not reported for LOCATION_OFFLINE_SECONDS turns offline
+/// <summary>Every second while there are locations: a location whose agent has not reported for LOCATION_OFFLINE_SECONDS turns offline
 /// (its checks stop counting for the quorum), and the owner gets one notice on every channel, as the
 /// connectivity guard's; when the agent reports again, one more notice says so. Contacts are stored at
 /// most every ten seconds per location, and the rows are read again every five (locations made by the CLI).</summary>
 public sealed class LocationWatch(LocationRegistry locations, Settings settings, Database database, Outbox outbox, LiveHub live, TimeProvider time,
     ILogger<LocationWatch> logger) : BackgroundService
 {
-    static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    static readonly TimeSpan Tick = TimeSpan.FromSeconds(1), ReloadEvery = TimeSpan.FromSeconds(5);
     const long StoreEveryMs = 10_000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Tick, time);
-        var ticks = 0;
+        var reloadedAt = Database.Now(time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                // With no location there is nothing to watch but the rows, for one the CLI makes: no wake every second.
+                await Task.Delay(locations.Any ? Tick : ReloadEvery, time, stoppingToken);
                 try
                 {
-                    if (++ticks % 5 == 0) locations.Reload();
-                    Round(Database.Now(time));
+                    var now = Database.Now(time);
+                    if (now - reloadedAt >= (long)ReloadEvery.TotalMilliseconds - 100)
+                    {
+                        locations.Reload();
+                        reloadedAt = now;
+                    }
+                    Round(now);
                 }
                 catch (Microsoft.Data.Sqlite.SqliteException e)
                 {

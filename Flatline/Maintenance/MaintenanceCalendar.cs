@@ -56,7 +56,29 @@ public sealed class MaintenanceCalendar(MaintenanceStore store, TimeProvider tim
     Snapshot Current => snapshot ?? Reload();
 
     /// <summary>Reads every window afresh, after a window was written.</summary>
-    public void Refresh() => Reload();
+    public void Refresh()
+    {
+        Reload();
+        Signal();
+    }
+
+    // Released when the windows may have changed; holds one release, so a change between a look and the wait is not lost.
+    readonly SemaphoreSlim changed = new(0, 1);
+
+    void Signal()
+    {
+        if (changed.CurrentCount > 0) return;
+        try
+        {
+            changed.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+    }
+
+    /// <summary>Completes at the next change of the windows (or at once, when one came since the last wait).</summary>
+    public Task WaitForChangeAsync(CancellationToken stop) => changed.WaitAsync(stop);
 
     Snapshot Reload()
     {
@@ -77,7 +99,11 @@ public sealed class MaintenanceCalendar(MaintenanceStore store, TimeProvider tim
     }
 
     /// <summary>Tags (and so targets) may have changed.</summary>
-    public void MonitorChanged(long key) => snapshot = null;
+    public void MonitorChanged(long key)
+    {
+        snapshot = null;
+        Signal();
+    }
 
     public Window? Find(string id) => Current.Windows.Find(w => w.Stored.Id == id);
 

@@ -1,6 +1,6 @@
 namespace Flatline;
 
-/// <summary>Watches windows start and end, once a second: sends the optional start and end notices,
+/// <summary>Watches windows start and end, once a second while there are any: sends the optional start and end notices,
 /// tells the live stream and the <see cref="IMaintenanceListener"/>s (status pages), and at an end has
 /// the scheduler check the window's failing monitors at once, so that one still failing opens its
 /// incident at the end rather than an interval later. What was
@@ -12,21 +12,24 @@ public sealed class MaintenanceClock(MaintenanceCalendar calendar, MaintenanceSt
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Tick, time);
         try
         {
-            do
+            while (true)
             {
+                var any = true;
                 try
                 {
                     Announce(time.GetUtcNow().UtcDateTime);
+                    any = calendar.Windows.Count > 0;
                 }
                 catch (Microsoft.Data.Sqlite.SqliteException e)
                 {
                     MaintenanceLog.AnnounceFailed(logger, e.Message);
                 }
+                // With no window there is nothing to announce until one is written: no wake every second.
+                if (any) await Task.Delay(Tick, time, stoppingToken);
+                else await calendar.WaitForChangeAsync(stoppingToken);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
