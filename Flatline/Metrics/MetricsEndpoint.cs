@@ -45,14 +45,15 @@ public static class MetricsEndpoint
         metrics.Retain(keys);
         labels.Retain(keys);
 
-        await MonitorFamiliesAsync(output, rows, stats, metrics, cancel);
+        await MonitorFamiliesAsync(output, rows, stats, cancel);
         OwnFigures(output, metrics, scheduler, live, engine, outboxPending, rows.Count, time);
         output.End();
         await output.FlushAsync(cancel);
     }
 
+    // The engine's counters are read with the row, once per monitor: a scrape is one snapshot of them.
     sealed record MonitorRow(long Key, MonitorLabels.Set Labels, bool Enabled, MonitorStatus Status,
-        long? LastCheckedAt, long? TlsExpiresAt);
+        long? LastCheckedAt, long? TlsExpiresAt, long Checks, long Failures, long? LastLatencyUs);
 
     static List<MonitorRow> ReadMonitors(Database database, MonitorLabels labels, EngineMetrics metrics, out long outboxPending)
     {
@@ -78,13 +79,15 @@ public static class MetricsEndpoint
                 });
                 var lastCheckedAt = reader.IsDBNull(6) ? (long?)null : reader.GetInt64(6);
                 // Not checked since start: its last response time is the database's, read once.
-                if (lastCheckedAt is not null && !metrics.Of(key).LatencyKnown)
+                var counters = metrics.Of(key);
+                if (lastCheckedAt is not null && !counters.LatencyKnown)
                 {
                     latency.Parameters[0].Value = key;
                     metrics.Seed(key, latency.ExecuteScalar() is long us ? us : null);
+                    counters = metrics.Of(key);
                 }
                 rows.Add(new MonitorRow(key, set, reader.GetBoolean(4), (MonitorStatus)reader.GetInt32(5),
-                    lastCheckedAt, reader.IsDBNull(7) ? null : reader.GetInt64(7)));
+                    lastCheckedAt, reader.IsDBNull(7) ? null : reader.GetInt64(7), counters.Checks, counters.Failures, counters.LastLatencyUs));
             }
         }
         using (var command = Sql.Prepare(connection, transaction, "SELECT count(*) FROM outbox WHERE state = 'pending'"))
@@ -94,7 +97,7 @@ public static class MetricsEndpoint
     }
 
     // Each family's samples together, as both formats require.
-    static async Task MonitorFamiliesAsync(Exposition output, List<MonitorRow> rows, StatsCache stats, EngineMetrics metrics, CancellationToken cancel)
+    static async Task MonitorFamiliesAsync(Exposition output, List<MonitorRow> rows, StatsCache stats, CancellationToken cancel)
     {
         async ValueTask Each(Action<MonitorRow> write)
         {
@@ -127,7 +130,7 @@ public static class MetricsEndpoint
         output.Family("flatline_monitor_response_time_seconds", MetricType.Gauge, "Response time of the monitor's last check that got an answer", "seconds");
         await Each(r =>
         {
-            if (metrics.Of(r.Key).LastLatencyUs is { } us) output.Sample("flatline_monitor_response_time_seconds"u8, r.Labels.Monitor, [], us / 1e6);
+            if (r.LastLatencyUs is { } us) output.Sample("flatline_monitor_response_time_seconds"u8, r.Labels.Monitor, [], us / 1e6);
         });
 
         output.Family("flatline_monitor_last_check_timestamp_seconds", MetricType.Gauge, "When the monitor was last checked, in Unix seconds", "seconds");
@@ -139,9 +142,8 @@ public static class MetricsEndpoint
         output.Family("flatline_monitor_checks_total", MetricType.Counter, "Checks of the monitor stored since Flatline started, by result");
         await Each(r =>
         {
-            var (checks, failures, _, _) = metrics.Of(r.Key);
-            output.Sample("flatline_monitor_checks_total"u8, r.Labels.Monitor, Success, checks - failures);
-            output.Sample("flatline_monitor_checks_total"u8, r.Labels.Monitor, Failure, failures);
+            output.Sample("flatline_monitor_checks_total"u8, r.Labels.Monitor, Success, r.Checks - r.Failures);
+            output.Sample("flatline_monitor_checks_total"u8, r.Labels.Monitor, Failure, r.Failures);
         });
 
         output.Family("flatline_monitor_certificate_expiry_timestamp_seconds", MetricType.Gauge,
