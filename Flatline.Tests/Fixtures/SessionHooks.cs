@@ -3,10 +3,8 @@ namespace Flatline.Tests;
 /// <summary>What every test in the session may rely on, whichever runs first.</summary>
 public static class SessionHooks
 {
-    /// <summary>The SQLite provider is set by <see cref="Database"/>'s static constructor; a test that opens
-    /// its own <c>SqliteConnection</c> before any Database exists in the process (the storage, crash and
-    /// CLI tests do) would otherwise fail with "You need to call SQLitePCL.raw.SetProvider()".</summary>
+    /// <summary>A test that opens its own <c>SqliteConnection</c> before any Database exists in the process
+    /// (the storage, crash and CLI tests do) would otherwise fail with "You need to call SQLitePCL.raw.SetProvider()".</summary>
     [Before(TestSession)]
-    public static void SetSqliteProvider() =>
-        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Database).TypeHandle);
+    public static void SetSqliteProvider() => Database.EnsureProvider();
 }

@@ -22,7 +22,7 @@ public static class ImportCommand
         if (new FileInfo(path).Length == 0) return Fail(stderr, $"{path} is empty, not a database of the original Flatline");
         if (path == Path.GetFullPath(settings.DatabasePath)) return Fail(stderr, $"{path} is this Flatline's own database (DATABASE_URL)");
 
-        _ = new Database(path); // sets up the SQLite provider
+        Database.EnsureProvider();
         // Read-only and unpooled: the file is never written, and is let go of when the import ends.
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         IImportSource source;

@@ -7,6 +7,12 @@ public sealed class Database
 {
     static Database() => SQLitePCL.raw.SetProvider(new SQLitePCL.SQLite3Provider_sqlite3());
 
+    /// <summary>Sets up the SQLite provider (the static constructor above runs before this returns), for a
+    /// connection opened with no Database: an import's source file, a test's own connection.</summary>
+    public static void EnsureProvider()
+    {
+    }
+
     // Debian's SQLite defaults to foreign_keys=0, synchronous=FULL and SECURE_DELETE, so every
     // connection sets them. secure_delete=FAST still zeroes freed content when that costs no I/O.
     const string ConnectionPragmas =

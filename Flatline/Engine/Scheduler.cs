@@ -316,6 +316,7 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
 
     void DispatchDue(long now, Func<ProbeJob, bool> dispatch)
     {
+        var slot = SlotMs;
         while (heap.TryPeek(out var entry, out var due) && due <= now)
         {
             heap.Dequeue();
@@ -331,7 +332,7 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
             }
             else SkippedSlots++;
             // A check made at once (new, changed, CheckNow) puts the monitor back on the grid.
-            Enqueue(entry, OnGrid(NextSlot(due, entry.IntervalMs, now), SlotMs));
+            Enqueue(entry, OnGrid(NextSlot(due, entry.IntervalMs, now), slot));
         }
     }
 

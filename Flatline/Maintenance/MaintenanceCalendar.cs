@@ -98,12 +98,8 @@ public sealed class MaintenanceCalendar(MaintenanceStore store, TimeProvider tim
         }
     }
 
-    /// <summary>Tags (and so targets) may have changed.</summary>
-    public void MonitorChanged(long key)
-    {
-        snapshot = null;
-        Signal();
-    }
+    /// <summary>Tags (and so targets) may have changed. The windows themselves have not: the clock needs no wake.</summary>
+    public void MonitorChanged(long key) => snapshot = null;
 
     public Window? Find(string id) => Current.Windows.Find(w => w.Stored.Id == id);
 
