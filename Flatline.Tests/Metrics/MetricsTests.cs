@@ -80,6 +80,13 @@ public class MetricsTests
         await Assert.That(lint.ExitCode).IsEqualTo(0).Because(lint.Output);
         await Assert.That(lint.Output.Trim()).IsEmpty();
 
+        // A renamed monitor's series carry the new name on the next scrape (the encoded labels are cached).
+        using (var renamed = await client.PatchJsonAsync($"/api/v1/monitors/{id}", """{"name":"edge renamed"}"""))
+            await Assert.That(renamed.StatusCode).IsEqualTo(HttpStatusCode.OK);
+        var afterRename = await ScrapeAsync(client, null);
+        await Assert.That(afterRename).Contains($"flatline_monitor_info{{monitor_id=\"{id}\",monitor=\"edge renamed\",type=\"http\"}} 1\n");
+        await Assert.That(afterRename).DoesNotContain("zürich");
+
         // A deleted monitor's series go with it.
         using (var deleted = await client.DeleteAsync($"/api/v1/monitors/{id}"))
             await Assert.That(deleted.StatusCode).IsEqualTo(HttpStatusCode.NoContent);

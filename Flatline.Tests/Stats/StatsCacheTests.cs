@@ -118,6 +118,22 @@ public sealed class StatsCacheTests : IDisposable
         }
         await Assert.That(early.Windows.Last30Days.Checks).IsGreaterThan(0L);
         await Assert.That(cache.Get(monitors[1].Key, monitors[1].View.Id)!.Windows.Last30Days.Failures).IsGreaterThan(0L);
+
+        // The batch read /metrics makes (every monitor, live time since the last check included, and a key
+        // that does not exist) gives each monitor the uptimes its own stats have.
+        time.Advance(TimeSpan.FromMinutes(7));
+        var keys = monitors.Select(m => m.Key).Append(long.MaxValue).ToArray();
+        var uptimes = new double[keys.Length * 4];
+        cache.Uptimes(keys, uptimes);
+        static double Or(double? value) => value ?? double.NaN;
+        for (var i = 0; i < monitors.Count; i++)
+        {
+            var windows = cache.Get(monitors[i].Key, monitors[i].View.Id)!.Windows;
+            double[] expected = [Or(windows.Last24Hours.Uptime), Or(windows.Last7Days.Uptime), Or(windows.Last30Days.Uptime), Or(windows.Last90Days.Uptime)];
+            await Assert.That(uptimes.Skip(i * 4).Take(4).ToArray()).IsEquivalentTo(expected).Because(monitors[i].View.Name);
+        }
+        await Assert.That(uptimes.Skip(monitors.Count * 4).All(double.IsNaN)).IsTrue();
+        await Assert.That(uptimes.Count(u => !double.IsNaN(u) && u < 1)).IsGreaterThan(100);
     }
 
     [Test]

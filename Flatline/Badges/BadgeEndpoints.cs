@@ -96,8 +96,10 @@ public static class BadgeEndpoints
         double? figure = null;
         if (type == "uptime")
         {
-            var uptimes = new double?[4];
-            if (stats.Uptimes(monitor.Key, uptimes)) figure = uptimes[window switch { "24h" => 0, "7d" => 1, "30d" => 2, _ => 3 }];
+            Span<double> uptimes = stackalloc double[4];
+            stats.Uptimes([monitor.Key], uptimes);
+            var uptime = uptimes[window switch { "24h" => 0, "7d" => 1, "30d" => 2, _ => 3 }];
+            if (!double.IsNaN(uptime)) figure = uptime;
         }
         else if (type == "response") figure = stats.Get(monitor.Key, monitor.Id)?.Windows.Last24Hours.P50;
         var badge = Describe(type, window, monitor.Status, figure);

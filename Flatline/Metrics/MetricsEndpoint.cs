@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Flatline;
 
 /// <summary><c>GET /metrics</c>: Prometheus text, or OpenMetrics when the scraper asks for it by
@@ -14,6 +16,7 @@ public static class MetricsEndpoint
     {
         services.AddSingleton<EngineMetrics>();
         services.AddSingleton<MonitorLabels>();
+        services.AddSingleton<IMonitorChangeListener>(sp => sp.GetRequiredService<MonitorLabels>());
         services.AddSingleton<ICommitListener>(sp => sp.GetRequiredService<EngineMetrics>());
         return services;
     }
@@ -45,7 +48,21 @@ public static class MetricsEndpoint
         metrics.Retain(keys);
         labels.Retain(keys);
 
-        await MonitorFamiliesAsync(output, rows, stats, cancel);
+        // Every monitor's uptimes in one pass over the stats cache, with one clock reading; pooled, as a
+        // scrape of ten thousand monitors needs 320 KB of them.
+        var uptimes = ArrayPool<double>.Shared.Rent(rows.Count * 4);
+        var monitorKeys = ArrayPool<long>.Shared.Rent(rows.Count);
+        try
+        {
+            for (var i = 0; i < rows.Count; i++) monitorKeys[i] = rows[i].Key;
+            stats.Uptimes(monitorKeys.AsSpan(0, rows.Count), uptimes);
+            await MonitorFamiliesAsync(output, rows, uptimes, cancel);
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(monitorKeys);
+            ArrayPool<double>.Shared.Return(uptimes);
+        }
         OwnFigures(output, metrics, scheduler, live, engine, outboxPending, rows.Count, time);
         output.End();
         await output.FlushAsync(cancel);
@@ -61,23 +78,27 @@ public static class MetricsEndpoint
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: true);
         using (var command = Sql.Prepare(connection, transaction, """
-            SELECT id, uid, name, revision, enabled, status, last_checked_at, tls_expires_at FROM monitors ORDER BY id
+            SELECT id, updated_at, enabled, status, last_checked_at, tls_expires_at FROM monitors ORDER BY id
             """))
         using (var reader = command.ExecuteReader())
-        using (var type = Sql.Prepare(connection, transaction, "SELECT coalesce(json_extract(config, '$.type'), '') FROM monitors WHERE id = $id", "$id"))
+        using (var names = Sql.Prepare(connection, transaction,
+            "SELECT uid, name, coalesce(json_extract(config, '$.type'), '') FROM monitors WHERE id = $id", "$id"))
         using (var latency = Sql.Prepare(connection, transaction,
             "SELECT latency_us FROM checks WHERE monitor_id = $id ORDER BY checked_at DESC LIMIT 1", "$id"))
         {
             while (reader.Read())
             {
                 var key = reader.GetInt64(0);
-                // The labels are encoded once per name and revision (the type cannot change without one).
-                var set = labels.Get(key, reader.GetString(1), reader.GetString(2), reader.GetInt64(3), () =>
+                // The labels are read and encoded again only when the monitor was changed since (every
+                // change of its name or type sets updated_at): ids and names are not read on every scrape.
+                var set = labels.Get(key, reader.GetInt64(1), () =>
                 {
-                    type.Parameters[0].Value = key;
-                    return (string)type.ExecuteScalar()!;
+                    names.Parameters[0].Value = key;
+                    using var found = names.ExecuteReader();
+                    found.Read();
+                    return (found.GetString(0), found.GetString(1), found.GetString(2));
                 });
-                var lastCheckedAt = reader.IsDBNull(6) ? (long?)null : reader.GetInt64(6);
+                var lastCheckedAt = reader.IsDBNull(4) ? (long?)null : reader.GetInt64(4);
                 // Not checked since start: its last response time is the database's, read once.
                 var counters = metrics.Of(key);
                 if (lastCheckedAt is not null && !counters.LatencyKnown)
@@ -86,8 +107,8 @@ public static class MetricsEndpoint
                     metrics.Seed(key, latency.ExecuteScalar() is long us ? us : null);
                     counters = metrics.Of(key);
                 }
-                rows.Add(new MonitorRow(key, set, reader.GetBoolean(4), (MonitorStatus)reader.GetInt32(5),
-                    lastCheckedAt, reader.IsDBNull(7) ? null : reader.GetInt64(7), counters.Checks, counters.Failures, counters.LastLatencyUs));
+                rows.Add(new MonitorRow(key, set, reader.GetBoolean(2), (MonitorStatus)reader.GetInt32(3),
+                    lastCheckedAt, reader.IsDBNull(5) ? null : reader.GetInt64(5), counters.Checks, counters.Failures, counters.LastLatencyUs));
             }
         }
         using (var command = Sql.Prepare(connection, transaction, "SELECT count(*) FROM outbox WHERE state = 'pending'"))
@@ -97,50 +118,50 @@ public static class MetricsEndpoint
     }
 
     // Each family's samples together, as both formats require.
-    static async Task MonitorFamiliesAsync(Exposition output, List<MonitorRow> rows, StatsCache stats, CancellationToken cancel)
+    static async Task MonitorFamiliesAsync(Exposition output, List<MonitorRow> rows, double[] uptimes, CancellationToken cancel)
     {
-        async ValueTask Each(Action<MonitorRow> write)
+        async ValueTask Each(Action<MonitorRow, int> write)
         {
-            foreach (var row in rows)
+            for (var i = 0; i < rows.Count; i++)
             {
-                write(row);
+                write(rows[i], i);
                 if (output.ShouldFlush) await output.FlushAsync(cancel);
             }
         }
 
         output.Family("flatline_monitor_info", MetricType.Info, "A monitor's name and check type (value always 1)");
-        await Each(r => output.Sample("flatline_monitor_info"u8, r.Labels.Monitor, r.Labels.Type, 1));
+        await Each((r, _) => output.Sample("flatline_monitor_info"u8, r.Labels.Monitor, r.Labels.Type, 1));
 
         output.Family("flatline_monitor_enabled", MetricType.Gauge, "1 when the monitor is checked, 0 when paused");
-        await Each(r => output.Sample("flatline_monitor_enabled"u8, r.Labels.Monitor, [], r.Enabled ? 1 : 0));
+        await Each((r, _) => output.Sample("flatline_monitor_enabled"u8, r.Labels.Monitor, [], r.Enabled ? 1 : 0));
 
         static bool Known(MonitorRow r) => r.Enabled && r.Status is MonitorStatus.Up or MonitorStatus.Down or MonitorStatus.Degraded;
         output.Family("flatline_monitor_up", MetricType.Gauge, "1 when the monitor is up (degraded included), 0 when down; absent while unknown or paused");
-        await Each(r =>
+        await Each((r, _) =>
         {
             if (Known(r)) output.Sample("flatline_monitor_up"u8, r.Labels.Monitor, [], r.Status == MonitorStatus.Down ? 0 : 1);
         });
 
         output.Family("flatline_monitor_degraded", MetricType.Gauge, "1 when the monitor is degraded (slow, or a certificate near expiry), else 0; absent while unknown or paused");
-        await Each(r =>
+        await Each((r, _) =>
         {
             if (Known(r)) output.Sample("flatline_monitor_degraded"u8, r.Labels.Monitor, [], r.Status == MonitorStatus.Degraded ? 1 : 0);
         });
 
         output.Family("flatline_monitor_response_time_seconds", MetricType.Gauge, "Response time of the monitor's last check that got an answer", "seconds");
-        await Each(r =>
+        await Each((r, _) =>
         {
             if (r.LastLatencyUs is { } us) output.Sample("flatline_monitor_response_time_seconds"u8, r.Labels.Monitor, [], us / 1e6);
         });
 
         output.Family("flatline_monitor_last_check_timestamp_seconds", MetricType.Gauge, "When the monitor was last checked, in Unix seconds", "seconds");
-        await Each(r =>
+        await Each((r, _) =>
         {
             if (r.LastCheckedAt is { } ms) output.Sample("flatline_monitor_last_check_timestamp_seconds"u8, r.Labels.Monitor, [], ms / 1e3);
         });
 
         output.Family("flatline_monitor_checks_total", MetricType.Counter, "Checks of the monitor stored since Flatline started, by result");
-        await Each(r =>
+        await Each((r, _) =>
         {
             output.Sample("flatline_monitor_checks_total"u8, r.Labels.Monitor, Success, r.Checks - r.Failures);
             output.Sample("flatline_monitor_checks_total"u8, r.Labels.Monitor, Failure, r.Failures);
@@ -148,19 +169,18 @@ public static class MetricsEndpoint
 
         output.Family("flatline_monitor_certificate_expiry_timestamp_seconds", MetricType.Gauge,
             "When the TLS certificate the monitor last saw expires, in Unix seconds", "seconds");
-        await Each(r =>
+        await Each((r, _) =>
         {
             if (r.TlsExpiresAt is { } ms)
                 output.Sample("flatline_monitor_certificate_expiry_timestamp_seconds"u8, r.Labels.Monitor, [], ms / 1e3);
         });
 
         output.Family("flatline_monitor_uptime_ratio", MetricType.Gauge, "Time-based uptime of the monitor over a window (0 to 1); absent when it was never enabled in it", "ratio");
-        var uptimes = new double?[WindowLabels.Length];
-        await Each(r =>
+        await Each((r, at) =>
         {
-            if (!stats.Uptimes(r.Key, uptimes)) return;
             for (var i = 0; i < WindowLabels.Length; i++)
-                if (uptimes[i] is { } uptime) output.Sample("flatline_monitor_uptime_ratio"u8, r.Labels.Monitor, WindowLabels[i], uptime);
+                if (uptimes[at * 4 + i] is var uptime && !double.IsNaN(uptime))
+                    output.Sample("flatline_monitor_uptime_ratio"u8, r.Labels.Monitor, WindowLabels[i], uptime);
         });
     }
 

@@ -3,24 +3,31 @@ namespace Flatline;
 /// <summary>Each monitor's labels for <c>/metrics</c>, encoded and escaped once: <c>monitor_id</c> and
 /// <c>monitor</c> (its name) on every series, and <c>type</c> on <c>flatline_monitor_info</c>. A scrape
 /// of ten thousand monitors writes over a hundred thousand samples, each with these.</summary>
-public sealed class MonitorLabels
+public sealed class MonitorLabels : IMonitorChangeListener
 {
-    public sealed record Set(string Name, long Revision, byte[] Monitor, byte[] Type);
+    public sealed record Set(long UpdatedAt, byte[] Monitor, byte[] Type);
 
     readonly Lock gate = new();
     readonly Dictionary<long, Set> sets = [];
 
-    /// <summary>The labels of a monitor as it is now; <paramref name="type"/> is asked only when its
-    /// name or revision changed since the last scrape.</summary>
-    public Set Get(long key, string id, string name, long revision, Func<string> type)
+    /// <summary>The labels of a monitor as it is now; <paramref name="read"/> (its id, name and type) is
+    /// asked only when the monitor was changed (<paramref name="updatedAt"/>) since the last scrape.</summary>
+    public Set Get(long key, long updatedAt, Func<(string Id, string Name, string Type)> read)
     {
         lock (gate)
         {
-            if (sets.TryGetValue(key, out var set) && set.Name == name && set.Revision == revision) return set;
+            if (sets.TryGetValue(key, out var set) && set.UpdatedAt == updatedAt) return set;
         }
-        var made = new Set(name, revision, Exposition.Labels(["monitor_id", id, "monitor", name]), Exposition.Labels(["type", type()]));
+        var (id, name, type) = read();
+        var made = new Set(updatedAt, Exposition.Labels(["monitor_id", id, "monitor", name]), Exposition.Labels(["type", type]));
         lock (gate) sets[key] = made;
         return made;
+    }
+
+    /// <summary>A change within the same millisecond as the one before would keep updated_at: dropped here too.</summary>
+    public void MonitorChanged(long key)
+    {
+        lock (gate) sets.Remove(key);
     }
 
     /// <summary>Forgets monitors that no longer exist.</summary>

@@ -57,26 +57,41 @@ public sealed class StatsCache(Database database, TimeProvider time, IEnumerable
         }
     }
 
-    /// <summary>The uptime of each window (24 h, 7 d, 30 d, 90 d) of one monitor now, as <see cref="Get"/>
-    /// has them, without the rest of the stats (the percentiles above all); false when it does not exist.</summary>
-    public bool Uptimes(long key, Span<double?> uptimes)
+    /// <summary>The uptime of each window (24 h, 7 d, 30 d, 90 d) of each of <paramref name="keys"/> now, as
+    /// <see cref="Get"/> has them, without the rest of the stats (the percentiles above all): four values a
+    /// key in <paramref name="uptimes"/>, NaN for a window the monitor was never enabled in and all four
+    /// for a monitor that does not exist. One clock reading for all; the lock is taken per run of keys,
+    /// so that the writer's commits are not held up for a whole scrape.</summary>
+    public void Uptimes(ReadOnlySpan<long> keys, Span<double> uptimes)
     {
+        const int Run = 256;
         var now = Database.Now(time);
-        lock (gate)
+        var liveDays = new LiveTime[DaySpans.Length];
+        for (var start = 0; start < keys.Length; start += Run)
         {
-            if (!entries.TryGetValue(key, out var entry))
+            var end = Math.Min(keys.Length, start + Run);
+            lock (gate)
             {
-                entry = Load(key, now);
-                if (entry is null) return false;
-                entries[key] = entry;
+                for (var i = start; i < end; i++)
+                {
+                    var into = uptimes.Slice(i * 4, 4);
+                    var key = keys[i];
+                    if (!entries.TryGetValue(key, out var entry))
+                    {
+                        entry = Load(key, now);
+                        if (entry is not null) entries[key] = entry;
+                    }
+                    if (entry is not null) entry = Roll(entry, key, now, reload: true);
+                    if (entry is null)
+                    {
+                        into.Fill(double.NaN);
+                        continue;
+                    }
+                    Array.Clear(liveDays);
+                    into[0] = entry.Hours.Uptime(Live(entry, key, now, liveDays)) ?? double.NaN;
+                    for (var w = 0; w < DaySpans.Length; w++) into[w + 1] = entry.Days[w].Uptime(liveDays[w]) ?? double.NaN;
+                }
             }
-            entry = Roll(entry, key, now, reload: true);
-            if (entry is null) return false;
-            var liveDays = new LiveTime[DaySpans.Length];
-            var liveHours = Live(entry, key, now, liveDays);
-            uptimes[0] = entry.Hours.Uptime(liveHours);
-            for (var w = 0; w < DaySpans.Length; w++) uptimes[w + 1] = entry.Days[w].Uptime(liveDays[w]);
-            return true;
         }
     }
 
