@@ -94,6 +94,77 @@ public class MetricsTests
     }
 
     [Test]
+    public async Task A_monitor_checked_from_several_locations_has_series_per_location_and_each_agent_its_contact()
+    {
+        await using var target = await TargetServer.StartAsync();
+        await using var server = await FlatlineServer.StartAsync(s => s with { LocationOfflineSeconds = 6 });
+        using var client = server.CreateClient();
+        using var api = server.CreateApiClient();
+        var created = await api.PostAsync("/api/v1/locations", """{"name":"eu"}""");
+        await Assert.That(created.Status).IsEqualTo(HttpStatusCode.Created);
+        using var agent = new FlatlineClient(server.BaseAddress, created.Json.GetProperty("token").GetString()!);
+        var several = await api.PostAsync("/api/v1/monitors",
+            $$$"""{"name":"both","interval":3600,"timeout":5,"locations":["local","eu"],"config":{"type":"http","url":"{{{target.Url("/ok")}}}"}}""");
+        await Assert.That(several.Status).IsEqualTo(HttpStatusCode.Created).Because(several.Text);
+        var id = several.Json.GetProperty("id").GetString()!;
+        var localOnly = await CreateMonitorAsync(client, "alone", target.Url("/ok"));
+        await WaitUntilCheckedAsync(client, localOnly);
+        var revision = (int)server.Scalar<long>($"SELECT revision FROM monitors WHERE uid = '{id}'");
+
+        // The agent reports a failure from eu: eu is down there, local (checked at once on creation) up.
+        var failedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 2_000;
+        string Batch(long seq, long at, bool ok) => $$"""
+            {"instance":"buffer-1","sent_at":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"results":[{"seq":{{seq}},"monitor_id":"{{id}}","revision":{{revision}},"checked_at":{{at}},"ok":{{(ok ? "true" : "false")}},"status_code":{{(ok ? "200" : "null")}},"latency_us":{{(ok ? "1500" : "null")}},"error":{{(ok ? "null" : "\"connection refused\"")}}}]}
+            """;
+        var sent = await agent.PostAsync("/api/agent/v1/results", Batch(1, failedAt, false));
+        await Assert.That(sent.Status).IsEqualTo(HttpStatusCode.OK).Because(sent.Text);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (server.Scalar<long>($"SELECT count(*) FROM monitor_location_states s JOIN monitors m ON m.id = s.monitor_id WHERE m.uid = '{id}' AND s.last_checked_at IS NOT NULL") < 2
+               && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+
+        var text = await ScrapeAsync(client, null);
+        var label = $"monitor_id=\"{id}\",monitor=\"both\"";
+        await Assert.That(text).Contains($"flatline_monitor_location_up{{{label},location=\"eu\"}} 0\n");
+        await Assert.That(text).Contains($"flatline_monitor_location_up{{{label},location=\"local\"}} 1\n");
+        await Assert.That(text).Contains($"flatline_monitor_location_checks_total{{{label},location=\"eu\",result=\"failure\"}} 1\n");
+        await Assert.That(text).Contains($"flatline_monitor_location_checks_total{{{label},location=\"eu\",result=\"success\"}} 0\n");
+        await Assert.That(Value(text, $"flatline_monitor_location_checks_total{{{label},location=\"local\",result=\"success\"}}")).IsGreaterThanOrEqualTo(1);
+        // A failed check has no response time; the local one has.
+        await Assert.That(text).DoesNotContain($"flatline_monitor_location_response_time_seconds{{{label},location=\"eu\"}}");
+        await Assert.That(Value(text, $"flatline_monitor_location_response_time_seconds{{{label},location=\"local\"}}")).IsBetween(0, 2);
+        // The agent's clock agrees with the main node's here, so the check keeps its time (to the ms; a second's slack).
+        await Assert.That(Value(text, $"flatline_monitor_location_last_check_timestamp_seconds{{{label},location=\"eu\"}}")).IsBetween(failedAt / 1e3 - 1, failedAt / 1e3 + 1);
+        await Assert.That(text).Contains("flatline_location_online{location=\"eu\"} 1\n");
+        await Assert.That(Value(text, "flatline_location_last_contact_timestamp_seconds{location=\"eu\"}"))
+            .IsBetween(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 30, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        // A monitor of the main node alone has no location series: its own are its location's.
+        await Assert.That(text).DoesNotContain($"flatline_monitor_location_up{{monitor_id=\"{localOnly}\"");
+        using (var folder = new TempFolder())
+        {
+            File.WriteAllText(folder.File("metrics.txt"), text);
+            var lint = await ChildProcess.RunAsync("/bin/sh", ["-c", $"{Promtool} check metrics < '{folder.File("metrics.txt")}'"]);
+            await Assert.That(lint.ExitCode).IsEqualTo(0).Because(lint.Output);
+            await Assert.That(lint.Output.Trim()).IsEmpty();
+        }
+
+        // eu answers again: up there, its success counted, its response time the agent's.
+        sent = await agent.PostAsync("/api/agent/v1/results", Batch(2, failedAt + 1_000, true));
+        await Assert.That(sent.Status).IsEqualTo(HttpStatusCode.OK).Because(sent.Text);
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!(text = await ScrapeAsync(client, null)).Contains($"flatline_monitor_location_up{{{label},location=\"eu\"}} 1\n") && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        await Assert.That(text).Contains($"flatline_monitor_location_up{{{label},location=\"eu\"}} 1\n");
+        await Assert.That(text).Contains($"flatline_monitor_location_checks_total{{{label},location=\"eu\",result=\"success\"}} 1\n");
+        await Assert.That(Value(text, $"flatline_monitor_location_response_time_seconds{{{label},location=\"eu\"}}")).IsEqualTo(0.0015);
+
+        // Paused, the monitor's location series go (as its own up series does).
+        using (var paused = await client.PatchJsonAsync($"/api/v1/monitors/{id}", """{"enabled":false}"""))
+            await Assert.That(paused.StatusCode).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That(await ScrapeAsync(client, null)).DoesNotContain($"flatline_monitor_location_up{{{label}");
+    }
+
+    [Test]
     public async Task OpenMetrics_is_served_when_the_scraper_asks_for_it()
     {
         await using var server = await FlatlineServer.StartAsync();

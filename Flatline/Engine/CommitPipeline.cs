@@ -92,7 +92,7 @@ public sealed class RecordedResult(long monitorKey, string monitorId, int retrie
     public CommittedCheck Committed() =>
         new(MonitorKey, MonitorId, At, Outcome, After, Transition, Incident, SpanFrom, Before.Status == MonitorStatus.Down,
             Before.Status == MonitorStatus.Degraded, Quiet)
-        { Location = Location, CheckAt = CheckAt };
+        { Location = Location, CheckAt = CheckAt, ByLocation = Locations is not [LocationNames.Local] };
 }
 
 /// <summary>Writes its part of each result inside the writer's transaction.</summary>
@@ -116,6 +116,9 @@ public sealed record CommittedCheck(
 {
     /// <summary>The name of the location that ran the check.</summary>
     public string Location { get; init; } = LocationNames.Local;
+
+    /// <summary>Whether the monitor is checked from more than the main node alone, so that each location has a state of its own.</summary>
+    public bool ByLocation { get; init; }
 
     /// <summary>The check row's time (see <see cref="RecordedResult.CheckAt"/>); <see cref="At"/> unless set.</summary>
     public long? CheckAt { get; init; }

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Flatline;
 
 /// <summary>The engine's own figures for <c>/metrics</c>, kept as counters the engine bumps as it
-/// goes: checks by monitor and result since start, the schedule's lag and the writer's batch time
+/// goes: checks by monitor (and location) and result since start, the schedule's lag and the writer's batch time
 /// as fixed-bucket histograms. A scrape reads them; nothing here touches the database.</summary>
 public sealed class EngineMetrics : ICommitListener
 {
@@ -27,6 +27,16 @@ public sealed class EngineMetrics : ICommitListener
         /// once a check was stored since start, or <see cref="Seed"/> said it.</summary>
         public long? LastLatencyUs;
         public bool LatencyKnown;
+        /// <summary>The same per location, for a monitor checked from more than the main node alone.</summary>
+        public Dictionary<string, MonitorCounters>? Locations;
+
+        public void Count(ProbeOutcome outcome)
+        {
+            Checks++;
+            LastLatencyUs = outcome.LatencyUs;
+            LatencyKnown = true;
+            if (!outcome.Ok) Failures++;
+        }
     }
 
     public long Checks => Interlocked.Read(ref checks);
@@ -39,34 +49,45 @@ public sealed class EngineMetrics : ICommitListener
         {
             foreach (var check in batch.Checks)
             {
-                if (!monitors.TryGetValue(check.MonitorKey, out var counters)) monitors[check.MonitorKey] = counters = new MonitorCounters();
-                counters.Checks++;
-                counters.LastLatencyUs = check.Outcome.LatencyUs;
-                counters.LatencyKnown = true;
-                if (!check.Outcome.Ok)
-                {
-                    counters.Failures++;
-                    failed++;
-                }
+                var counters = Counters(check.MonitorKey, null);
+                counters.Count(check.Outcome);
+                if (check.ByLocation) Counters(check.MonitorKey, check.Location).Count(check.Outcome);
+                if (!check.Outcome.Ok) failed++;
             }
         }
         Interlocked.Add(ref checks, batch.Checks.Count);
         Interlocked.Add(ref failures, failed);
     }
 
-    /// <summary>The counters of one monitor, (0, 0) when it has not been checked since start, and its
-    /// last response time when known.</summary>
-    public (long Checks, long Failures, bool LatencyKnown, long? LastLatencyUs) Of(long key)
+    // Under the gate: a monitor's counters, or one of its locations'.
+    MonitorCounters Counters(long key, string? location)
     {
-        lock (gate) return monitors.TryGetValue(key, out var c) ? (c.Checks, c.Failures, c.LatencyKnown, c.LastLatencyUs) : (0, 0, false, null);
+        if (!monitors.TryGetValue(key, out var counters)) monitors[key] = counters = new MonitorCounters();
+        if (location is null) return counters;
+        counters.Locations ??= new(StringComparer.Ordinal);
+        if (!counters.Locations.TryGetValue(location, out var at)) counters.Locations[location] = at = new MonitorCounters();
+        return at;
     }
 
-    /// <summary>The last response time of a monitor not checked since start, as the database has it.</summary>
-    public void Seed(long key, long? lastLatencyUs)
+    /// <summary>The counters of one monitor (or of one of its locations), (0, 0) when it has not been
+    /// checked since start, and its last response time when known.</summary>
+    public (long Checks, long Failures, bool LatencyKnown, long? LastLatencyUs) Of(long key, string? location = null)
     {
         lock (gate)
         {
-            if (!monitors.TryGetValue(key, out var counters)) monitors[key] = counters = new MonitorCounters();
+            if (!monitors.TryGetValue(key, out var c)) return (0, 0, false, null);
+            if (location is not null && (c.Locations is null || !c.Locations.TryGetValue(location, out c))) return (0, 0, false, null);
+            return (c.Checks, c.Failures, c.LatencyKnown, c.LastLatencyUs);
+        }
+    }
+
+    /// <summary>The last response time of a monitor (or of one of its locations) not checked since start,
+    /// as the database has it.</summary>
+    public void Seed(long key, long? lastLatencyUs, string? location = null)
+    {
+        lock (gate)
+        {
+            var counters = Counters(key, location);
             if (counters.LatencyKnown) return;
             counters.LastLatencyUs = lastLatencyUs;
             counters.LatencyKnown = true;

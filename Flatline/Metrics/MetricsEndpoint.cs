@@ -4,7 +4,9 @@ namespace Flatline;
 
 /// <summary><c>GET /metrics</c>: Prometheus text, or OpenMetrics when the scraper asks for it by
 /// <c>Accept</c>. Per monitor: its state, last response time, checks since start, last check time,
-/// certificate expiry and uptime windows; and Flatline's own figures. Needs a token or a session
+/// certificate expiry and uptime windows; per location of a monitor checked from several, its state, last
+/// response time, checks and last check time (<see cref="LocationFamilies"/>); and Flatline's own figures,
+/// each agent location's contact among them. Needs a token or a session
 /// unless <c>METRICS_PUBLIC=true</c>.</summary>
 /// <remarks>One read of the monitors table (with each monitor's last check by its primary key), the
 /// stats cache's windows and the engine's counters; written straight into the response. Series carry
@@ -34,7 +36,7 @@ public static class MetricsEndpoint
     static readonly byte[] Success = Exposition.Labels(["result", "success"]), Failure = Exposition.Labels(["result", "failure"]);
 
     static async Task Scrape(HttpContext context, Database database, StatsCache stats, EngineMetrics metrics, Scheduler scheduler,
-        LiveHub live, ProbeEngine engine, MonitorLabels labels, TimeProvider time)
+        LiveHub live, ProbeEngine engine, MonitorLabels labels, LocationRegistry locations, TimeProvider time)
     {
         var openMetrics = context.Request.Headers.Accept.ToString().Contains("application/openmetrics-text", StringComparison.Ordinal);
         context.Response.ContentType = openMetrics ? Exposition.OpenMetricsContentType : Exposition.TextContentType;
@@ -42,7 +44,7 @@ public static class MetricsEndpoint
         var cancel = context.RequestAborted;
         var output = new Exposition(context.Response.BodyWriter, openMetrics);
 
-        var rows = ReadMonitors(database, labels, metrics, out var outboxPending);
+        var rows = ReadMonitors(database, labels, metrics, out var locationRows, out var outboxPending);
         var keys = new HashSet<long>(rows.Count);
         foreach (var row in rows) keys.Add(row.Key);
         metrics.Retain(keys);
@@ -57,6 +59,7 @@ public static class MetricsEndpoint
             for (var i = 0; i < rows.Count; i++) monitorKeys[i] = rows[i].Key;
             stats.Uptimes(monitorKeys.AsSpan(0, rows.Count), uptimes);
             await MonitorFamiliesAsync(output, rows, uptimes, cancel);
+            await LocationFamilies.WriteAsync(output, locationRows, cancel);
         }
         finally
         {
@@ -64,6 +67,7 @@ public static class MetricsEndpoint
             ArrayPool<double>.Shared.Return(uptimes);
         }
         OwnFigures(output, metrics, scheduler, live, engine, outboxPending, rows.Count, time);
+        LocationFamilies.Agents(output, locations);
         output.End();
         await output.FlushAsync(cancel);
     }
@@ -72,7 +76,8 @@ public static class MetricsEndpoint
     sealed record MonitorRow(long Key, MonitorLabels.Set Labels, bool Enabled, MonitorStatus Status,
         long? LastCheckedAt, long? TlsExpiresAt, long Checks, long Failures, long? LastLatencyUs);
 
-    static List<MonitorRow> ReadMonitors(Database database, MonitorLabels labels, EngineMetrics metrics, out long outboxPending)
+    static List<MonitorRow> ReadMonitors(Database database, MonitorLabels labels, EngineMetrics metrics,
+        out List<LocationFamilies.Row> locationRows, out long outboxPending)
     {
         var rows = new List<MonitorRow>();
         using var connection = database.Open();
@@ -111,6 +116,10 @@ public static class MetricsEndpoint
                     lastCheckedAt, reader.IsDBNull(5) ? null : reader.GetInt64(5), counters.Checks, counters.Failures, counters.LastLatencyUs));
             }
         }
+        // A monitor's labels by its key, for its per-location rows (looked up only when there are some).
+        Dictionary<long, MonitorLabels.Set>? byKey = null;
+        locationRows = LocationFamilies.Read(connection, transaction,
+            key => (byKey ??= rows.ToDictionary(r => r.Key, r => r.Labels)).GetValueOrDefault(key), metrics);
         using (var command = Sql.Prepare(connection, transaction, "SELECT count(*) FROM outbox WHERE state = 'pending'"))
             outboxPending = (long)command.ExecuteScalar()!;
         transaction.Commit();
