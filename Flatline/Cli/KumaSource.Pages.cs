@@ -1,10 +1,8 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Flatline;
+
 /// <summary>Kuma's maintenance windows, status pages with their incidents (as announcements), and the
 /// incidents Flatline makes of its down heartbeats.</summary>
 public sealed partial class KumaSource

@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Flatline;
+
 /// <summary>Kuma's monitor and notification types as Flatline's check and channel configs: what maps, and
 /// why what does not map is skipped.</summary>
 public sealed partial class KumaSource

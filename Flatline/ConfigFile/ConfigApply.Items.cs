@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.Data.Sqlite;
 
 namespace Flatline;
+
 /// <summary>Each kind of item planned as the API validates its create body (monitors, channels, windows,
 /// pages), and the checks a file gets beyond the API's: fields no record has, named at their line.</summary>
 public sealed partial class ConfigApply

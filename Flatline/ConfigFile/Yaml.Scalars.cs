@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 
 namespace Flatline;
+
 /// <summary>What stands on one line (or, in flow style, across lines) of the file: flow collections,
 /// quoted and plain scalars, and block scalars.</summary>
 public sealed partial class YamlParser

@@ -23,4 +23,19 @@ public static class Sql
         for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i] ?? DBNull.Value;
         return command;
     }
+
+    /// <summary>Deletes the row of <paramref name="table"/> whose <paramref name="column"/> is <paramref name="value"/>
+    /// (both names the caller's constants); whether there was one.</summary>
+    public static bool DeleteRow(SqliteConnection connection, SqliteTransaction? transaction, string table, string column, object value)
+    {
+        using var command = Prepare(connection, transaction, $"DELETE FROM {table} WHERE {column} = $value", "$value");
+        return command.Bind(value).ExecuteNonQuery() == 1;
+    }
+
+    /// <summary><see cref="DeleteRow(SqliteConnection, SqliteTransaction?, string, string, object)"/> on a connection of its own.</summary>
+    public static bool DeleteRow(Database database, string table, string column, object value)
+    {
+        using var connection = database.Open();
+        return DeleteRow(connection, null, table, column, value);
+    }
 }

@@ -142,20 +142,10 @@ public sealed class MaintenanceStore(Database database, TimeProvider time) : IMa
         return true;
     }
 
-    public bool Delete(string id)
-    {
-        using var connection = database.Open();
-        return Delete(connection, null, id);
-    }
+    public bool Delete(string id) => Sql.DeleteRow(database, "maintenance_windows", "uid", id);
 
-    internal static bool Delete(SqliteConnection connection, SqliteTransaction? transaction, string id)
-    {
-        using var delete = connection.CreateCommand();
-        delete.Transaction = transaction;
-        delete.CommandText = "DELETE FROM maintenance_windows WHERE uid = $uid";
-        delete.Parameters.AddWithValue("$uid", id);
-        return delete.ExecuteNonQuery() == 1;
-    }
+    internal static bool Delete(SqliteConnection connection, SqliteTransaction? transaction, string id) =>
+        Sql.DeleteRow(connection, transaction, "maintenance_windows", "uid", id);
 
     /// <summary>Records that the occurrence starting at <paramref name="start"/> was announced as started (or ended).</summary>
     public void MarkAnnounced(SqliteConnection connection, SqliteTransaction transaction, long key, long start, bool ended)

@@ -85,20 +85,10 @@ public sealed class ChannelStore(Database database, TimeProvider time, Notificat
         return command.ExecuteNonQuery() == 1;
     }
 
-    public bool Delete(string id)
-    {
-        using var connection = database.Open();
-        return Delete(connection, null, id);
-    }
+    public bool Delete(string id) => Sql.DeleteRow(database, "notification_channels", "uid", id);
 
-    internal static bool Delete(SqliteConnection connection, SqliteTransaction? transaction, string id)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "DELETE FROM notification_channels WHERE uid = $uid";
-        command.Parameters.AddWithValue("$uid", id);
-        return command.ExecuteNonQuery() == 1;
-    }
+    internal static bool Delete(SqliteConnection connection, SqliteTransaction? transaction, string id) =>
+        Sql.DeleteRow(connection, transaction, "notification_channels", "uid", id);
 
     public enum LinkOutcome { Created, NoMonitor, NoChannel, Duplicate }
 

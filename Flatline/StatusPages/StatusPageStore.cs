@@ -67,20 +67,26 @@ public sealed class StatusPageStore(Database database, TimeProvider time)
         return command.ExecuteScalar() as long?;
     }
 
-    public (StoredStatusPage? Page, Taken? Taken) Create(StatusPageDraft draft)
+    public (StoredStatusPage? Page, Taken? Taken) Create(StatusPageDraft draft) =>
+        Write((connection, transaction) => Insert(connection, transaction, Guid.CreateVersion7().ToString(), draft, Database.Now(time)));
+
+    /// <summary>One write in a transaction of its own and the page as it then is; a slug or domain another page
+    /// has is <see cref="Taken"/>, a page that is not there (the write says null) is neither.</summary>
+    (StoredStatusPage? Page, Taken? Taken) Write(Func<SqliteConnection, SqliteTransaction, long?> write)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
-        long key;
+        long? key;
         try
         {
-            key = Insert(connection, transaction, Guid.CreateVersion7().ToString(), draft, Database.Now(time));
+            key = write(connection, transaction);
         }
         catch (SqliteException e) when (TakenField(e) is { } field)
         {
             return (null, new Taken(field));
         }
-        var page = Read(connection, transaction, "id = $v", key)[0];
+        if (key is null) return (null, null);
+        var page = Read(connection, transaction, "id = $v", key.Value)[0];
         transaction.Commit();
         return (page, null);
     }
@@ -105,22 +111,8 @@ public sealed class StatusPageStore(Database database, TimeProvider time)
         return key;
     }
 
-    public (StoredStatusPage? Page, Taken? Taken) Update(long key, StatusPageDraft draft)
-    {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        try
-        {
-            if (!Update(connection, transaction, key, draft, Database.Now(time))) return (null, null);
-        }
-        catch (SqliteException e) when (TakenField(e) is { } field)
-        {
-            return (null, new Taken(field));
-        }
-        var page = Read(connection, transaction, "id = $v", key)[0];
-        transaction.Commit();
-        return (page, null);
-    }
+    public (StoredStatusPage? Page, Taken? Taken) Update(long key, StatusPageDraft draft) =>
+        Write((connection, transaction) => Update(connection, transaction, key, draft, Database.Now(time)) ? key : null);
 
     /// <summary>As <see cref="Insert"/>, for the page with <paramref name="key"/>; false when there is none.</summary>
     internal static bool Update(SqliteConnection connection, SqliteTransaction transaction, long key, StatusPageDraft draft, long now)
@@ -150,20 +142,10 @@ public sealed class StatusPageStore(Database database, TimeProvider time)
         return true;
     }
 
-    public bool Delete(long key)
-    {
-        using var connection = database.Open();
-        return Delete(connection, null, key);
-    }
+    public bool Delete(long key) => Sql.DeleteRow(database, "status_pages", "id", key);
 
-    internal static bool Delete(SqliteConnection connection, SqliteTransaction? transaction, long key)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "DELETE FROM status_pages WHERE id = $key";
-        command.Parameters.AddWithValue("$key", key);
-        return command.ExecuteNonQuery() == 1;
-    }
+    internal static bool Delete(SqliteConnection connection, SqliteTransaction? transaction, long key) =>
+        Sql.DeleteRow(connection, transaction, "status_pages", "id", key);
 
     /// <summary>The draft a PATCH starts from: the page as stored, its monitors with their keys.</summary>
     public StatusPageDraft Draft(StoredStatusPage page)

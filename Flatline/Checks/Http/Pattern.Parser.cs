@@ -1,6 +1,7 @@
 using System.Globalization;
 
 namespace Flatline;
+
 /// <summary>The pattern's syntax tree and its parser (recursive descent over the supported syntax; what
 /// needs backtracking is refused here, with the reason).</summary>
 public sealed partial class Pattern
