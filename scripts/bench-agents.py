@@ -221,11 +221,13 @@ lines += ["",
     "`GCgen0size`, `GCgen0MaxBudget` 2 and 4 MB, `GCHeapHardLimit` 24 MB, `GCRegionSize` 1 MB and `MALLOC_ARENA_MAX=1` all gave 58–78 MB, "
     "the same as none (58–66 MB): no setting moved it past run-to-run noise, so the unit sets none. Kept: the agent advises its executable's "
     "read-only mappings out with `MADV_PAGEOUT` 20 s after start (contents kept; a page used again faults back from the file): idle "
-    "16.2–16.5 MB after 60–120 s (`MADV_RANDOM` on top, against fault-around: 15.4 MB, within noise, not kept). That is the floor without "
-    "a different executable: 7.9 MB anonymous (6.5 MB of it fixed as above), 2.3 MB of libc, and about 5 MB of the executable that the idle "
-    "agent keeps using with their fault-around neighbours. Under 15 MB would need the agent's idle path laid out together "
-    "(`scripts/profile-layout.py` profiles the server's scenario only) or a smaller executable for agents. When the agent shares its file "
-    "with a server on the same host, the page-out leaves those shared pages and its RSS stays at about 24 MB.",
+    "16.2–16.5 MB after 60–120 s (`MADV_RANDOM` on top, against fault-around: 15.4 MB, within noise, not kept): 7.9 MB anonymous (6.5 MB "
+    "of it fixed as above), 2.3 MB of libc, and about 5 MB of the executable that the idle agent kept using with their fault-around "
+    "neighbours. Since 2026-12-04 `scripts/profile-layout.py` profiles an idle agent after the server's scenario, so the agent's idle "
+    "methods are laid out together after the server's (`Flatline/method-order.txt`, 6,855 methods): on that day's machine, by hand, the "
+    "idle agent went from 16.4–16.7 MB (7.7 anonymous + 8.8–9.0 file) to 14.4–14.5 MB (7.7 + 6.8) with the same code, and the run above "
+    "agrees. When the agent shares its file with a server on the same host, the page-out leaves those shared pages and its RSS stays at "
+    "about 24 MB.",
     "",
     f"`scripts/flatline-agent.service` sets `MemoryHigh=192M` and `MemoryMax=256M`: the loaded agents above held up to {max(agent_rss):.0f} MB "
     f"at {MONITORS:,} monitors every {INTERVAL} s (the unit's 64M before this run's figures would have killed them)."]

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes Flatline/method-order.txt: the managed methods a server runs from start through a sign-in,
-a few API requests and a quiet spell, in the order it first runs them. The AOT compiler lays these
+a few API requests and a quiet spell, then those an idle agent adds (start, long polls, its page-out),
+in the order they first run. The AOT compiler lays these
 methods out first and together (IlcOrderFile in Flatline.csproj), so that the pages an idle server
 keeps mapped hold code it uses instead of neighbours that the kernel maps around it (fault-around
 maps 64 KB and more around each touched page).
@@ -44,7 +45,7 @@ def request(port, method, path, body=None, headers=None):
     return r.status
 
 def run_scenario(binary):
-    """Start, sign-in, token, the dashboard's requests, then a quiet 40 s (the idle collector runs)."""
+    """Start, sign-in, token, the dashboard's requests, then a quiet 40 s (the idle collector runs); then an agent idle 90 s."""
     with tempfile.TemporaryDirectory() as folder:
         env, port = flatline_env(folder), free_port()
         with open(f"{folder}/out.txt", "w") as log:
@@ -70,6 +71,20 @@ def run_scenario(binary):
             for path in ("/api/v1/monitors", "/", "/api/v1/stats", "/api/v1/notification-channels", "/api/v1/tokens"):
                 if request(port, "GET", path, headers=bearer) != 200: raise SystemExit(f"GET {path} failed")
             time.sleep(40)
+            # Then an agent of a new location, from the same file (a uprobe is on the file), idle for as long as
+            # the agent benchmark lets it settle: its start, long polls, buffer and page-out, laid out after the
+            # server's methods (the ones it shares with the server are among those already).
+            location = subprocess.run([binary, "location", "create", "profile"], cwd=folder, env=env, capture_output=True, text=True, check=True)
+            agent_token = location.stdout.strip().splitlines()[-1]
+            if not agent_token.startswith("fla_"): raise SystemExit(f"location create printed no token: {location.stdout}")
+            with open(f"{folder}/agent.txt", "w") as agent_log:
+                agent = subprocess.Popen([binary, "agent", "--server", f"http://127.0.0.1:{port}/", "--data", f"{folder}/agent.db"], cwd=folder,
+                                         env={"PATH": os.environ.get("PATH", ""), "FLATLINE_AGENT_TOKEN": agent_token}, stdout=agent_log, stderr=subprocess.STDOUT)
+            try:
+                time.sleep(90)
+                if agent.poll() is not None: raise SystemExit("the agent stopped: " + open(f"{folder}/agent.txt").read())
+            finally:
+                agent.terminate(); agent.wait(60)
         finally:
             p.terminate(); p.wait(60)
 
