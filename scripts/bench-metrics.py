@@ -55,6 +55,7 @@ with tempfile.TemporaryDirectory() as nginx_folder, tempfile.TemporaryDirectory(
             for name, accept in FORMATS:
                 for _ in range(3): scrape(port, token, accept)
                 times = [timed_scrape(port, token, accept) for _ in range(SCRAPES)]
+                print(name, "scrapes (ms, in order):", " ".join(f"{t:.0f}" for t in times), flush=True)
                 python_ms, body = scrape(port, token, accept)
                 size = len(body)
                 series = sum(1 for line in body.split(b"\n") if line and not line.startswith(b"#"))
