@@ -257,6 +257,33 @@ public sealed class SchedulerTests : IAsyncDisposable
     }
 
     [Test]
+    public async Task Monitors_taken_on_their_phase_are_spread_across_the_interval_as_at_start_up()
+    {
+        // An agent's first assignments: six hundred monitors arrive together while it runs.
+        Store();
+        await StartAsync();
+        await Run(TimeSpan.FromSeconds(1));
+        var added = Enumerable.Range(0, 600).Select(i => Add($"m{i}", 60)).ToList();
+        var takenAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var m in added) scheduler.MonitorChanged(m.Key, atOnce: false);
+        await Run(TimeSpan.FromSeconds(60));
+
+        var first = dispatched.GroupBy(d => d.Key).Select(g => g.Min(d => d.At)).ToList();
+        await Assert.That(first.Count).IsEqualTo(600);
+        await Assert.That(first.All(t => t >= takenAt && t < takenAt + 60_000 + (long)Scheduler.Tick.TotalMilliseconds)).IsTrue();
+        var perSlot = first.GroupBy(t => t / 1000).Select(g => g.Count()).ToList();
+        await Assert.That(perSlot.Max()).IsLessThanOrEqualTo(25);
+        await Assert.That(perSlot.Count).IsGreaterThanOrEqualTo(55);
+
+        // The same change at once (a monitor edited while the agent runs) is checked on the next tick.
+        var late = Add("late", 60);
+        var changedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+        scheduler.MonitorChanged(late.Key, atOnce: true);
+        await Run(TimeSpan.FromMilliseconds(200));
+        await Assert.That(dispatched.Single(d => d.Key == late.Key).At - changedAt).IsLessThanOrEqualTo((long)Scheduler.Tick.TotalMilliseconds);
+    }
+
+    [Test]
     public async Task A_rename_keeps_the_schedule_and_a_config_change_checks_at_once()
     {
         Store();

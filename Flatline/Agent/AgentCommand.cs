@@ -161,7 +161,9 @@ public sealed class AgentCommand
                 failures = 0;
                 location = assignments.Location;
                 var changed = schedule.Update(assignments.Monitors);
-                foreach (var key in changed) scheduler.MonitorChanged(key);
+                // The first assignments (at start, or a new agent's) begin on each monitor's phase, as a
+                // restarted server's do; a change made while it runs is checked at once, as on the main node.
+                foreach (var key in changed) scheduler.MonitorChanged(key, atOnce: revision is not null);
                 var skew = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - assignments.ServerTime) / 1000;
                 Connected(revision is null ? $"{assignments.Monitors.Count} monitors{(Math.Abs(skew) >= 2 ? $"; this clock is {skew} s off the server's (the server corrects it)" : "")}" : null);
                 if (revision is not null && changed.Count > 0) Write($"assignments changed: {changed.Count} monitors, {schedule.Count} in all");

@@ -108,7 +108,7 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
     readonly Dictionary<long, ScheduledMonitor> scheduled = [];
     // Lazy deletion: an entry whose due time no longer matches its monitor's is stale and skipped.
     readonly PriorityQueue<ScheduledMonitor, long> heap = new();
-    readonly System.Collections.Concurrent.ConcurrentQueue<long> changes = new();
+    readonly System.Collections.Concurrent.ConcurrentQueue<(long Key, bool AtOnce)> changes = new();
 
     public int Count => scheduled.Count;
     public long SkippedSlots { get; private set; }
@@ -127,10 +127,15 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
     long sleepingUntil = long.MinValue;
 
     /// <summary>After a create, update or delete commits; applied within a tick.</summary>
-    public void MonitorChanged(long key)
+    public void MonitorChanged(long key) => MonitorChanged(key, atOnce: true);
+
+    /// <summary>As <see cref="MonitorChanged(long)"/>; a new or re-configured monitor is checked at once, or,
+    /// without <paramref name="atOnce"/>, first on its own phase as at start-up (an agent taking its
+    /// monitors: hundreds arrive together and must not all start in one tick).</summary>
+    public void MonitorChanged(long key, bool atOnce)
     {
         Interlocked.Increment(ref pendingChanges);
-        changes.Enqueue(key);
+        changes.Enqueue((key, atOnce));
         Request();
     }
 
@@ -251,22 +256,26 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
             if (Polled(monitor)) Upsert(monitor);
         // The grid once the whole schedule is known.
         var slot = SlotMs;
-        foreach (var entry in scheduled.Values)
-        {
-            var interval = entry.IntervalMs;
-            var due = OnGrid(now - (now % interval) + (long)(StablePhase(entry.Uid) % (ulong)interval), slot);
-            if (due < now) due += interval;
-            // Rounded up past the interval's end: the slot at the start of it is the same place.
-            if (due >= now + interval) due -= interval;
-            Enqueue(entry, due);
-        }
+        foreach (var entry in scheduled.Values) Enqueue(entry, PhaseDue(entry, now, slot));
         SchedulerLog.Loaded(logger, scheduled.Count);
+    }
+
+    /// <summary>The monitor's next slot on its own phase, within one interval from <paramref name="now"/>.</summary>
+    static long PhaseDue(ScheduledMonitor entry, long now, long slot)
+    {
+        var interval = entry.IntervalMs;
+        var due = OnGrid(now - (now % interval) + (long)(StablePhase(entry.Uid) % (ulong)interval), slot);
+        if (due < now) due += interval;
+        // Rounded up past the interval's end: the slot at the start of it is the same place.
+        if (due >= now + interval) due -= interval;
+        return due;
     }
 
     void ApplyChanges(long now)
     {
-        while (changes.TryDequeue(out var key))
+        while (changes.TryDequeue(out var change))
         {
+            var key = change.Key;
             try
             {
                 var monitor = source.Get(key);
@@ -278,8 +287,8 @@ public sealed class Scheduler(IScheduleSource source, CheckTypes checkTypes, Sch
                 var known = scheduled.TryGetValue(key, out var existing);
                 var previousRevision = existing?.Revision;
                 var entry = Upsert(monitor);
-                // New, re-enabled or re-configured: check now. A rename keeps the schedule as it is.
-                if (!known || previousRevision != entry.Revision) Enqueue(entry, now);
+                // New, re-enabled or re-configured: check now (or on its phase). A rename keeps the schedule as it is.
+                if (!known || previousRevision != entry.Revision) Enqueue(entry, change.AtOnce ? now : PhaseDue(entry, now, SlotMs));
             }
             finally
             {
