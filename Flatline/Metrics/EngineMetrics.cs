@@ -30,6 +30,8 @@ public sealed class EngineMetrics : ICommitListener
         /// <summary>The same per location, for a monitor checked from more than the main node alone.</summary>
         public Dictionary<string, MonitorCounters>? Locations;
 
+        public (long Checks, long Failures, bool LatencyKnown, long? LastLatencyUs) Snapshot => (Checks, Failures, LatencyKnown, LastLatencyUs);
+
         public void Count(ProbeOutcome outcome)
         {
             Checks++;
@@ -77,20 +79,23 @@ public sealed class EngineMetrics : ICommitListener
         {
             if (!monitors.TryGetValue(key, out var c)) return (0, 0, false, null);
             if (location is not null && (c.Locations is null || !c.Locations.TryGetValue(location, out c))) return (0, 0, false, null);
-            return (c.Checks, c.Failures, c.LatencyKnown, c.LastLatencyUs);
+            return c.Snapshot;
         }
     }
 
     /// <summary>The last response time of a monitor (or of one of its locations) not checked since start,
-    /// as the database has it.</summary>
-    public void Seed(long key, long? lastLatencyUs, string? location = null)
+    /// as the database has it (a check stored meanwhile wins); the counters as <see cref="Of"/> then gives them.</summary>
+    public (long Checks, long Failures, bool LatencyKnown, long? LastLatencyUs) Seed(long key, long? lastLatencyUs, string? location = null)
     {
         lock (gate)
         {
-            var counters = Counters(key, location);
-            if (counters.LatencyKnown) return;
-            counters.LastLatencyUs = lastLatencyUs;
-            counters.LatencyKnown = true;
+            var c = Counters(key, location);
+            if (!c.LatencyKnown)
+            {
+                c.LastLatencyUs = lastLatencyUs;
+                c.LatencyKnown = true;
+            }
+            return c.Snapshot;
         }
     }
 

@@ -38,6 +38,17 @@ public sealed class Exposition(PipeWriter output, bool openMetrics)
         return output.FlushAsync(cancellationToken);
     }
 
+    /// <summary>Writes one family's samples for each of <paramref name="rows"/> (with its index), flushing as
+    /// <see cref="ShouldFlush"/> says: the per-monitor families of a large scrape do not fit in memory at once.</summary>
+    public async ValueTask EachAsync<T>(IReadOnlyList<T> rows, Action<T, int> write, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < rows.Count; i++)
+        {
+            write(rows[i], i);
+            if (ShouldFlush) await FlushAsync(cancellationToken);
+        }
+    }
+
     /// <summary>The HELP/TYPE (and, for OpenMetrics, UNIT) lines of a family. <paramref name="name"/>
     /// is the sample name as Prometheus shows it (<c>…_total</c> for a counter, <c>…_info</c> for info).</summary>
     public void Family(string name, MetricType type, string help, string? unit = null)

@@ -41,10 +41,7 @@ static class LocationFamilies
             var lastCheckedAt = reader.IsDBNull(3) ? (long?)null : reader.GetInt64(3);
             var counters = metrics.Of(key, location);
             if (lastCheckedAt is { } at && !counters.LatencyKnown)
-            {
-                metrics.Seed(key, latency.Bind(key, at).ExecuteScalar() is long us ? us : null, location);
-                counters = metrics.Of(key, location);
-            }
+                counters = metrics.Seed(key, latency.Bind(key, at).ExecuteScalar() is long us ? us : null, location);
             rows.Add(new Row(labels, label, (MonitorStatus)reader.GetInt32(2), lastCheckedAt, counters.Checks, counters.Failures,
                 counters.LastLatencyUs));
         }
@@ -54,14 +51,7 @@ static class LocationFamilies
     public static async ValueTask WriteAsync(Exposition output, List<Row> rows, CancellationToken cancel)
     {
         if (rows.Count == 0) return;
-        async ValueTask Each(Action<Row> write)
-        {
-            foreach (var row in rows)
-            {
-                write(row);
-                if (output.ShouldFlush) await output.FlushAsync(cancel);
-            }
-        }
+        ValueTask Each(Action<Row> write) => output.EachAsync(rows, (row, _) => write(row), cancel);
 
         output.Family("flatline_monitor_location_up", MetricType.Gauge,
             "1 when the monitor is up (degraded included) as checked from a location, 0 when down there; absent while unknown");

@@ -109,8 +109,7 @@ public static class MetricsEndpoint
                 if (lastCheckedAt is not null && !counters.LatencyKnown)
                 {
                     latency.Parameters[0].Value = key;
-                    metrics.Seed(key, latency.ExecuteScalar() is long us ? us : null);
-                    counters = metrics.Of(key);
+                    counters = metrics.Seed(key, latency.ExecuteScalar() is long us ? us : null);
                 }
                 rows.Add(new MonitorRow(key, set, reader.GetBoolean(2), (MonitorStatus)reader.GetInt32(3),
                     lastCheckedAt, reader.IsDBNull(5) ? null : reader.GetInt64(5), counters.Checks, counters.Failures, counters.LastLatencyUs));
@@ -129,14 +128,7 @@ public static class MetricsEndpoint
     // Each family's samples together, as both formats require.
     static async Task MonitorFamiliesAsync(Exposition output, List<MonitorRow> rows, double[] uptimes, CancellationToken cancel)
     {
-        async ValueTask Each(Action<MonitorRow, int> write)
-        {
-            for (var i = 0; i < rows.Count; i++)
-            {
-                write(rows[i], i);
-                if (output.ShouldFlush) await output.FlushAsync(cancel);
-            }
-        }
+        ValueTask Each(Action<MonitorRow, int> write) => output.EachAsync(rows, write, cancel);
 
         output.Family("flatline_monitor_info", MetricType.Info, "A monitor's name and check type (value always 1)");
         await Each((r, _) => output.Sample("flatline_monitor_info"u8, r.Labels.Monitor, r.Labels.Type, 1));
