@@ -32,12 +32,6 @@ def memory(pid):
             if key in ("VmRSS", "RssAnon", "RssFile"): values[key] = int(line.split()[1]) / 1024
     return values
 
-def create_location(folder, name):
-    out = subprocess.run([binary, "location", "create", name], cwd=folder, env=flatline_env(folder), capture_output=True, text=True, check=True)
-    token = out.stdout.strip().splitlines()[-1]
-    if not token.startswith("fla_"): raise SystemExit(f"location create printed no token: {out.stdout}")
-    return token
-
 def start_agent(folder, port, name, token):
     """From a copy of the executable of its own, as on a host of its own: a file's pages that two processes
     map are counted in both one's RSS, and the agent's page-out of its start-up pages leaves shared ones be."""

@@ -43,6 +43,14 @@ def create_token(folder):
     out = subprocess.run([binary, "token", "create", "--name", "bench"], cwd=folder, env=flatline_env(folder), capture_output=True, text=True, check=True)
     return out.stdout.strip().splitlines()[-1]
 
+def create_location(folder, name, executable=None):
+    """`flatline location create NAME` against the database in `folder`; the agent token it prints (once)."""
+    out = subprocess.run([executable or binary, "location", "create", name], cwd=folder, env=flatline_env(folder),
+                         capture_output=True, text=True, check=True)
+    token = out.stdout.strip().splitlines()[-1]
+    if not token.startswith("fla_"): raise SystemExit(f"location create printed no token: {out.stdout}")
+    return token
+
 def start_flatline(folder, env=None, log=None, netns=None):
     """Starts Flatline (with `env` added to its environment, its output to the file `log`; inside the
     network namespace `netns` when given, through `ip netns exec`, which execs it under the same pid)

@@ -13,7 +13,7 @@ changes; a method the file does not name is simply laid out after the named ones
 costs memory, not correctness."""
 import http.client, json, os, re, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(__file__))
-from benchdoc import root, free_port, flatline_env
+from benchdoc import root, free_port, flatline_env, create_location
 
 TRACING = "/sys/kernel/tracing"
 GROUP = "flatline_layout"
@@ -74,9 +74,7 @@ def run_scenario(binary):
             # Then an agent of a new location, from the same file (a uprobe is on the file), idle for as long as
             # the agent benchmark lets it settle: its start, long polls, buffer and page-out, laid out after the
             # server's methods (the ones it shares with the server are among those already).
-            location = subprocess.run([binary, "location", "create", "profile"], cwd=folder, env=env, capture_output=True, text=True, check=True)
-            agent_token = location.stdout.strip().splitlines()[-1]
-            if not agent_token.startswith("fla_"): raise SystemExit(f"location create printed no token: {location.stdout}")
+            agent_token = create_location(folder, "profile", binary)
             with open(f"{folder}/agent.txt", "w") as agent_log:
                 agent = subprocess.Popen([binary, "agent", "--server", f"http://127.0.0.1:{port}/", "--data", f"{folder}/agent.db"], cwd=folder,
                                          env={"PATH": os.environ.get("PATH", ""), "FLATLINE_AGENT_TOKEN": agent_token}, stdout=agent_log, stderr=subprocess.STDOUT)

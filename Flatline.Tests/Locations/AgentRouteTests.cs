@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using static Flatline.Tests.AgentResults;
 
 namespace Flatline.Tests.Locations;
 
@@ -27,18 +27,7 @@ public class AgentRouteTests
         return created.Json;
     }
 
-    static string Batch(string instance, long sentAt, params (long Seq, string Monitor, int Revision, long CheckedAt, bool Ok)[] results)
-    {
-        var list = new JsonArray();
-        foreach (var r in results)
-            list.Add(new JsonObject { ["seq"] = r.Seq, ["monitor_id"] = r.Monitor, ["revision"] = r.Revision, ["checked_at"] = r.CheckedAt, ["ok"] = r.Ok,
-                ["status_code"] = r.Ok ? 200 : null, ["latency_us"] = r.Ok ? 1500 : null, ["error"] = r.Ok ? null : "connection refused" });
-        return new JsonObject { ["instance"] = instance, ["sent_at"] = sentAt, ["results"] = list }.ToJsonString();
-    }
-
     static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-    static int Revision(FlatlineServer server, string id) => (int)server.Scalar<long>($"SELECT revision FROM monitors WHERE uid = '{id}'");
 
     [Test]
     public async Task An_agent_pulls_only_its_locations_monitors_and_hears_of_a_change_at_once()

@@ -109,13 +109,11 @@ public class MetricsTests
         var id = several.Json.GetProperty("id").GetString()!;
         var localOnly = await CreateMonitorAsync(client, "alone", target.Url("/ok"));
         await WaitUntilCheckedAsync(client, localOnly);
-        var revision = (int)server.Scalar<long>($"SELECT revision FROM monitors WHERE uid = '{id}'");
+        var revision = AgentResults.Revision(server, id);
 
         // The agent reports a failure from eu: eu is down there, local (checked at once on creation) up.
         var failedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 2_000;
-        string Batch(long seq, long at, bool ok) => $$"""
-            {"instance":"buffer-1","sent_at":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"results":[{"seq":{{seq}},"monitor_id":"{{id}}","revision":{{revision}},"checked_at":{{at}},"ok":{{(ok ? "true" : "false")}},"status_code":{{(ok ? "200" : "null")}},"latency_us":{{(ok ? "1500" : "null")}},"error":{{(ok ? "null" : "\"connection refused\"")}}}]}
-            """;
+        string Batch(long seq, long at, bool ok) => AgentResults.Batch("buffer-1", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (seq, id, revision, at, ok));
         var sent = await agent.PostAsync("/api/agent/v1/results", Batch(1, failedAt, false));
         await Assert.That(sent.Status).IsEqualTo(HttpStatusCode.OK).Because(sent.Text);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
