@@ -1,48 +1,73 @@
 namespace Flatline.Tests;
 
 /// <summary>A main node and agents on networks the test made: a bridge on the host with 127.100.N.1, and per
-/// agent a network namespace of its own joined to it by a veth pair with 127.100.N.(2+i) (loopback-range
+/// agent a network namespace of its own joined to it by a veth pair with 127.100.N.M (loopback-range
 /// addresses only, routed with route_localnet on the test's own interfaces). Each namespace has its own
 /// loopback, so <c>http://127.0.0.1:PORT/</c> is a different target from every location, which the test can
-/// take away from one agent (its loopback down) or cut the agent from the main node (its link down). All of
-/// it is removed on dispose.</summary>
+/// take away from one agent (its loopback down) or cut the agent from the main node (its link down).
+///
+/// <para>The host's addresses never change while tests run: a browser (Chromium) aborts every request in flight
+/// with <c>ERR_NETWORK_CHANGED</c> when they do, and the browser tests run beside these. So the bridge and its
+/// address are made once, before the first test (<see cref="CreateBridgeAsync"/>), and removed after the last;
+/// and no interface the tests add on the host gets an IPv6 link-local address (<c>addrgenmode none</c>), which
+/// the kernel would otherwise add and remove each time a link goes up or down. A network's namespaces and veth
+/// pairs are removed on dispose.</para></summary>
 public sealed class AgentNetwork : IAsyncDisposable
 {
-    readonly string bridge;
+    static readonly string Bridge = "flb" + Guid.NewGuid().ToString("N")[..8];
+    static readonly int Subnet = Random.Shared.Next(1, 250);
+    static Exception? bridgeFailure = new InvalidOperationException("the agents' bridge was not made before the session");
+    static int lastHost = 1;
+
     readonly List<(NetworkNamespace Space, string Veth)> agents = [];
-
-    AgentNetwork(int subnet)
-    {
-        Subnet = subnet;
-        bridge = "flb" + Guid.NewGuid().ToString("N")[..8];
-    }
-
-    public int Subnet { get; }
 
     /// <summary>The main node's address on the bridge.</summary>
     public string MainAddress => $"127.100.{Subnet}.1";
 
     public IReadOnlyList<NetworkNamespace> Spaces => [.. agents.Select(a => a.Space)];
 
-    public static async Task<AgentNetwork> CreateAsync(int count)
+    [Before(TestSession)]
+    public static async Task CreateBridgeAsync()
     {
-        var network = new AgentNetwork(Random.Shared.Next(1, 250));
         try
         {
-            await Host("ip", "link", "add", network.bridge, "type", "bridge");
-            await Host("ip", "addr", "add", $"{network.MainAddress}/24", "dev", network.bridge);
-            await Host("sysctl", "-qw", $"net.ipv4.conf.{network.bridge}.route_localnet=1");
-            await Host("ip", "link", "set", network.bridge, "up");
+            await Host("ip", "link", "add", Bridge, "type", "bridge");
+            await Host("ip", "link", "set", Bridge, "addrgenmode", "none");
+            await Host("ip", "addr", "add", $"127.100.{Subnet}.1/24", "dev", Bridge);
+            await Host("sysctl", "-qw", $"net.ipv4.conf.{Bridge}.route_localnet=1");
+            await Host("ip", "link", "set", Bridge, "up");
+            bridgeFailure = null;
+        }
+        catch (Exception e)
+        {
+            // Only the tests that use agents fail for it (in CreateAsync), with this reason.
+            bridgeFailure = e;
+        }
+    }
+
+    [After(TestSession)]
+    public static async Task DeleteBridgeAsync() =>
+        await ChildProcess.RunAsync("ip", ["link", "delete", Bridge], limit: TimeSpan.FromSeconds(20));
+
+    public static async Task<AgentNetwork> CreateAsync(int count)
+    {
+        if (bridgeFailure is not null) throw new InvalidOperationException("the agents' bridge could not be made", bridgeFailure);
+        var network = new AgentNetwork();
+        try
+        {
             for (var i = 0; i < count; i++)
             {
+                var host = Interlocked.Increment(ref lastHost);
+                if (host > 254) throw new InvalidOperationException("no address left on the agents' bridge");
                 var space = await NetworkNamespace.CreateAsync();
-                var veth = network.bridge.Replace("flb", "flv", StringComparison.Ordinal) + i;
+                var veth = "flv" + host.ToString(System.Globalization.CultureInfo.InvariantCulture) + Bridge[3..9];
                 network.agents.Add((space, veth));
                 await Host("ip", "link", "add", veth, "type", "veth", "peer", "name", veth + "p");
+                await Host("ip", "link", "set", veth, "addrgenmode", "none");
                 await Host("ip", "link", "set", veth + "p", "netns", space.Name);
-                await Host("ip", "link", "set", veth, "master", network.bridge);
+                await Host("ip", "link", "set", veth, "master", Bridge);
                 await Host("ip", "link", "set", veth, "up");
-                await space.ExecAsync("ip", "addr", "add", $"127.100.{network.Subnet}.{2 + i}/24", "dev", veth + "p");
+                await space.ExecAsync("ip", "addr", "add", $"127.100.{Subnet}.{host}/24", "dev", veth + "p");
                 await space.ExecAsync("sysctl", "-qw", $"net.ipv4.conf.{veth}p.route_localnet=1");
                 await space.ExecAsync("ip", "link", "set", veth + "p", "up");
             }
@@ -79,9 +104,9 @@ public sealed class AgentNetwork : IAsyncDisposable
         if (result.ExitCode != 0) throw new InvalidOperationException($"{string.Join(' ', command)} failed: {result.Output}");
     }
 
+    /// <summary>Deleting a namespace deletes the veth pair whose one end is in it.</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var (space, _) in agents) await space.DisposeAsync();
-        await ChildProcess.RunAsync("ip", ["link", "delete", bridge], limit: TimeSpan.FromSeconds(20));
     }
 }
