@@ -57,11 +57,24 @@ public sealed class MaintenanceScheduleTests
     public async Task Quiet_pieces_split_a_span_exactly_and_count_overlapping_sources_once()
     {
         var quiet = QuietTime.Spans([new Fixed(QuietKind.Maintenance, 100, 200), new Fixed(QuietKind.Offline, 150, 300)], 1, 0, 400)!;
-        var pieces = QuietTime.Pieces(0, 400, quiet).ToList();
-        await Assert.That(pieces).IsEquivalentTo(new (long, long, QuietKind?)[]
+        await Assert.That(Pieces(0, 400, quiet)).IsEquivalentTo(new (long, long, QuietKind?)[]
         {
             (0, 100, null), (100, 200, QuietKind.Maintenance), (200, 300, QuietKind.Offline), (300, 400, null),
-        });
+        }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
+        // Clipped to a range that starts inside one span and ends inside the next; and no quiet time at all.
+        await Assert.That(Pieces(120, 250, quiet)).IsEquivalentTo(new (long, long, QuietKind?)[]
+        {
+            (120, 200, QuietKind.Maintenance), (200, 250, QuietKind.Offline),
+        }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
+        await Assert.That(Pieces(5, 9, null)).IsEquivalentTo(new (long, long, QuietKind?)[] { (5, 9, null) });
+        await Assert.That(Pieces(9, 9, quiet)).IsEmpty();
+    }
+
+    static List<(long, long, QuietKind?)> Pieces(long from, long to, IReadOnlyList<QuietSpan>? quiet)
+    {
+        var pieces = new List<(long, long, QuietKind?)>();
+        foreach (var piece in QuietTime.Pieces(from, to, quiet)) pieces.Add(piece);
+        return pieces;
     }
 
     sealed class Fixed(QuietKind kind, long from, long to) : IQuietTime

@@ -44,6 +44,23 @@ public class ExpositionTests
     }
 
     [Test]
+    public async Task Milliseconds_and_microseconds_print_as_exact_decimal_seconds()
+    {
+        var labels = Exposition.Labels(["monitor", "m"]);
+        (long Units, long PerOne)[] values = [(1764800000123, 1000), (1764800000000, 1000), (1764800000100, 1000), (12345, 1_000_000),
+            (1, 1_000_000), (2_500_000, 1_000_000), (0, 1000), (-1500, 1000), (999, 1000)];
+        var text = await Write(false, e =>
+        {
+            foreach (var (units, perOne) in values) e.Sample("t"u8, labels, [], units, perOne);
+        });
+        await Assert.That(text).IsEqualTo("t{monitor=\"m\"} 1764800000.123\nt{monitor=\"m\"} 1764800000\nt{monitor=\"m\"} 1764800000.1\n" +
+            "t{monitor=\"m\"} 0.012345\nt{monitor=\"m\"} 0.000001\nt{monitor=\"m\"} 2.5\nt{monitor=\"m\"} 0\nt{monitor=\"m\"} -1.5\nt{monitor=\"m\"} 0.999\n");
+        // Each reads back (as Prometheus parses it) as the value the division gives.
+        var printed = text.TrimEnd('\n').Split('\n').Select(line => double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
+        await Assert.That(printed).IsEquivalentTo(values.Select(v => v.Units / (double)v.PerOne), TUnit.Assertions.Enums.CollectionOrdering.Matching);
+    }
+
+    [Test]
     public async Task OpenMetrics_names_counter_and_info_families_without_their_suffix_declares_units_and_ends_with_eof()
     {
         void Families(Exposition e)

@@ -66,7 +66,7 @@ static class LocationFamilies
         await Each(r =>
         {
             if (r.LastLatencyUs is { } us)
-                output.Sample("flatline_monitor_location_response_time_seconds"u8, r.Labels.Monitor, r.Location.Location, us / 1e6);
+                output.Sample("flatline_monitor_location_response_time_seconds"u8, r.Labels.Monitor, r.Location.Location, us, 1_000_000);
         });
 
         output.Family("flatline_monitor_location_last_check_timestamp_seconds", MetricType.Gauge,
@@ -74,7 +74,7 @@ static class LocationFamilies
         await Each(r =>
         {
             if (r.LastCheckedAt is { } ms)
-                output.Sample("flatline_monitor_location_last_check_timestamp_seconds"u8, r.Labels.Monitor, r.Location.Location, ms / 1e3);
+                output.Sample("flatline_monitor_location_last_check_timestamp_seconds"u8, r.Labels.Monitor, r.Location.Location, ms, 1000);
         });
 
         output.Family("flatline_monitor_location_checks_total", MetricType.Counter,

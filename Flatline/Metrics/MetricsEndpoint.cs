@@ -44,66 +44,77 @@ public static class MetricsEndpoint
         var cancel = context.RequestAborted;
         var output = new Exposition(context.Response.BodyWriter, openMetrics);
 
-        var rows = ReadMonitors(database, labels, metrics, out var locationRows, out var outboxPending);
-        var keys = new HashSet<long>(rows.Count);
-        foreach (var row in rows) keys.Add(row.Key);
-        metrics.Retain(keys);
-        labels.Retain(keys);
-
-        // Every monitor's uptimes in one pass over the stats cache, with one clock reading; pooled, as a
-        // scrape of ten thousand monitors needs 320 KB of them.
-        var uptimes = ArrayPool<double>.Shared.Rent(rows.Count * 4);
-        var monitorKeys = ArrayPool<long>.Shared.Rent(rows.Count);
+        // The rows, their keys and their uptimes in pooled arrays, and no object per monitor: a scrape allocated
+        // ~6 MB for ten thousand monitors before, and a collection that fell into a scrape paused it 30-70 ms.
+        var (rows, count) = ReadMonitors(database, labels, metrics, out var locationRows, out var outboxPending);
+        var uptimes = ArrayPool<double>.Shared.Rent(count * 4);
+        var monitorKeys = ArrayPool<long>.Shared.Rent(count);
         try
         {
-            for (var i = 0; i < rows.Count; i++) monitorKeys[i] = rows[i].Key;
-            stats.Uptimes(monitorKeys.AsSpan(0, rows.Count), uptimes);
-            await MonitorFamiliesAsync(output, rows, uptimes, cancel);
+            for (var i = 0; i < count; i++) monitorKeys[i] = rows[i].Key;
+            // Sorted, as the rows are read by id.
+            var keys = monitorKeys.AsSpan(0, count);
+            metrics.Retain(keys);
+            labels.Retain(keys);
+            // Every monitor's uptimes in one pass over the stats cache, with one clock reading.
+            stats.Uptimes(keys, uptimes);
+            await MonitorFamiliesAsync(output, new ArraySegment<MonitorRow>(rows, 0, count), uptimes, cancel);
             await LocationFamilies.WriteAsync(output, locationRows, cancel);
         }
         finally
         {
             ArrayPool<long>.Shared.Return(monitorKeys);
             ArrayPool<double>.Shared.Return(uptimes);
+            // The rows hold each monitor's labels: cleared, so the pool keeps no monitor alive.
+            ArrayPool<MonitorRow>.Shared.Return(rows, clearArray: true);
         }
-        OwnFigures(output, metrics, scheduler, live, engine, outboxPending, rows.Count, time);
+        OwnFigures(output, metrics, scheduler, live, engine, outboxPending, count, time);
         LocationFamilies.Agents(output, locations);
         output.End();
         await output.FlushAsync(cancel);
     }
 
     // The engine's counters are read with the row, once per monitor: a scrape is one snapshot of them.
-    sealed record MonitorRow(long Key, MonitorLabels.Set Labels, bool Enabled, MonitorStatus Status,
+    readonly record struct MonitorRow(long Key, MonitorLabels.Set Labels, bool Enabled, MonitorStatus Status,
         long? LastCheckedAt, long? TlsExpiresAt, long Checks, long Failures, long? LastLatencyUs);
 
-    static List<MonitorRow> ReadMonitors(Database database, MonitorLabels labels, EngineMetrics metrics,
+    // As many rows as the last scrape had, to begin with.
+    static int lastCount = 256;
+
+    static (MonitorRow[] Rows, int Count) ReadMonitors(Database database, MonitorLabels labels, EngineMetrics metrics,
         out List<LocationFamilies.Row> locationRows, out long outboxPending)
     {
-        var rows = new List<MonitorRow>();
+        var rows = ArrayPool<MonitorRow>.Shared.Rent(lastCount);
+        var count = 0;
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: true);
-        using (var command = Sql.Prepare(connection, transaction, """
-            SELECT id, updated_at, enabled, status, last_checked_at, tls_expires_at FROM monitors ORDER BY id
+        // The scan of every monitor calls SQLite directly, five columns a row, each read once: through
+        // SqliteDataReader every value was a type check and a read, twice the calls into SQLite, and this
+        // loop was a third of a scrape of ten thousand monitors. It runs inside the transaction.
+        using (var scan = RawStatement.Prepare(connection, """
+            SELECT id, updated_at, (enabled <> 0) * 8 + status, coalesce(last_checked_at, -1), coalesce(tls_expires_at, -1) FROM monitors ORDER BY id
             """))
-        using (var reader = command.ExecuteReader())
         using (var names = Sql.Prepare(connection, transaction,
             "SELECT uid, name, coalesce(json_extract(config, '$.type'), '') FROM monitors WHERE id = $id", "$id"))
         using (var latency = Sql.Prepare(connection, transaction,
             "SELECT latency_us FROM checks WHERE monitor_id = $id ORDER BY checked_at DESC LIMIT 1", "$id"))
         {
-            while (reader.Read())
+            while (scan.Step())
             {
-                var key = reader.GetInt64(0);
+                var key = scan.Int64(0);
+                var updatedAt = scan.Int64(1);
                 // The labels are read and encoded again only when the monitor was changed since (every
                 // change of its name or type sets updated_at): ids and names are not read on every scrape.
-                var set = labels.Get(key, reader.GetInt64(1), () =>
+                if (!labels.TryGet(key, updatedAt, out var set))
                 {
                     names.Parameters[0].Value = key;
                     using var found = names.ExecuteReader();
                     found.Read();
-                    return (found.GetString(0), found.GetString(1), found.GetString(2));
-                });
-                var lastCheckedAt = reader.IsDBNull(4) ? (long?)null : reader.GetInt64(4);
+                    set = labels.Put(key, updatedAt, found.GetString(0), found.GetString(1), found.GetString(2));
+                }
+                var flags = scan.Int64(2);
+                var lastCheckedAt = scan.Int64(3) is var checkedAt and >= 0 ? checkedAt : (long?)null;
+                var tlsExpiresAt = scan.Int64(4) is var expires and >= 0 ? expires : (long?)null;
                 // Not checked since start: its last response time is the database's, read once.
                 var counters = metrics.Of(key);
                 if (lastCheckedAt is not null && !counters.LatencyKnown)
@@ -111,22 +122,31 @@ public static class MetricsEndpoint
                     latency.Parameters[0].Value = key;
                     counters = metrics.Seed(key, latency.ExecuteScalar() is long us ? us : null);
                 }
-                rows.Add(new MonitorRow(key, set, reader.GetBoolean(2), (MonitorStatus)reader.GetInt32(3),
-                    lastCheckedAt, reader.IsDBNull(5) ? null : reader.GetInt64(5), counters.Checks, counters.Failures, counters.LastLatencyUs));
+                if (count == rows.Length)
+                {
+                    var larger = ArrayPool<MonitorRow>.Shared.Rent(rows.Length * 2);
+                    rows.AsSpan().CopyTo(larger);
+                    ArrayPool<MonitorRow>.Shared.Return(rows, clearArray: true);
+                    rows = larger;
+                }
+                rows[count++] = new MonitorRow(key, set, flags >= 8, (MonitorStatus)(flags & 7),
+                    lastCheckedAt, tlsExpiresAt, counters.Checks, counters.Failures, counters.LastLatencyUs);
             }
         }
+        lastCount = Math.Max(count, 16);
         // A monitor's labels by its key, for its per-location rows (looked up only when there are some).
         Dictionary<long, MonitorLabels.Set>? byKey = null;
+        var read = rows;
         locationRows = LocationFamilies.Read(connection, transaction,
-            key => (byKey ??= rows.ToDictionary(r => r.Key, r => r.Labels)).GetValueOrDefault(key), metrics);
+            key => (byKey ??= read.Take(count).ToDictionary(r => r.Key, r => r.Labels)).GetValueOrDefault(key), metrics);
         using (var command = Sql.Prepare(connection, transaction, "SELECT count(*) FROM outbox WHERE state = 'pending'"))
             outboxPending = (long)command.ExecuteScalar()!;
         transaction.Commit();
-        return rows;
+        return (rows, count);
     }
 
     // Each family's samples together, as both formats require.
-    static async Task MonitorFamiliesAsync(Exposition output, List<MonitorRow> rows, double[] uptimes, CancellationToken cancel)
+    static async Task MonitorFamiliesAsync(Exposition output, ArraySegment<MonitorRow> rows, double[] uptimes, CancellationToken cancel)
     {
         ValueTask Each(Action<MonitorRow, int> write) => output.EachAsync(rows, write, cancel);
 
@@ -152,13 +172,13 @@ public static class MetricsEndpoint
         output.Family("flatline_monitor_response_time_seconds", MetricType.Gauge, "Response time of the monitor's last check that got an answer", "seconds");
         await Each((r, _) =>
         {
-            if (r.LastLatencyUs is { } us) output.Sample("flatline_monitor_response_time_seconds"u8, r.Labels.Monitor, [], us / 1e6);
+            if (r.LastLatencyUs is { } us) output.Sample("flatline_monitor_response_time_seconds"u8, r.Labels.Monitor, [], us, 1_000_000);
         });
 
         output.Family("flatline_monitor_last_check_timestamp_seconds", MetricType.Gauge, "When the monitor was last checked, in Unix seconds", "seconds");
         await Each((r, _) =>
         {
-            if (r.LastCheckedAt is { } ms) output.Sample("flatline_monitor_last_check_timestamp_seconds"u8, r.Labels.Monitor, [], ms / 1e3);
+            if (r.LastCheckedAt is { } ms) output.Sample("flatline_monitor_last_check_timestamp_seconds"u8, r.Labels.Monitor, [], ms, 1000);
         });
 
         output.Family("flatline_monitor_checks_total", MetricType.Counter, "Checks of the monitor stored since Flatline started, by result");
@@ -173,7 +193,7 @@ public static class MetricsEndpoint
         await Each((r, _) =>
         {
             if (r.TlsExpiresAt is { } ms)
-                output.Sample("flatline_monitor_certificate_expiry_timestamp_seconds"u8, r.Labels.Monitor, [], ms / 1e3);
+                output.Sample("flatline_monitor_certificate_expiry_timestamp_seconds"u8, r.Labels.Monitor, [], ms, 1000);
         });
 
         output.Family("flatline_monitor_uptime_ratio", MetricType.Gauge, "Time-based uptime of the monitor over a window (0 to 1); absent when it was never enabled in it", "ratio");

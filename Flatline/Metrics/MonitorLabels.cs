@@ -10,15 +10,16 @@ public sealed class MonitorLabels : IMonitorChangeListener
     readonly Lock gate = new();
     readonly Dictionary<long, Set> sets = [];
 
-    /// <summary>The labels of a monitor as it is now; <paramref name="read"/> (its id, name and type) is
-    /// asked only when the monitor was changed (<paramref name="updatedAt"/>) since the last scrape.</summary>
-    public Set Get(long key, long updatedAt, Func<(string Id, string Name, string Type)> read)
+    /// <summary>The labels of a monitor as they were made last, when the monitor was not changed
+    /// (<paramref name="updatedAt"/>) since.</summary>
+    public bool TryGet(long key, long updatedAt, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Set? set)
     {
-        lock (gate)
-        {
-            if (sets.TryGetValue(key, out var set) && set.UpdatedAt == updatedAt) return set;
-        }
-        var (id, name, type) = read();
+        lock (gate) return sets.TryGetValue(key, out set) && set.UpdatedAt == updatedAt;
+    }
+
+    /// <summary>Encodes and keeps the labels of a monitor as it is at <paramref name="updatedAt"/>.</summary>
+    public Set Put(long key, long updatedAt, string id, string name, string type)
+    {
         var made = new Set(updatedAt, Exposition.Labels(["monitor_id", id, "monitor", name]), Exposition.Labels(["type", type]));
         lock (gate) sets[key] = made;
         return made;
@@ -30,13 +31,9 @@ public sealed class MonitorLabels : IMonitorChangeListener
         lock (gate) sets.Remove(key);
     }
 
-    /// <summary>Forgets monitors that no longer exist.</summary>
-    public void Retain(HashSet<long> keys)
+    /// <summary>Forgets monitors that no longer exist (<paramref name="sortedKeys"/> are those that do, in order).</summary>
+    public void Retain(ReadOnlySpan<long> sortedKeys)
     {
-        lock (gate)
-        {
-            if (sets.Count <= keys.Count) return;
-            foreach (var key in sets.Keys.Where(k => !keys.Contains(k)).ToList()) sets.Remove(key);
-        }
+        lock (gate) EngineMetrics.RemoveOthers(sets, sortedKeys);
     }
 }

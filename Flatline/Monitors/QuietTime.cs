@@ -33,13 +33,12 @@ public static class QuietTime
     public static List<QuietSpan>? Spans(IQuietTime[] sources, long monitorKey, long from, long to)
     {
         if (sources.Length == 0 || to <= from) return null;
-        List<QuietSpan>? spans = null;
-        foreach (var source in sources)
-        {
-            spans ??= [];
-            source.AddSpans(monitorKey, from, to, spans);
-        }
-        if (spans is null || spans.Count == 0) return null;
+        // The sources write into one list per thread: almost always they add nothing, and the stats ask this
+        // for every monitor on every scrape of /metrics, so a list of its own each time was most of a scrape's garbage.
+        var spans = scratch ??= [];
+        spans.Clear();
+        foreach (var source in sources) source.AddSpans(monitorKey, from, to, spans);
+        if (spans.Count == 0) return null;
         spans.Sort((a, b) => a.From != b.From ? a.From.CompareTo(b.From) : a.Kind.CompareTo(b.Kind));
         var merged = new List<QuietSpan>(spans.Count);
         foreach (var span in spans)
@@ -47,30 +46,71 @@ public static class QuietTime
             var from2 = merged.Count > 0 ? Math.Max(span.From, merged[^1].To) : span.From;
             if (span.To > from2) merged.Add(span with { From = from2 });
         }
+        spans.Clear();
         return merged;
     }
 
-    /// <summary>[from, to) cut into pieces: each quiet span with its kind, and the time between them with null.</summary>
-    public static IEnumerable<(long From, long To, QuietKind? Kind)> Pieces(long from, long to, IReadOnlyList<QuietSpan>? quiet)
-    {
-        var at = from;
-        if (quiet is not null)
-            foreach (var span in quiet)
-            {
-                var start = Math.Max(span.From, at);
-                var end = Math.Min(span.To, to);
-                if (end <= start) continue;
-                if (start > at) yield return (at, start, null);
-                yield return (start, end, span.Kind);
-                at = end;
-            }
-        if (to > at) yield return (at, to, null);
-    }
+    [ThreadStatic] static List<QuietSpan>? scratch;
+
+    /// <summary>[from, to) cut into pieces: each quiet span with its kind, and the time between them with null.
+    /// A struct to <c>foreach</c> over, as the writer and the stats do for every check and monitor.</summary>
+    public static QuietPieces Pieces(long from, long to, IReadOnlyList<QuietSpan>? quiet) => new(from, to, quiet);
 
     public static bool IsQuiet(IQuietTime[] sources, long monitorKey, long at)
     {
         foreach (var source in sources)
             if (source.IsQuiet(monitorKey, at)) return true;
         return false;
+    }
+}
+
+/// <summary>The pieces of <see cref="QuietTime.Pieces"/>, enumerated without an allocation.</summary>
+public readonly struct QuietPieces(long from, long to, IReadOnlyList<QuietSpan>? quiet)
+{
+    public Enumerator GetEnumerator() => new(from, to, quiet);
+
+    public struct Enumerator(long from, long to, IReadOnlyList<QuietSpan>? quiet)
+    {
+        long at = from;
+        int next;           // the next quiet span to look at
+        long pendingEnd;    // a quiet span found after a gap: returned after the gap
+        QuietKind pendingKind;
+        bool pending;
+
+        public (long From, long To, QuietKind? Kind) Current { get; private set; }
+
+        public bool MoveNext()
+        {
+            if (pending)
+            {
+                pending = false;
+                Current = (at, pendingEnd, pendingKind);
+                at = pendingEnd;
+                return true;
+            }
+            while (quiet is not null && next < quiet.Count)
+            {
+                var span = quiet[next++];
+                var start = Math.Max(span.From, at);
+                var end = Math.Min(span.To, to);
+                if (end <= start) continue;
+                if (start > at)
+                {
+                    Current = (at, start, null);
+                    (at, pendingEnd, pendingKind, pending) = (start, end, span.Kind, true);
+                    return true;
+                }
+                Current = (start, end, span.Kind);
+                at = end;
+                return true;
+            }
+            if (to > at)
+            {
+                Current = (at, to, null);
+                at = to;
+                return true;
+            }
+            return false;
+        }
     }
 }

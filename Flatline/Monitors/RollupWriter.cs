@@ -50,15 +50,29 @@ public sealed class RollupWriter : IDisposable
         daily.Dispose();
     }
 
-    /// <summary>Splits [from, to) into pieces that each lie within one bucket of <paramref name="size"/> ms.</summary>
-    public static IEnumerable<(long Bucket, long Ms)> Split(long from, long to, long size)
+    /// <summary>Splits [from, to) into pieces that each lie within one bucket of <paramref name="size"/> ms
+    /// (a struct to <c>foreach</c> over: the writer and the stats split time for every check and monitor).</summary>
+    public static BucketSplit Split(long from, long to, long size) => new(from, to, size);
+
+    public readonly struct BucketSplit(long from, long to, long size)
     {
-        while (from < to)
+        public Enumerator GetEnumerator() => new(from, to, size);
+
+        public struct Enumerator(long from, long to, long size)
         {
-            var bucket = Math.DivRem(from, size, out _);
-            var end = Math.Min(to, (bucket + 1) * size);
-            yield return (bucket, end - from);
-            from = end;
+            long at = from;
+
+            public (long Bucket, long Ms) Current { get; private set; }
+
+            public bool MoveNext()
+            {
+                if (at >= to) return false;
+                var bucket = at / size;
+                var end = Math.Min(to, (bucket + 1) * size);
+                Current = (bucket, end - at);
+                at = end;
+                return true;
+            }
         }
     }
 
