@@ -117,6 +117,9 @@ public sealed class MaintenanceUiTests
         await page.GetByLabel("Tags").FillAsync("prod, eu");
         await page.GetByLabel("Depends on").SelectOptionAsync(new[] { "Db" });
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        // On the monitor's page (the form's own heading, "Edit Web", names it too: a reload before the
+        // form has moved on would reload the form).
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/monitors/{web}$"));
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Web");
         var saved = (await browser.Api.GetAsync($"/api/v1/monitors/{web}")).Json;
         await Assert.That(saved.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToArray()).IsEquivalentTo(new[] { "eu", "prod" });
