@@ -71,6 +71,10 @@ public class MetricsTests
         await Assert.That(Value(text, "flatline_writer_batch_duration_seconds_count")).IsGreaterThanOrEqualTo(1);
         await Assert.That(Value(text, "flatline_monitors")).IsEqualTo(1);
         await Assert.That(Value(text, "process_resident_memory_bytes")).IsGreaterThan(1_000_000);
+        await Assert.That(Value(text, "flatline_gc_collections_total{generation=\"0\"}")).IsGreaterThanOrEqualTo(0);
+        await Assert.That(Value(text, "flatline_gc_collections_total{generation=\"2\"}")).IsGreaterThanOrEqualTo(0);
+        await Assert.That(Value(text, "flatline_gc_pause_seconds_total")).IsGreaterThanOrEqualTo(0);
+        await Assert.That(Value(text, "flatline_gc_heap_bytes")).IsGreaterThan(100_000);
         // Nothing of the monitor's configuration leaves: not its URL.
         await Assert.That(text).DoesNotContain(target.BaseAddress.Authority);
 

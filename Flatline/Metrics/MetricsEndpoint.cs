@@ -33,6 +33,7 @@ public static class MetricsEndpoint
     }
 
     static readonly byte[][] WindowLabels = [.. new[] { "24h", "7d", "30d", "90d" }.Select(w => Exposition.Labels(["window", w]))];
+    static readonly string[] Generations = ["0", "1", "2"];
     static readonly byte[] Success = Exposition.Labels(["result", "success"]), Failure = Exposition.Labels(["result", "failure"]);
 
     static async Task Scrape(HttpContext context, Database database, StatsCache stats, EngineMetrics metrics, Scheduler scheduler,
@@ -236,6 +237,15 @@ public static class MetricsEndpoint
 
         output.Family("flatline_sse_clients", MetricType.Gauge, "Clients connected to the live event stream");
         output.Sample("flatline_sse_clients", live.Clients);
+
+        output.Family("flatline_gc_collections_total", MetricType.Counter, "Garbage collections since start, by the oldest generation collected");
+        for (var generation = 0; generation <= 2; generation++)
+            output.Sample("flatline_gc_collections_total", ["generation", Generations[generation]],
+                GC.CollectionCount(generation) - (generation < 2 ? GC.CollectionCount(generation + 1) : 0));
+        output.Family("flatline_gc_pause_seconds_total", MetricType.Counter, "Time all threads were paused for garbage collection since start", "seconds");
+        output.Sample("flatline_gc_pause_seconds_total", GC.GetTotalPauseDuration().TotalSeconds);
+        output.Family("flatline_gc_heap_bytes", MetricType.Gauge, "Bytes the managed heap holds now, garbage not yet collected included", "bytes");
+        output.Sample("flatline_gc_heap_bytes", GC.GetTotalMemory(forceFullCollection: false));
 
         output.Family("process_resident_memory_bytes", MetricType.Gauge, "Resident memory size in bytes", "bytes");
         output.Sample("process_resident_memory_bytes", Environment.WorkingSet);
