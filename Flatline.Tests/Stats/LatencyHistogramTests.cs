@@ -276,8 +276,10 @@ public class LatencyHistogramTests
 
         await Assert.That(Percentiles.Select(histogram.Quantile).ToArray()).IsEquivalentTo(before);
         await Assert.That(histogram.ToBytes()).IsEquivalentTo(bytes);
-        var held = Set("bimodal").Where(v => v > 0).Select(v => LatencyHistogram.IndexOf(Math.Min(v, LatencyHistogram.MaxMicros))).ToArray();
-        await Assert.That(histogram.Capacity).IsEqualTo(held.Max() - held.Min() + 1);
+        // ~40 buckets: the sparse layout, one entry a held bucket.
+        var held = Set("bimodal").Select(v => LatencyHistogram.IndexOf(Math.Min(v, LatencyHistogram.MaxMicros))).Distinct().Count();
+        await Assert.That(histogram.IsSparse).IsTrue();
+        await Assert.That(histogram.Capacity).IsEqualTo(held);
         await Assert.That(histogram.Capacity).IsLessThan(spanBefore);
 
         // It grows again when a value falls outside, and an emptied one holds nothing.
@@ -290,5 +292,123 @@ public class LatencyHistogramTests
         await Assert.That(empty.Quantile(0.5)).IsNull();
         empty.Add(3_000);
         await Assert.That(empty.Quantile(0.5)).IsNotNull();
+    }
+
+    [Test]
+    public async Task Trimming_a_histogram_of_more_than_256_buckets_keeps_the_dense_span_of_the_held_values()
+    {
+        var values = Set("uniform"); // 1 µs to 10 ms, one bucket a microsecond at first: ~470 buckets
+        var slow = Of(Enumerable.Range(0, 50).Select(i => 2_000_000L + i));
+        var histogram = Of(values);
+        histogram.Merge(slow);
+        histogram.Subtract(slow.ToBytes());
+        var bytes = histogram.ToBytes();
+        var spanBefore = histogram.Capacity;
+
+        histogram.Trim();
+
+        var held = values.Select(LatencyHistogram.IndexOf).ToArray();
+        await Assert.That(held.Distinct().Count()).IsGreaterThan(LatencyHistogram.MaxSparseBuckets);
+        await Assert.That(histogram.IsSparse).IsFalse();
+        await Assert.That(histogram.Capacity).IsEqualTo(held.Max() - held.Min() + 1);
+        await Assert.That(histogram.Capacity).IsLessThan(spanBefore);
+        await Assert.That(histogram.ToBytes()).IsEquivalentTo(bytes);
+    }
+
+    // A bucket holds under 2²² values in the sparse layout; one more makes the histogram dense, and
+    // trimming after the values leave makes it sparse again, with the same bytes throughout.
+    [Test]
+    public async Task A_bucket_count_beyond_the_sparse_limit_goes_dense_and_comes_back()
+    {
+        var histogram = Of([1_000]);
+        byte[] halfway = [];
+        for (var doubling = 1; doubling <= 23; doubling++)
+        {
+            histogram.Merge(histogram);
+            if (doubling == 22) halfway = histogram.ToBytes();
+        }
+        var index = LatencyHistogram.IndexOf(1_000);
+        await Assert.That(histogram.Count).IsEqualTo(1L << 23);
+        await Assert.That(histogram.IsSparse).IsFalse();
+        await Assert.That(histogram.ToBytes()).IsEquivalentTo(Blob(index, 1 << 23));
+        await Assert.That(histogram.Quantile(0.5)).IsEqualTo(Of([1_000]).Quantile(0.5));
+
+        histogram.Subtract(halfway);      // 2²² left: still one too many
+        histogram.Trim();
+        await Assert.That(histogram.IsSparse).IsFalse();
+        histogram.Subtract(Of([1_000]).ToBytes());
+        histogram.Trim();
+        await Assert.That(histogram.IsSparse).IsTrue();
+        await Assert.That(histogram.Capacity).IsEqualTo(1);
+        await Assert.That(histogram.Count).IsEqualTo((1L << 22) - 1);
+        await Assert.That(histogram.ToBytes()).IsEquivalentTo(Blob(index, (1 << 22) - 1));
+        histogram.Add(1_000);             // and the next value makes it dense again
+        await Assert.That(histogram.IsSparse).IsFalse();
+        await Assert.That(histogram.ToBytes()).IsEquivalentTo(Blob(index, 1 << 22));
+    }
+
+    static byte[] Blob(int index, int count)
+    {
+        var bytes = new byte[3 + Varint.Length((ulong)index) + Varint.Length((ulong)count)];
+        (bytes[0], bytes[1], bytes[2]) = (1, 0, 1);
+        Varint.Write(bytes, Varint.Write(bytes, 3, (ulong)index), (ulong)count);
+        return bytes;
+    }
+
+    // Random adds, merges (as objects and as bytes), subtractions of merged parts and trims, over a
+    // range wide enough to cross 256 buckets both ways: after every step the histogram gives the
+    // bytes and quantiles of a fresh histogram of the values it holds, whichever layout it is in.
+    [Test]
+    public async Task Every_sequence_of_changes_answers_as_a_fresh_histogram_of_what_is_held_in_either_layout()
+    {
+        var random = new Random(29);
+        long Latency() => (long)Math.Exp(random.NextDouble() * Math.Log(LatencyHistogram.MaxMicros * 1.5));
+        var histogram = new LatencyHistogram();
+        var loose = new List<long>();
+        var parts = new List<long[]>();
+        var (sparseSteps, denseSteps, backToSparse) = (0, 0, 0);
+        string? mismatch = null;
+        for (var step = 0; step < 400 && mismatch is null; step++)
+        {
+            var wasSparse = histogram.IsSparse;
+            var change = random.Next(6);
+            if (parts.Count > 6 && change is 2 or 3) change = 4; // about 400 held values: either side of 256 buckets
+            switch (change)
+            {
+                case 0 or 1:
+                    var value = random.Next(10) == 0 ? 0 : Latency();
+                    histogram.Add(value);
+                    loose.Add(value);
+                    break;
+                case 2 or 3:
+                    var part = Enumerable.Range(0, random.Next(1, 120)).Select(_ => Latency()).ToArray();
+                    if (random.Next(2) == 0) histogram.Merge(Of(part));
+                    else histogram.Merge(Of(part).ToBytes());
+                    parts.Add(part);
+                    break;
+                case 4 when parts.Count > 0:
+                    var leaving = random.Next(parts.Count);
+                    histogram.Subtract(Of(parts[leaving]).ToBytes());
+                    parts.RemoveAt(leaving);
+                    break;
+                default:
+                    histogram.Trim();
+                    if (!wasSparse && histogram.IsSparse) backToSparse++;
+                    break;
+            }
+            if (histogram.IsSparse) sparseSteps++;
+            else denseSteps++;
+
+            var expected = Of(loose.Concat(parts.SelectMany(p => p)));
+            if (histogram.Count != expected.Count || !histogram.ToBytes().AsSpan().SequenceEqual(expected.ToBytes()))
+                mismatch = $"step {step}: bytes differ";
+            else if (Percentiles.Any(q => histogram.Quantile(q) != expected.Quantile(q)))
+                mismatch = $"step {step}: quantiles differ";
+        }
+        Console.WriteLine($"sparse after {sparseSteps} steps, dense after {denseSteps}, back to sparse {backToSparse} times");
+        await Assert.That(mismatch).IsNull();
+        await Assert.That(sparseSteps).IsGreaterThan(0);
+        await Assert.That(denseSteps).IsGreaterThan(0);
+        await Assert.That(backToSparse).IsGreaterThan(0);
     }
 }

@@ -9,21 +9,33 @@ namespace Flatline;
 /// Bucket i holds the values in (γ^(i−1), γ^i] and reports 2·γ^i/(γ+1), within α of each of
 /// them; values ≤ 0 go to a zero bucket that reports 0. α is a little under 1 % so that rounding
 /// at a bucket edge cannot push an answer past 1 %. Values above <see cref="MaxMicros"/> are
-/// clamped into the top bucket, so they alone lose the bound. The int[] of counts covers only
-/// the indexes seen so far (a few dozen for an hour); even 1 µs to 300 s (987 buckets) is under 4 KB.
+/// clamped into the top bucket, so they alone lose the bound.
+/// <para>Two layouts, with the same answers and bytes. Sparse while it holds up to
+/// <see cref="MaxSparseBuckets"/> non-empty buckets, each under 2²² values: one sorted uint a bucket
+/// (index in the top 10 bits, count below), so a histogram costs four bytes a bucket it holds —
+/// the stats windows keep four a monitor for good, and a monitor whose latencies are spread over
+/// 100 µs to 100 ms with a few values in between would otherwise pay four bytes for each of the
+/// ~350 buckets of that range. Dense beyond that: an int[] over the range of indexes seen so far,
+/// with room to grow (even 1 µs to 300 s, 987 buckets, is under 4 KB).</para>
 /// Not thread-safe: each rollup is owned by one writer.
 /// </remarks>
-public sealed class LatencyHistogram
+public sealed partial class LatencyHistogram
 {
     public const double RelativeAccuracy = 0.0099;
     public const long MaxMicros = 300_000_000;
-    const byte FormatVersion = 1;
+    internal const int MaxSparseBuckets = 256;
     const int GrowthSlack = 16;
+    const int CountBits = 22;
+    const uint MaxSparseCount = (1u << CountBits) - 1;
 
     static readonly double Gamma = (1 + RelativeAccuracy) / (1 - RelativeAccuracy);
     static readonly double InverseLogGamma = 1 / Math.Log(Gamma);
     internal static readonly int MaxIndex = (int)Math.Ceiling(Math.Log(MaxMicros) * InverseLogGamma);
 
+    // Sparse when not null: _entries[0.._used) ascending by index, (index << CountBits) | count, no count 0.
+    uint[]? _entries = [];
+    int _used;
+    // Dense otherwise.
     int[] _counts = [];
     int _offset;                 // bucket index of _counts[0]
     int _minIndex = int.MaxValue; // lowest and highest non-empty bucket; empty when _minIndex > _maxIndex
@@ -31,37 +43,41 @@ public sealed class LatencyHistogram
     long _zeroCount;
     long _count;
 
-    /// <summary>How many buckets the counts array has room for (what the histogram costs in memory).</summary>
-    internal int Capacity => _counts.Length;
+    /// <summary>How many buckets its array has room for (what the histogram costs in memory: four bytes each).</summary>
+    internal int Capacity => _entries?.Length ?? _counts.Length;
+
+    /// <summary>Whether it holds its buckets one uint each (see the remarks).</summary>
+    internal bool IsSparse => _entries is not null;
 
     /// <summary>All values added or merged, including those ≤ 0.</summary>
     public long Count => _count;
 
     public void Add(long micros)
     {
-        if (micros <= 0)
-        {
-            _zeroCount++;
-        }
-        else
-        {
-            var index = IndexOf(Math.Min(micros, MaxMicros));
-            Cover(index, index);
-            checked { _counts[index - _offset]++; }
-        }
+        if (micros <= 0) _zeroCount++;
+        else AddTo(IndexOf(Math.Min(micros, MaxMicros)), 1);
         _count++;
     }
 
     public void Merge(LatencyHistogram other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (other._minIndex <= other._maxIndex)
+        if (ReferenceEquals(other, this)) other = FromBytes(ToBytes());
+        if (_entries is null && other._entries is null)
         {
-            Cover(other._minIndex, other._maxIndex);
-            var source = other._counts.AsSpan(other._minIndex - other._offset, other._maxIndex - other._minIndex + 1);
-            var target = _counts.AsSpan(other._minIndex - _offset, source.Length);
-            for (var i = 0; i < source.Length; i++)
-                checked { target[i] += source[i]; }
+            if (other._minIndex <= other._maxIndex)
+            {
+                Cover(other._minIndex, other._maxIndex);
+                var source = other._counts.AsSpan(other._minIndex - other._offset, other._maxIndex - other._minIndex + 1);
+                var target = _counts.AsSpan(other._minIndex - _offset, source.Length);
+                for (var i = 0; i < source.Length; i++)
+                    checked { target[i] += source[i]; }
+            }
+        }
+        else
+        {
+            for (var walk = new BucketWalk(other); walk.MoveNext();)
+                AddTo(walk.Index, walk.Count);
         }
         _zeroCount = checked(_zeroCount + other._zeroCount);
         _count = checked(_count + other._count);
@@ -77,13 +93,14 @@ public sealed class LatencyHistogram
         var blob = Validate(bytes);
         if (blob.Buckets > 0)
         {
-            Cover(blob.MinIndex, blob.MaxIndex);
-            var reader = new VarintReader(bytes) { Position = blob.BucketsStart };
+            if (_entries is not null && _used + blob.Buckets > MaxSparseBuckets) Densify();
+            if (_entries is null) Cover(blob.MinIndex, blob.MaxIndex);
+            var reader = new Varint.Reader(bytes) { Position = blob.BucketsStart };
             var index = 0;
             for (var i = 0; i < blob.Buckets; i++)
             {
                 index += (int)reader.Read();
-                checked { _counts[index - _offset] += (int)reader.Read(); }
+                AddTo(index, (int)reader.Read());
             }
         }
         _zeroCount = checked(_zeroCount + blob.ZeroCount);
@@ -103,18 +120,15 @@ public sealed class LatencyHistogram
             throw new InvalidOperationException("the latency histogram does not contain the values to subtract");
         for (var pass = 0; pass < 2; pass++)
         {
-            var reader = new VarintReader(bytes) { Position = blob.BucketsStart };
+            var reader = new Varint.Reader(bytes) { Position = blob.BucketsStart };
             var index = 0;
             for (var i = 0; i < blob.Buckets; i++)
             {
                 index += (int)reader.Read();
                 var count = (int)reader.Read();
-                if (pass == 0)
-                {
-                    if (index < _minIndex || index > _maxIndex || _counts[index - _offset] < count)
-                        throw new InvalidOperationException("the latency histogram does not contain the values to subtract");
-                }
-                else _counts[index - _offset] -= count;
+                if (pass == 1) TakeFrom(index, count);
+                else if (CountAt(index) < count)
+                    throw new InvalidOperationException("the latency histogram does not contain the values to subtract");
             }
         }
         _zeroCount -= blob.ZeroCount;
@@ -136,59 +150,13 @@ public sealed class LatencyHistogram
         if (rank <= _zeroCount)
             return 0;
         var seen = _zeroCount;
-        for (var index = _minIndex; index <= _maxIndex; index++)
+        for (var walk = new BucketWalk(this); walk.MoveNext();)
         {
-            seen += _counts[index - _offset];
+            seen += walk.Count;
             if (seen >= rank)
-                return ValueOf(index);
+                return ValueOf(walk.Index);
         }
         throw new InvalidOperationException("bucket counts do not add up to the total");
-    }
-
-    /// <summary>
-    /// Version byte, varint zero count, varint number of non-empty buckets, then for each bucket
-    /// in ascending order a varint index delta (the first is the index itself) and a varint count.
-    /// The encoding is canonical: equal histograms give equal bytes.
-    /// </summary>
-    public byte[] ToBytes()
-    {
-        var buckets = 0;
-        var size = 1 + VarintLength((ulong)_zeroCount);
-        var previous = 0;
-        for (var index = _minIndex; index <= _maxIndex; index++)
-        {
-            var count = _counts[index - _offset];
-            if (count == 0)
-                continue;
-            size += VarintLength((ulong)(index - previous)) + VarintLength((ulong)count);
-            previous = index;
-            buckets++;
-        }
-        size += VarintLength((ulong)buckets);
-
-        var bytes = new byte[size];
-        bytes[0] = FormatVersion;
-        var position = 1;
-        position = WriteVarint(bytes, position, (ulong)_zeroCount);
-        position = WriteVarint(bytes, position, (ulong)buckets);
-        previous = 0;
-        for (var index = _minIndex; index <= _maxIndex; index++)
-        {
-            var count = _counts[index - _offset];
-            if (count == 0)
-                continue;
-            position = WriteVarint(bytes, position, (ulong)(index - previous));
-            position = WriteVarint(bytes, position, (ulong)count);
-            previous = index;
-        }
-        return bytes;
-    }
-
-    public static LatencyHistogram FromBytes(ReadOnlySpan<byte> bytes)
-    {
-        var histogram = new LatencyHistogram();
-        histogram.Merge(bytes);
-        return histogram;
     }
 
     /// <summary>ceil(q·n), at least 1. Decimal keeps 0.07·100 at 7 where double gives 7.000000000000001.</summary>
@@ -199,23 +167,36 @@ public sealed class LatencyHistogram
 
     internal static double ValueOf(int index) => 2 * Math.Pow(Gamma, index) / (Gamma + 1);
 
-    /// <summary>Drops the room that growth left on either side and the empty buckets at both ends (a
-    /// subtraction leaves them): for a histogram that is kept, such as a stats window, the counts then
-    /// take the span of the values they hold and no more. Answers are unchanged.</summary>
+    /// <summary>Drops the room that growth left and the empty buckets a subtraction leaves, and takes the
+    /// sparse layout again when the histogram fits it: for a histogram that is kept, such as a stats
+    /// window, the array then holds what the histogram holds and no more. Answers are unchanged.</summary>
     public void Trim()
+    {
+        if (_entries is null)
+        {
+            var (buckets, largest) = (0, 0);
+            for (var walk = new BucketWalk(this); walk.MoveNext();)
+                (buckets, largest) = (buckets + 1, Math.Max(largest, walk.Count));
+            if (buckets > MaxSparseBuckets || largest > MaxSparseCount)
+            {
+                TrimDense();
+                return;
+            }
+            var entries = buckets == 0 ? [] : new uint[buckets];
+            var at = 0;
+            for (var walk = new BucketWalk(this); walk.MoveNext();)
+                entries[at++] = (uint)walk.Index << CountBits | (uint)walk.Count;
+            (_entries, _used, _counts, _offset, _minIndex, _maxIndex) = (entries, buckets, [], 0, int.MaxValue, -1);
+        }
+        else if (_entries.Length != _used) _entries = _used == 0 ? [] : _entries.AsSpan(0, _used).ToArray();
+    }
+
+    void TrimDense()
     {
         var low = _minIndex;
         var high = _maxIndex;
         while (low <= high && _counts[low - _offset] == 0) low++;
         while (high >= low && _counts[high - _offset] == 0) high--;
-        if (low > high)
-        {
-            _counts = [];
-            _offset = 0;
-            _minIndex = int.MaxValue;
-            _maxIndex = -1;
-            return;
-        }
         if (_offset != low || _counts.Length != high - low + 1)
         {
             _counts = _counts.AsSpan(low - _offset, high - low + 1).ToArray();
@@ -223,6 +204,96 @@ public sealed class LatencyHistogram
         }
         _minIndex = low;
         _maxIndex = high;
+    }
+
+    // Adds count (> 0) to one bucket; leaves the sparse layout when a new bucket or a count would not fit it.
+    void AddTo(int index, int count)
+    {
+        if (_entries is not null)
+        {
+            var at = Find(index);
+            if (at >= 0)
+            {
+                if ((_entries[at] & MaxSparseCount) + (ulong)count <= MaxSparseCount)
+                {
+                    _entries[at] += (uint)count;
+                    return;
+                }
+            }
+            else if (_used < MaxSparseBuckets && (uint)count <= MaxSparseCount)
+            {
+                Insert(~at, index, count);
+                return;
+            }
+            Densify();
+        }
+        Cover(index, index);
+        checked { _counts[index - _offset] += count; }
+    }
+
+    // Takes count (≤ what the bucket holds) out of one bucket.
+    void TakeFrom(int index, int count)
+    {
+        if (_entries is null)
+        {
+            _counts[index - _offset] -= count;
+            return;
+        }
+        var at = Find(index);
+        if ((_entries[at] & MaxSparseCount) != (uint)count)
+        {
+            _entries[at] -= (uint)count;
+            return;
+        }
+        _entries.AsSpan(at + 1, _used - at - 1).CopyTo(_entries.AsSpan(at));
+        _used--;
+    }
+
+    int CountAt(int index)
+    {
+        if (_entries is null)
+            return index >= _minIndex && index <= _maxIndex ? _counts[index - _offset] : 0;
+        var at = Find(index);
+        return at >= 0 ? (int)(_entries[at] & MaxSparseCount) : 0;
+    }
+
+    // The position of the bucket's entry, or the complement of where it would go.
+    int Find(int index)
+    {
+        var entries = _entries!;
+        var (low, high) = (0, _used - 1);
+        while (low <= high)
+        {
+            var middle = (low + high) >>> 1;
+            var at = (int)(entries[middle] >> CountBits);
+            if (at == index) return middle;
+            if (at < index) low = middle + 1;
+            else high = middle - 1;
+        }
+        return ~low;
+    }
+
+    void Insert(int position, int index, int count)
+    {
+        if (_used == _entries!.Length)
+        {
+            var grown = new uint[Math.Min(MaxSparseBuckets, Math.Max(4, _used + _used / 2))];
+            _entries.AsSpan(0, _used).CopyTo(grown);
+            _entries = grown;
+        }
+        _entries.AsSpan(position, _used - position).CopyTo(_entries.AsSpan(position + 1));
+        _entries[position] = (uint)index << CountBits | (uint)count;
+        _used++;
+    }
+
+    void Densify()
+    {
+        var (entries, used) = (_entries!, _used);
+        (_entries, _used) = (null, 0);
+        if (used == 0) return;
+        Cover((int)(entries[0] >> CountBits), (int)(entries[used - 1] >> CountBits));
+        foreach (var entry in entries.AsSpan(0, used))
+            _counts[(int)(entry >> CountBits) - _offset] = (int)(entry & MaxSparseCount);
     }
 
     // Makes _counts span [low, high] and records them as the non-empty range (callers add to both ends).
@@ -245,94 +316,30 @@ public sealed class LatencyHistogram
         _maxIndex = Math.Max(_maxIndex, high);
     }
 
-    readonly record struct BlobShape(long ZeroCount, long Total, int Buckets, int BucketsStart, int MinIndex, int MaxIndex);
-
-    static BlobShape Validate(ReadOnlySpan<byte> bytes)
+    // The non-empty buckets in ascending order, in either layout.
+    ref struct BucketWalk(LatencyHistogram histogram)
     {
-        if (bytes.Length == 0)
-            throw new FormatException("the latency histogram is empty");
-        if (bytes[0] != FormatVersion)
-            throw new FormatException($"unknown latency histogram version {bytes[0]}");
-        var reader = new VarintReader(bytes) { Position = 1 };
-        var zeroCount = reader.Read();
-        if (zeroCount > long.MaxValue)
-            throw new FormatException("the latency histogram's zero count is out of range");
-        var buckets = reader.Read();
-        // Each bucket takes at least two bytes, which also bounds the loop on a corrupt count.
-        if (buckets > (ulong)MaxIndex + 1 || buckets > (ulong)(bytes.Length - reader.Position) / 2)
-            throw new FormatException("the latency histogram's bucket count is out of range");
+        readonly uint[]? entries = histogram._entries;
+        int next = histogram._entries is null ? histogram._minIndex : 0;
+        public int Index, Count;
 
-        var bucketsStart = reader.Position;
-        var total = (long)zeroCount;
-        long index = 0;
-        var minIndex = 0;
-        for (var i = 0UL; i < buckets; i++)
+        public bool MoveNext()
         {
-            var delta = reader.Read();
-            var count = reader.Read();
-            if (i > 0 && delta == 0)
-                throw new FormatException("the latency histogram's buckets are not in ascending order");
-            if (delta > (ulong)MaxIndex || (index += (long)delta) > MaxIndex)
-                throw new FormatException("the latency histogram has a bucket index out of range");
-            if (count == 0 || count > int.MaxValue)
-                throw new FormatException("the latency histogram has a bucket count out of range");
-            if (i == 0)
-                minIndex = (int)index;
-            total += (long)count;
-            if (total < 0)
-                throw new FormatException("the latency histogram's total count is out of range");
-        }
-        if (reader.Position != bytes.Length)
-            throw new FormatException("the latency histogram has trailing bytes");
-        return new BlobShape((long)zeroCount, total, (int)buckets, bucketsStart, minIndex, (int)index);
-    }
-
-    static int VarintLength(ulong value)
-    {
-        var length = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            length++;
-        }
-        return length;
-    }
-
-    static int WriteVarint(byte[] bytes, int position, ulong value)
-    {
-        while (value >= 0x80)
-        {
-            bytes[position++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        bytes[position++] = (byte)value;
-        return position;
-    }
-
-    // Unsigned LEB128; rejects truncation, more than 64 bits and over-long encodings.
-    ref struct VarintReader(ReadOnlySpan<byte> bytes)
-    {
-        readonly ReadOnlySpan<byte> _bytes = bytes;
-        public int Position;
-
-        public ulong Read()
-        {
-            ulong value = 0;
-            for (var shift = 0; ; shift += 7)
+            if (entries is not null)
             {
-                if (Position >= _bytes.Length)
-                    throw new FormatException("the latency histogram is truncated");
-                var b = _bytes[Position++];
-                if (shift == 63 && b > 1)
-                    throw new FormatException("the latency histogram has a number out of range");
-                value |= (ulong)(b & 0x7F) << shift;
-                if ((b & 0x80) == 0)
-                {
-                    if (b == 0 && shift > 0)
-                        throw new FormatException("the latency histogram has an over-long number");
-                    return value;
-                }
+                if (next >= histogram._used) return false;
+                var entry = entries[next++];
+                (Index, Count) = ((int)(entry >> CountBits), (int)(entry & MaxSparseCount));
+                return true;
             }
+            for (; next <= histogram._maxIndex; next++)
+            {
+                var count = histogram._counts[next - histogram._offset];
+                if (count == 0) continue;
+                (Index, Count) = (next++, count);
+                return true;
+            }
+            return false;
         }
     }
 }
